@@ -1,0 +1,172 @@
+"""Polis PCA on a sparse vote matrix: implicit mean imputation, centring, projection.
+
+Polis (pca.clj, conversation.clj ``:mat``) replaces every missing vote by its column mean and
+centres the columns. Because the imputed value equals the column mean, the centred matrix is
+zero wherever no vote was cast, so it is exactly as sparse as the votes: entry ``v_ij - mu_j``
+on voted cells, 0 elsewhere. Its top right singular vectors are Polis's components (Polis
+finds them by power iteration; parley uses ARPACK on ``C^T C`` through a LinearOperator, with a
+fixed start vector, so the result is deterministic).
+
+Sign convention: on a cold start each component is flipped so that its largest-magnitude
+loading is positive (ties: the lowest column). On a warm start each component keeps the sign
+of the previous one (non-negative dot product), so that the map does not flip between updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.sparse.linalg import LinearOperator, eigsh
+
+from .types import Float64Array
+
+__all__ = [
+    "PCAResult",
+    "center_votes",
+    "fit_pca",
+    "project_participants",
+    "project_statements",
+]
+
+_DENSE_EIGH_MAX_COLUMNS = 300
+
+
+@dataclass(frozen=True, eq=False)
+class PCAResult:
+    """Components and centre of the vote PCA.
+
+    Attributes
+    ----------
+    center : ndarray of shape (n_statements,), column means over cast votes (0 for mod-out).
+    components : ndarray of shape (n_components, n_statements), orthonormal rows.
+    explained_variance : ndarray of shape (n_components,), variance along each component.
+    """
+
+    center: Float64Array
+    components: Float64Array
+    explained_variance: Float64Array
+
+
+def column_means(values: sp.csr_array, *, zeroed_columns: NDArray[np.bool_]) -> Float64Array:
+    """Mean of the cast votes in each column; 0 for empty and zeroed (mod-out) columns."""
+    n_cols = values.shape[1]
+    indices = values.indices
+    sums = np.bincount(indices, weights=values.data, minlength=n_cols)
+    counts = np.bincount(indices, minlength=n_cols)
+    means = np.divide(sums, counts, out=np.zeros(n_cols), where=counts > 0)
+    means[zeroed_columns] = 0.0
+    return means
+
+
+def center_votes(
+    values: sp.csr_array, center: Float64Array, *, zeroed_columns: NDArray[np.bool_]
+) -> sp.csr_array:
+    """Return the centred vote matrix: ``v_ij - center_j`` on cast votes, 0 elsewhere."""
+    data = values.data.astype(np.float64) - center[values.indices]
+    data[zeroed_columns[values.indices]] = 0.0
+    return sp.csr_array((data, values.indices, values.indptr), shape=values.shape)
+
+
+def _fix_signs(components: Float64Array, previous: Float64Array | None) -> Float64Array:
+    out = components.copy()
+    for k in range(out.shape[0]):
+        if previous is not None and k < previous.shape[0] and previous.shape[1] == out.shape[1]:
+            flip = float(out[k] @ previous[k]) < 0
+        else:
+            flip = out[k, int(np.argmax(np.abs(out[k])))] < 0
+        if flip:
+            out[k] = -out[k]
+    return out
+
+
+def fit_pca(
+    values: sp.csr_array,
+    *,
+    zeroed_columns: NDArray[np.bool_],
+    n_components: int = 2,
+    start: Float64Array | None = None,
+) -> PCAResult:
+    """Fit Polis's PCA to the votes without densifying them.
+
+    Parameters
+    ----------
+    values : csr_array of shape (n_participants, n_statements)
+        Cast votes as explicit entries.
+    zeroed_columns : ndarray of bool, shape (n_statements,)
+        Moderated-out and meta statements; Polis sets these columns to 0 for everybody.
+    n_components : int
+        Number of components (Polis uses 2).
+    start : ndarray of shape (n_components, n_statements), optional
+        The previous components, for a warm start and sign continuity.
+    """
+    n_rows, n_cols = values.shape
+    center = column_means(values, zeroed_columns=zeroed_columns)
+    centred = center_votes(values, center, zeroed_columns=zeroed_columns)
+    components = np.zeros((n_components, n_cols))
+    eigenvalues = np.zeros(n_components)
+    n_found = min(n_components, n_cols)
+    if n_rows > 0 and n_found > 0:
+        if n_cols <= _DENSE_EIGH_MAX_COLUMNS or n_found >= n_cols - 1:
+            gram = (centred.T @ centred).toarray()
+            vals, vecs = np.linalg.eigh(gram)
+            order = np.argsort(-vals, kind="stable")[:n_found]
+            eigenvalues[:n_found], components[:n_found] = vals[order], vecs[:, order].T
+        else:
+            centred_t = centred.T.tocsr()
+            op = LinearOperator(
+                (n_cols, n_cols),
+                matvec=lambda x: centred_t @ (centred @ x),
+                dtype=np.float64,
+            )
+            v0 = np.ones(n_cols) / np.sqrt(n_cols)
+            if start is not None and start.shape == (n_components, n_cols):
+                warm = start.sum(axis=0)
+                if np.linalg.norm(warm) > 0:
+                    v0 = warm / np.linalg.norm(warm)
+            vals, vecs = eigsh(op, k=n_found, which="LA", v0=v0, tol=1e-10)
+            order = np.argsort(-vals, kind="stable")
+            eigenvalues[:n_found], components[:n_found] = vals[order], vecs[:, order].T
+    eigenvalues = np.clip(eigenvalues, 0.0, None)
+    components = _fix_signs(components, start)
+    variance = eigenvalues / max(n_rows - 1, 1)
+    return PCAResult(center=center, components=components, explained_variance=variance)
+
+
+def project_participants(
+    values: sp.csr_array,
+    pca: PCAResult,
+    *,
+    zeroed_columns: NDArray[np.bool_],
+) -> Float64Array:
+    """Polis's sparsity-aware projection of every participant (row), shape (n_rows, n_comps).
+
+    Each row sums ``(v_ij - center_j) * pc_j`` over its votes and is scaled by
+    ``sqrt(n_statements / n_votes)``; the zeroed mod-out cells count as votes, as in Polis.
+    """
+    centred = center_votes(values, pca.center, zeroed_columns=zeroed_columns)
+    raw = np.asarray(centred @ pca.components.T)
+    n_cols = values.shape[1]
+    n_zeroed = int(zeroed_columns.sum())
+    per_row = np.diff(values.indptr)
+    voted_zeroed = np.bincount(
+        np.repeat(np.arange(values.shape[0]), per_row),
+        weights=zeroed_columns[values.indices].astype(np.float64),
+        minlength=values.shape[0],
+    )
+    n_votes = per_row - voted_zeroed + n_zeroed
+    scale = np.sqrt(n_cols / np.maximum(n_votes, 1))
+    result: Float64Array = raw * scale[:, None]
+    return result
+
+
+def project_statements(pca: PCAResult) -> Float64Array:
+    """Project each statement as a virtual participant who agreed with it alone.
+
+    Returns ndarray of shape (n_statements, n_components) (Polis ``pca-project-cmnts``).
+    """
+    n_cols = pca.components.shape[1]
+    coords: Float64Array = ((1.0 - pca.center)[:, None] * pca.components.T) * np.sqrt(n_cols)
+    return coords
