@@ -1,0 +1,139 @@
+"""``parley``: the command-line entry point. Commands stay thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+import os
+
+# One BLAS thread: parley's dense algebra is tiny, and a thread pool costs ~0.5 s to start.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from pathlib import Path  # noqa: E402
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+
+from parley import __version__  # noqa: E402
+from parley.errors import ParleyError  # noqa: E402
+
+app = typer.Typer(
+    name="parley",
+    help="Find common ground between groups that deliberate in parallel (Polis-compatible).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(error: ParleyError) -> None:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+    raise typer.Exit(1)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"parley {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Find common ground between groups that deliberate in parallel."""
+
+
+@app.command()
+def analyze(
+    path: Annotated[Path, typer.Argument(help="A Polis export: a folder or a .zip of one.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the analysis as JSON to this file.")
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write a self-contained HTML report (opinion map, groups)."),
+    ] = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="Replay votes.csv in time order with warm updates, as Polis computed it.",
+        ),
+    ] = False,
+    replay_every: Annotated[
+        int, typer.Option(help="With --replay: run an update every N votes.", min=1)
+    ] = 1000,
+    replay_seconds: Annotated[
+        float | None,
+        typer.Option(help="With --replay: also update every T seconds of log time.", min=0.001),
+    ] = None,
+    groups: Annotated[
+        Path | None,
+        typer.Option(
+            "--groups",
+            help="CSV with columns participant,group: use these opinion groups "
+            "instead of clustering (e.g. Polis's own).",
+        ),
+    ] = None,
+    flipped_signs: Annotated[
+        bool,
+        typer.Option(
+            "--flipped-signs",
+            help="Read an export that stores agree as -1 (Polis's database convention).",
+        ),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary.")] = False,
+) -> None:
+    """Analyse a Polis export: opinion map, groups, representative statements, consensus.
+
+    Prints a summary; --out writes JSON (participants, groups, statements, consensus, pca, k)
+    and --html a report. Exit code 1 with a message on bad input.
+    """
+    try:
+        from parley.services.analysis import analyze_export, read_groups_csv
+
+        declared = read_groups_csv(groups) if groups is not None else None
+        progress = None
+        if replay and not quiet:
+            from parley.cli.render import replay_progress
+
+            progress = replay_progress()
+        with progress if progress is not None else _nullcontext() as tracker:
+            result = analyze_export(
+                path,
+                signs="flipped" if flipped_signs else "auto",
+                groups=declared,
+                replay_every=replay_every if replay else None,
+                replay_seconds=replay_seconds if replay else None,
+                on_update=tracker,
+            )
+        data = result.to_dict()
+        if out is not None:
+            from parley.io.results import dumps_analysis
+
+            out.write_text(dumps_analysis(data) + "\n", encoding="utf-8")
+        if html is not None:
+            from parley.report.html import write_report
+
+            write_report(result, html)
+        if not quiet:
+            from parley.cli.render import print_summary
+
+            print_summary(result, data, out=out, html=html)
+    except ParleyError as error:
+        _fail(error)
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,299 @@
+"""Read a Polis export folder or zip into a PolisExport (see parley.io.polis for the rules)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from parley.errors import ExportFormatError, InputError, NotFoundError, SignConventionError
+
+from .polis_csv import ROW, CsvTable, physical_line, read_csv_table
+from .polis_model import (
+    COMMENTS_HEADER_NEWEST,
+    COMMENTS_HEADER_OLD,
+    PARTICIPANTS_VOTES_FIXED,
+    VOTES_HEADER,
+    PolisExport,
+    SignMode,
+    StatementTable,
+    VoteEvents,
+    VoteSource,
+)
+from .polis_signs import sign_evidence
+from .polis_source import ExportSource, open_source
+
+__all__ = ["read_polis_export"]
+
+_COMMENTS_REQUIRED = ("comment-id", "agrees", "disagrees", "moderated", "comment-body")
+_VOTES_REQUIRED = ("timestamp", "comment-id", "voter-id", "vote")
+_PV_OPTIONAL = ("xid",)
+_ID = re.compile(r"\d{1,18}")
+_VOTE = (-1, 0, 1)
+
+
+def read_polis_export(path: str | Path, *, signs: SignMode = "auto") -> PolisExport:
+    """Read a Polis export (folder or .zip) into arrays, with agree = +1."""
+    if signs not in ("auto", "export", "flipped"):
+        raise InputError(f"signs should be 'auto', 'export' or 'flipped', got {signs!r}")
+    source = open_source(path)
+    try:
+        return _read(source, str(path), signs)
+    finally:
+        source.close()
+
+
+def _read(source: ExportSource, given: str, signs: SignMode) -> PolisExport:
+    statements = _read_comments(source)
+    vote_source: VoteSource
+    groups = None
+    if source.has("votes.csv"):
+        vote_source = "votes.csv"
+        votes = _read_votes(source, statements.ids)
+        if source.has("participants-votes.csv"):
+            groups = _read_groups_only(source)
+    elif source.has("participants-votes.csv"):
+        vote_source = "participants-votes.csv"
+        votes, groups = _read_participants_votes(source, statements.ids)
+    else:
+        raise NotFoundError(
+            f"{source.label('votes.csv')}: file not found, and no participants-votes.csv "
+            "either; this export has no vote data"
+        )
+    if signs == "auto":
+        _check_signs(source, vote_source, statements, votes)
+    elif signs == "flipped":
+        votes = VoteEvents(
+            participant_ids=votes.participant_ids,
+            statement_ids=votes.statement_ids,
+            values=np.negative(votes.values),
+            timestamps=votes.timestamps,
+        )
+    summary = _read_summary(source) if source.has("summary.csv") else {}
+    return PolisExport(
+        source=given,
+        statements=statements,
+        votes=votes,
+        vote_source=vote_source,
+        polis_groups=groups,
+        summary=summary,
+        sign_flipped=signs == "flipped",
+    )
+
+
+def _check_signs(
+    source: ExportSource, vote_source: VoteSource, statements: StatementTable, votes: VoteEvents
+) -> None:
+    evidence = sign_evidence(
+        statements.ids, statements.agrees, statements.disagrees, votes.statement_ids, votes.values
+    )
+    if evidence.looks_flipped:
+        raise SignConventionError(
+            f"comments.csv agrees match the -1 votes rather than the +1 votes "
+            f"({evidence.describe()}): the export stores agree as -1 (the Polis database "
+            "convention). Pass signs='flipped' (CLI: --flipped-signs) to read it anyway, "
+            "or signs='export' to trust the file as it is",
+            path=source.label(vote_source),
+        )
+
+
+def _table(source: ExportSource, name: str, expected: tuple[str, ...]) -> CsvTable:
+    return read_csv_table(source.label(name), source.read(name), expected)
+
+
+def _bools(table: CsvTable, column: str) -> NDArray[np.bool_]:
+    raw = table.text(column).str.to_lowercase()
+    parsed = raw.replace_strict(
+        {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
+    )
+    bad = parsed.is_null() & raw.is_not_null()
+    if bad.any():
+        row = int(bad.arg_true()[0])
+        raise table.fail(f"{column} {raw[row]!r} should be true or false", row)
+    return parsed.fill_null(False).to_numpy().astype(np.bool_)
+
+
+def _floats(table: CsvTable, column: str) -> NDArray[np.float64] | None:
+    raw = table.text(column)
+    if raw.null_count() == len(raw):
+        return None  # an all-empty column carries nothing
+    parsed = raw.cast(pl.Float64, strict=False)
+    bad = parsed.is_null() & raw.is_not_null()
+    if bad.any():
+        row = int(bad.arg_true()[0])
+        raise table.fail(f"{column} {raw[row]!r} is not a number", row)
+    return parsed.fill_null(np.nan).to_numpy().astype(np.float64)
+
+
+def _read_comments(source: ExportSource) -> StatementTable:
+    table = _table(source, "comments.csv", COMMENTS_HEADER_OLD)
+    expected: tuple[str, ...] = COMMENTS_HEADER_OLD
+    if "is-meta" in table.columns or "group-informed-consensus" in table.columns:
+        expected = COMMENTS_HEADER_NEWEST
+    table.require(_COMMENTS_REQUIRED, expected)
+    cols = table.columns
+    n = table.frame.height
+    ids = table.ints("comment-id", minimum=0)
+    _no_duplicates(table, ids, "comment-id")
+    order = np.argsort(ids, kind="stable")
+
+    def opt_ints(column: str) -> NDArray[np.int64]:
+        if column not in cols:
+            return np.full(n, -1, dtype=np.int64)
+        return table.ints(column, missing=-1)
+
+    def opt_bools(column: str) -> NDArray[np.bool_]:
+        return _bools(table, column) if column in cols else np.zeros(n, dtype=np.bool_)
+
+    gic = _floats(table, "group-informed-consensus") if "group-informed-consensus" in cols else None
+    texts = table.frame["comment-body"].fill_null("").to_list()
+    return StatementTable(
+        ids=ids[order],
+        texts=[texts[i] for i in order],
+        author_ids=opt_ints("author-id")[order],
+        moderated=table.ints("moderated", allowed=_VOTE).astype(np.int8)[order],
+        is_meta=opt_bools("is-meta")[order],
+        is_seed=opt_bools("is-seed")[order],
+        timestamps=opt_ints("timestamp")[order],
+        agrees=table.ints("agrees", minimum=0)[order],
+        disagrees=table.ints("disagrees", minimum=0)[order],
+        group_informed_consensus=None if gic is None else gic[order],
+    )
+
+
+def _no_duplicates(table: CsvTable, ids: NDArray[np.int64], column: str) -> None:
+    order = np.argsort(ids, kind="stable")
+    same = np.flatnonzero(ids[order][1:] == ids[order][:-1])
+    if len(same):
+        first, second = int(order[same[0]]), int(order[same[0] + 1])
+        line = physical_line(table.data, int(table.frame[ROW][first]))
+        raise table.fail(f"{column} {ids[first]} appears twice (first on line {line})", second)
+
+
+def _unknown_statement(table: CsvTable, sids: NDArray[np.int64], known: NDArray[np.int64]) -> None:
+    unknown = np.flatnonzero(~np.isin(sids, known))
+    if len(unknown):
+        row = int(unknown[0])
+        raise table.fail(f"vote on statement id {sids[row]}, which is not in comments.csv", row)
+
+
+def _read_votes(source: ExportSource, known: NDArray[np.int64]) -> VoteEvents:
+    table = _table(source, "votes.csv", VOTES_HEADER)
+    table.require(_VOTES_REQUIRED, VOTES_HEADER)
+    timestamps = table.ints("timestamp")
+    sids = table.ints("comment-id", minimum=0)
+    pids = table.ints("voter-id", minimum=0)
+    values = table.ints("vote", allowed=_VOTE).astype(np.int8)
+    _unknown_statement(table, sids, known)
+    order = np.argsort(timestamps, kind="stable")
+    return VoteEvents(
+        participant_ids=pids[order],
+        statement_ids=sids[order],
+        values=values[order],
+        timestamps=timestamps[order],
+    )
+
+
+def _pv_table(source: ExportSource, *, only_groups: bool) -> tuple[CsvTable, list[str]]:
+    table = _table(source, "participants-votes.csv", (*PARTICIPANTS_VOTES_FIXED, "<comment-id>..."))
+    table.require(PARTICIPANTS_VOTES_FIXED, (*PARTICIPANTS_VOTES_FIXED, "<comment-id>..."))
+    fixed = set(PARTICIPANTS_VOTES_FIXED) | set(_PV_OPTIONAL)
+    comment_cols = [c for c in table.columns if c not in fixed]
+    if not only_groups:
+        for c in comment_cols:
+            if not _ID.fullmatch(c.strip()):
+                raise ExportFormatError(
+                    f"column {c!r} is neither one of {','.join(PARTICIPANTS_VOTES_FIXED)},xid "
+                    "nor a comment id",
+                    path=table.label,
+                    line=1,
+                )
+    return table, comment_cols
+
+
+def _groups(
+    table: CsvTable, pids: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    gids = table.ints("group-id", missing=-1, minimum=0)
+    keep = gids >= 0
+    order = np.argsort(pids[keep], kind="stable")
+    return pids[keep][order], gids[keep][order]
+
+
+def _read_groups_only(source: ExportSource) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    table, _ = _pv_table(source, only_groups=True)
+    pids = table.ints("participant", minimum=0)
+    _no_duplicates(table, pids, "participant")
+    return _groups(table, pids)
+
+
+def _read_participants_votes(
+    source: ExportSource, known: NDArray[np.int64]
+) -> tuple[VoteEvents, tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    table, comment_cols = _pv_table(source, only_groups=False)
+    pids = table.ints("participant", minimum=0)
+    _no_duplicates(table, pids, "participant")
+    groups = _groups(table, pids)
+    long = (
+        table.frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("pos"), *comment_cols)
+        .unpivot(index="pos", on=comment_cols, variable_name="column", value_name="cell")
+        .with_columns(pl.col("cell").str.strip_chars())
+        .filter(pl.col("cell").is_not_null() & (pl.col("cell").str.len_bytes() > 0))
+        .with_columns(
+            pl.col("column").str.strip_chars().cast(pl.Int64).alias("sid"),
+            pl.col("cell").cast(pl.Int8, strict=False).alias("value"),
+        )
+    )
+    bad = long.filter(pl.col("value").is_null() | ~pl.col("value").is_in(_VOTE))
+    if bad.height:
+        pos, column, cell = bad.select("pos", "column", "cell").row(0)
+        raise table.fail(f"vote {cell!r} for comment {column} should be -1, 0 or 1", int(pos))
+    sids = long["sid"].to_numpy().astype(np.int64)
+    positions = long["pos"].to_numpy()
+    unknown = np.flatnonzero(~np.isin(sids, known))
+    if len(unknown):
+        i = int(unknown[0])
+        raise table.fail(
+            f"vote on statement id {sids[i]} (column {sids[i]}), which is not in comments.csv",
+            int(positions[i]),
+        )
+    vote_pids = pids[positions]
+    values = long["value"].to_numpy().astype(np.int8)
+    order = np.lexsort((sids, vote_pids))
+    events = VoteEvents(
+        participant_ids=vote_pids[order],
+        statement_ids=sids[order],
+        values=values[order],
+        timestamps=None,
+    )
+    return events, groups
+
+
+def _read_summary(source: ExportSource) -> dict[str, str]:
+    label = source.label("summary.csv")
+    try:
+        text = source.read("summary.csv").decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExportFormatError("is not UTF-8 text", path=label) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    summary: dict[str, str] = {}
+    start = 1
+    try:
+        for row in reader:
+            if len(row) > 2:
+                raise ExportFormatError(
+                    f"expected key,value rows without a header, found {len(row)} fields",
+                    path=label,
+                    line=start,
+                )
+            if row and row[0].strip():
+                summary[row[0].strip()] = row[1] if len(row) > 1 else ""
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ExportFormatError(f"malformed CSV ({exc})", path=label, line=reader.line_num) from exc
+    return summary

@@ -1,0 +1,1 @@
+"""Self-contained HTML reports of an analysis (plotly.js inlined, no network)."""

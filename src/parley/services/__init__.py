@@ -1,0 +1,1 @@
+"""Use cases: they tie io and core together and own transactions."""

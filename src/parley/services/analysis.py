@@ -1,0 +1,116 @@
+"""Analyse a Polis export: read it, build the vote matrix, run (or replay) the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from parley.core.matrix import build_vote_matrix
+from parley.core.pipeline import Analysis, AnalysisState, Params, analyze
+from parley.core.replay import replay
+from parley.errors import InputError
+from parley.io.polis import PolisExport, SignMode, read_polis_export
+from parley.io.results import analysis_to_dict
+
+__all__ = ["ExportAnalysis", "analyze_export", "read_groups_csv"]
+
+
+@dataclass(frozen=True, eq=False)
+class ExportAnalysis:
+    """An analysis together with the export it came from."""
+
+    export: PolisExport
+    analysis: Analysis
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the documented JSON result data."""
+        st = self.export.statements
+        return analysis_to_dict(
+            self.analysis,
+            texts=dict(zip(st.ids.tolist(), st.texts, strict=True)),
+            moderation=dict(zip(st.ids.tolist(), st.moderated.tolist(), strict=True)),
+            extra_statement_ids=st.ids.tolist(),
+        )
+
+    def text_of(self, statement_id: int) -> str:
+        """Return the text of a statement, or an empty string when unknown."""
+        st = self.export.statements
+        i = int(np.searchsorted(st.ids, statement_id))
+        if i < len(st.ids) and st.ids[i] == statement_id:
+            return st.texts[i]
+        return ""
+
+
+def read_groups_csv(path: str | Path) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Read a CSV with columns participant,group into (participant_ids, group_ids)."""
+    import polars as pl
+
+    source = Path(path)
+    if not source.exists():
+        raise InputError(f"{source}: no such groups file")
+    try:
+        frame = pl.read_csv(source, infer_schema_length=0)
+    except pl.exceptions.PolarsError as error:
+        raise InputError(f"{source}: cannot read as CSV ({error})") from None
+    missing = {"participant", "group"} - set(frame.columns)
+    if missing:
+        raise InputError(
+            f"{source}, line 1: expected columns participant,group; missing {sorted(missing)}"
+        )
+    ids = []
+    for column in ("participant", "group"):
+        parsed = frame[column].str.strip_chars().cast(pl.Int64, strict=False)
+        bad = parsed.is_null() & frame[column].is_not_null()
+        if bad.any():
+            line = int(bad.arg_true()[0]) + 2
+            raise InputError(
+                f"{source}, line {line}: {column} {frame[column][line - 2]!r} is not an integer"
+            )
+        ids.append(parsed)
+    keep = ids[0].is_not_null() & ids[1].is_not_null()
+    return ids[0].filter(keep).to_numpy(), ids[1].filter(keep).to_numpy()
+
+
+def analyze_export(
+    path: str | Path,
+    *,
+    signs: SignMode = "auto",
+    groups: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None,
+    replay_every: int | None = None,
+    replay_seconds: float | None = None,
+    state: AnalysisState | None = None,
+    params: Params | None = None,
+    on_update: Callable[[int, int], None] | None = None,
+) -> ExportAnalysis:
+    """Read a Polis export (folder, zip) and analyse it, optionally replaying its vote log."""
+    export = read_polis_export(path, signs=signs)
+    st = export.statements
+    moderated_out = st.ids[st.moderated == -1]
+    meta = st.ids[st.is_meta]
+    ev = export.votes
+    if replay_every is not None or replay_seconds is not None:
+        if ev.timestamps is None:
+            raise InputError(
+                f"{path}: --replay needs votes.csv with timestamps; this export only has "
+                "participants-votes.csv"
+            )
+        if groups is not None:
+            raise InputError("--replay and --groups cannot be combined")
+        analysis = replay(
+            ev.participant_ids, ev.statement_ids, ev.values, ev.timestamps,
+            every_votes=replay_every, every_seconds=replay_seconds,
+            moderated_out=moderated_out, meta=meta, params=params, on_update=on_update,
+        )
+    else:
+        matrix = build_vote_matrix(
+            ev.participant_ids, ev.statement_ids, ev.values, timestamps=ev.timestamps
+        )
+        analysis = analyze(
+            matrix, moderated_out=moderated_out, meta=meta, groups=groups, params=params,
+            state=state,
+        )
+    return ExportAnalysis(export=export, analysis=analysis)
