@@ -7,13 +7,13 @@ import os
 # One BLAS thread: parley's dense algebra is tiny, and a thread pool costs ~0.5 s to start.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from pathlib import Path  # noqa: E402
-from typing import Annotated  # noqa: E402
+from pathlib import Path
+from typing import Annotated
 
-import typer  # noqa: E402
+import typer
 
-from parley import __version__  # noqa: E402
-from parley.errors import ParleyError  # noqa: E402
+from parley import __version__
+from parley.errors import ParleyError
 
 app = typer.Typer(
     name="parley",

@@ -26,8 +26,12 @@ def _short(text: str, limit: int = 90) -> str:
 def replay_progress() -> Iterator[Callable[[int, int], None]]:
     """A progress bar for replay updates; yields the ``on_update(done, total)`` callback."""
     with Progress(
-        TextColumn("replaying votes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
+        TextColumn("replaying votes"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
     ) as progress:
         task = progress.add_task("replay", total=None)
 
@@ -53,8 +57,10 @@ def print_summary(
     )
     for group in data["groups"]:
         table = Table(
-            title=f"Group {group['id']} ({group['size']} participants)", title_justify="left",
-            show_lines=False, expand=False,
+            title=f"Group {group['id']} ({group['size']} participants)",
+            title_justify="left",
+            show_lines=False,
+            expand=False,
         )
         table.add_column("id", justify="right")
         table.add_column("", justify="left")
@@ -64,7 +70,9 @@ def print_summary(
             sign = "[green]agree[/]" if r["direction"] == "agree" else "[red]disagree[/]"
             share = 100.0 * r["n_success"] / max(r["n_trials"], 1)
             table.add_row(
-                str(r["statement"]), sign, f"{share:.0f}",
+                str(r["statement"]),
+                sign,
+                f"{share:.0f}",
                 escape(_short(result.text_of(r["statement"]))),
             )
         console.print(table)
@@ -76,7 +84,8 @@ def print_summary(
             s = by_id[sid]
             console.print(
                 f"  {sid:>5}  {s['agree']}/{s['disagree']}/{s['pass']}  "
-                f"{_short(result.text_of(sid))}", markup=False,
+                f"{_short(result.text_of(sid))}",
+                markup=False,
             )
     ranked = sorted(
         (s for s in data["statements"] if s["gac"] is not None and s["moderated"] != -1),

@@ -1,4 +1,4 @@
-"""Consensus statements and group-informed consensus (Polis ``repness.clj``, ``conversation.clj``)."""
+"""Consensus statements and group-informed consensus (Polis repness.clj, conversation.clj)."""
 
 from __future__ import annotations
 

@@ -53,7 +53,8 @@ class VoteMatrix:
 
     def votes_per_participant(self) -> NDArray[np.int64]:
         """Count of final votes in each row."""
-        return np.diff(self.values.indptr).astype(np.int64)
+        counts: NDArray[np.int64] = np.diff(self.values.indptr).astype(np.int64)
+        return counts
 
     def row_of(self, participant_ids: ArrayLike) -> NDArray[np.int64]:
         """Map participant ids to row indices; -1 where the id is not in the matrix."""
@@ -68,8 +69,10 @@ def _positions(sorted_ids: IdArray, ids: ArrayLike) -> NDArray[np.int64]:
     query = np.asarray(ids, dtype=np.int64)
     pos = np.searchsorted(sorted_ids, query)
     pos = np.minimum(pos, max(len(sorted_ids) - 1, 0))
-    found = (len(sorted_ids) > 0) & (sorted_ids[pos] == query) if len(sorted_ids) else np.zeros(
-        query.shape, dtype=bool
+    found = (
+        (len(sorted_ids) > 0) & (sorted_ids[pos] == query)
+        if len(sorted_ids)
+        else np.zeros(query.shape, dtype=bool)
     )
     return np.where(found, pos, -1).astype(np.int64)
 

@@ -1,4 +1,4 @@
-"""Statement priorities for routing the next statement to a participant (Polis ``conversation.clj``)."""
+"""Statement priorities for routing the next statement to a participant (conversation.clj)."""
 
 from __future__ import annotations
 

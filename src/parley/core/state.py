@@ -40,8 +40,13 @@ def state_to_arrays(state: AnalysisState) -> dict[str, NDArray[np.generic]]:
         "components": state.components,
         "in_conv_ids": state.in_conv_ids,
         "smoother": np.array(
-            [s.buffer, -1 if s.last_k is None else s.last_k, s.last_k_count,
-             -1 if s.smoothed_k is None else s.smoothed_k, state.n_updates],
+            [
+                s.buffer,
+                -1 if s.last_k is None else s.last_k,
+                s.last_k_count,
+                -1 if s.smoothed_k is None else s.smoothed_k,
+                state.n_updates,
+            ],
             dtype=np.int64,
         ),
         "group_ks": np.array(sorted(state.group_clusterings), dtype=np.int64),

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from .types import Float64Array, IntArray
 
-__all__ = ["VoteCounts", "count_votes", "prop_test", "two_prop_test", "Z_90"]
+__all__ = ["Z_90", "VoteCounts", "count_votes", "prop_test", "two_prop_test"]
 
 Z_90 = 1.2816
 """One-sided 90% z threshold used by Polis (``z-sig-90?``)."""
@@ -81,7 +81,9 @@ def two_prop_test(
     pooled = (s1 + s2) / (n1 + n2)
     variance = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
     result: Float64Array = np.divide(
-        pi1 - pi2, np.sqrt(variance), out=np.zeros(np.broadcast(pi1, pi2).shape),
+        pi1 - pi2,
+        np.sqrt(variance),
+        out=np.zeros(np.broadcast(pi1, pi2).shape),
         where=variance > 0,
     )
     return result

@@ -47,7 +47,7 @@ def _diagnose(label: str, data: bytes, header: list[str], cause: Exception) -> E
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return ExportFormatError("is not UTF-8 text", path=label, line=line)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:
         for record in reader:
@@ -59,7 +59,9 @@ def _diagnose(label: str, data: bytes, header: list[str], cause: Exception) -> E
                 )
             start = reader.line_num + 1
     except csv.Error as exc:
-        return ExportFormatError(f"malformed CSV ({exc})", path=label, line=reader.line_num)
+        return ExportFormatError(
+            f"malformed CSV in the record that starts here ({exc})", path=label, line=start
+        )
     first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
     return ExportFormatError(f"malformed CSV ({first})", path=label)
 

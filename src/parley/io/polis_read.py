@@ -259,7 +259,7 @@ def _read_participants_votes(
     if len(unknown):
         i = int(unknown[0])
         raise table.fail(
-            f"vote on statement id {sids[i]} (column {sids[i]}), which is not in comments.csv",
+            f"vote on statement id {sids[i]}, which is not in comments.csv",
             int(positions[i]),
         )
     vote_pids = pids[positions]

@@ -27,15 +27,21 @@ def opinion_map(result: ExportAnalysis) -> go.Figure:
     if not_grouped.any():
         fig.add_trace(
             go.Scattergl(
-                x=xy[not_grouped, 0], y=xy[not_grouped, 1], mode="markers", name="not grouped",
-                marker={"size": 4, "color": "#bbbbbb"}, hoverinfo="skip",
+                x=xy[not_grouped, 0],
+                y=xy[not_grouped, 1],
+                mode="markers",
+                name="not grouped",
+                marker={"size": 4, "color": "#bbbbbb"},
+                hoverinfo="skip",
             )
         )
     for g in range(a.k):
         members = labels == g
         fig.add_trace(
             go.Scattergl(
-                x=xy[members, 0], y=xy[members, 1], mode="markers",
+                x=xy[members, 0],
+                y=xy[members, 1],
+                mode="markers",
                 name=f"group {g} ({int(members.sum())})",
                 marker={"size": 6, "color": PALETTE[g % len(PALETTE)], "opacity": 0.75},
                 text=[f"participant {p}" for p in a.matrix.participant_ids[members]],
@@ -45,19 +51,24 @@ def opinion_map(result: ExportAnalysis) -> go.Figure:
     shown = ~a.zeroed
     fig.add_trace(
         go.Scatter(
-            x=a.statement_coords[shown, 0], y=a.statement_coords[shown, 1], mode="markers",
-            name="statements", visible="legendonly",
+            x=a.statement_coords[shown, 0],
+            y=a.statement_coords[shown, 1],
+            mode="markers",
+            name="statements",
+            visible="legendonly",
             marker={"symbol": "diamond-open", "size": 7, "color": "#555555"},
             text=[
-                f"{sid}: {result.text_of(int(sid))[:120]}"
-                for sid in a.matrix.statement_ids[shown]
+                f"{sid}: {result.text_of(int(sid))[:120]}" for sid in a.matrix.statement_ids[shown]
             ],
             hoverinfo="text",
         )
     )
     fig.update_layout(
-        template="plotly_white", height=560, margin={"l": 30, "r": 30, "t": 30, "b": 30},
-        xaxis={"zeroline": True, "title": "PC 1"}, yaxis={"zeroline": True, "title": "PC 2"},
+        template="plotly_white",
+        height=560,
+        margin={"l": 30, "r": 30, "t": 30, "b": 30},
+        xaxis={"zeroline": True, "title": "PC 1"},
+        yaxis={"zeroline": True, "title": "PC 2"},
         legend={"orientation": "h"},
     )
     return fig
@@ -91,7 +102,9 @@ def render_report(result: ExportAnalysis, data: dict[str, Any]) -> str:
         key=lambda s: -s["gac"],
     )[:10]
     figure = pio.to_html(
-        opinion_map(result), include_plotlyjs=True, full_html=False,
+        opinion_map(result),
+        include_plotlyjs=True,
+        full_html=False,
         config={"displaylogo": False, "responsive": True},
     )
     return env.get_template("report.html.j2").render(

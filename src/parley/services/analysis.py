@@ -101,16 +101,27 @@ def analyze_export(
         if groups is not None:
             raise InputError("--replay and --groups cannot be combined")
         analysis = replay(
-            ev.participant_ids, ev.statement_ids, ev.values, ev.timestamps,
-            every_votes=replay_every, every_seconds=replay_seconds,
-            moderated_out=moderated_out, meta=meta, params=params, on_update=on_update,
+            ev.participant_ids,
+            ev.statement_ids,
+            ev.values,
+            ev.timestamps,
+            every_votes=replay_every,
+            every_seconds=replay_seconds,
+            moderated_out=moderated_out,
+            meta=meta,
+            params=params,
+            on_update=on_update,
         )
     else:
         matrix = build_vote_matrix(
             ev.participant_ids, ev.statement_ids, ev.values, timestamps=ev.timestamps
         )
         analysis = analyze(
-            matrix, moderated_out=moderated_out, meta=meta, groups=groups, params=params,
+            matrix,
+            moderated_out=moderated_out,
+            meta=meta,
+            groups=groups,
+            params=params,
             state=state,
         )
     return ExportAnalysis(export=export, analysis=analysis)
