@@ -77,6 +77,73 @@ def _positions(sorted_ids: IdArray, ids: ArrayLike) -> NDArray[np.int64]:
     return np.where(found, pos, -1).astype(np.int64)
 
 
+def _dense_codes(ids: IdArray) -> tuple[IdArray, NDArray[np.int64]]:
+    """Return (sorted unique ids, code of each id): O(n) when ids are small non-negative ints."""
+    if len(ids) == 0:
+        return ids, ids.copy()
+    low, high = int(ids.min()), int(ids.max())
+    if low >= 0 and high < 4 * len(ids) + 1024:
+        present = np.zeros(high + 1, dtype=bool)
+        present[ids] = True
+        unique = np.flatnonzero(present).astype(np.int64)
+        rank = np.cumsum(present, dtype=np.int64) - 1
+        return unique, rank[ids]
+    unique, codes = np.unique(ids, return_inverse=True)
+    return unique.astype(np.int64), codes.astype(np.int64).ravel()
+
+
+def _validate(pids: IdArray, sids: IdArray, vals: NDArray[np.generic]) -> NDArray[np.int8]:
+    if not (pids.shape == sids.shape == vals.shape) or pids.ndim != 1:
+        raise InputError(
+            f"participant_ids, statement_ids and votes should be 1-d of one length, got "
+            f"{pids.shape}, {sids.shape} and {vals.shape}"
+        )
+    as_int = vals.astype(np.int8)
+    bad = (as_int < -1) | (as_int > 1) | (as_int != vals)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"vote {vals[i]!r} at position {i} should be -1, 0 or 1")
+    return as_int
+
+
+def _last_vote_order(
+    row_codes: NDArray[np.int64],
+    col_codes: NDArray[np.int64],
+    n_cols: int,
+    timestamps: ArrayLike | None,
+) -> NDArray[np.intp]:
+    """Indices of the surviving events (last per cell), in row-major cell order."""
+    key = row_codes * n_cols + col_codes
+    n = len(key)
+    by_time: NDArray[np.intp] | None = None
+    if timestamps is not None:
+        ts = np.asarray(timestamps, dtype=np.int64)
+        if ts.shape != key.shape:
+            raise InputError(f"timestamps should have shape {key.shape}, got {ts.shape}")
+        if n > 1 and bool(np.any(ts[1:] < ts[:-1])):
+            by_time = np.argsort(ts, kind="stable")
+            key = key[by_time]
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    idx_bits = max(1, (n - 1).bit_length())
+    key_bits = max(1, int(key.max()).bit_length())
+    if key_bits + idx_bits <= 63:
+        # pack (cell, event index) into one integer: a plain sort of values is much faster
+        # than a stable argsort, and within a cell the events stay in input order
+        packed = (key.astype(np.uint64) << np.uint64(idx_bits)) | np.arange(n, dtype=np.uint64)
+        packed.sort()
+        cells = packed >> np.uint64(idx_bits)
+        events = (packed & np.uint64((1 << idx_bits) - 1)).astype(np.intp)
+    else:
+        order = np.argsort(key, kind="stable")
+        cells, events = key[order].astype(np.uint64), order
+    last = np.empty(n, dtype=bool)
+    last[-1] = True
+    np.not_equal(cells[1:], cells[:-1], out=last[:-1])
+    survivors = events[last]
+    return by_time[survivors] if by_time is not None else survivors
+
+
 def deduplicate_last_vote(
     participant_ids: ArrayLike,
     statement_ids: ArrayLike,
@@ -90,32 +157,10 @@ def deduplicate_last_vote(
     """
     pids = np.asarray(participant_ids, dtype=np.int64)
     sids = np.asarray(statement_ids, dtype=np.int64)
-    vals = np.asarray(votes)
-    if not (pids.shape == sids.shape == vals.shape) or pids.ndim != 1:
-        raise InputError(
-            f"participant_ids, statement_ids and votes should be 1-d of one length, got "
-            f"{pids.shape}, {sids.shape} and {vals.shape}"
-        )
-    if len(vals) and not np.isin(vals, (-1, 0, 1)).all():
-        bad = int(np.flatnonzero(~np.isin(vals, (-1, 0, 1)))[0])
-        raise InputError(f"vote {vals[bad]!r} at position {bad} should be -1, 0 or 1")
-    vals = vals.astype(np.int8)
-    if len(pids) == 0:
-        return pids, sids, vals
-    order: NDArray[np.intp]
-    if timestamps is not None:
-        ts = np.asarray(timestamps, dtype=np.int64)
-        if ts.shape != pids.shape:
-            raise InputError(f"timestamps should have shape {pids.shape}, got {ts.shape}")
-        order = np.lexsort((ts, sids, pids))  # stable: ties keep input order
-    else:
-        order = np.lexsort((sids, pids))
-    p, s = pids[order], sids[order]
-    last = np.empty(len(p), dtype=bool)
-    last[-1] = True
-    np.not_equal(p[1:], p[:-1], out=last[:-1])
-    last[:-1] |= s[1:] != s[:-1]
-    keep = order[last]
+    vals = _validate(pids, sids, np.asarray(votes))
+    row_ids, rows = _dense_codes(pids)
+    col_ids, cols = _dense_codes(sids)
+    keep = _last_vote_order(rows, cols, max(len(col_ids), 1), timestamps)
     return pids[keep], sids[keep], vals[keep]
 
 
@@ -144,21 +189,23 @@ def build_vote_matrix(
     >>> m.values.toarray().tolist(), m.participant_ids.tolist()
     ([[0.0, 0.0], [-1.0, 0.0]], [3, 7])
     """
-    pids, sids, vals = deduplicate_last_vote(
-        participant_ids, statement_ids, votes, timestamps=timestamps
-    )
-    row_ids = np.unique(pids)
-    col_ids = np.unique(sids)
+    pids = np.asarray(participant_ids, dtype=np.int64)
+    sids = np.asarray(statement_ids, dtype=np.int64)
+    vals = _validate(pids, sids, np.asarray(votes))
+    row_ids, rows = _dense_codes(pids)
+    col_ids, cols = _dense_codes(sids)
     if all_statement_ids is not None:
-        col_ids = np.union1d(col_ids, np.asarray(all_statement_ids, dtype=np.int64))
-    rows = np.searchsorted(row_ids, pids).astype(np.int32)
-    cols = np.searchsorted(col_ids, sids).astype(np.int32)
-    # triples are sorted by (participant, statement), so CSR arrays can be built directly
-    indptr = np.zeros(len(row_ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=len(row_ids)), out=indptr[1:])
-    index_dtype = np.int32 if len(vals) < np.iinfo(np.int32).max else np.int64
+        extra = np.asarray(all_statement_ids, dtype=np.int64)
+        if not np.isin(extra, col_ids).all():
+            col_ids = np.union1d(col_ids, extra)
+            cols = np.searchsorted(col_ids, sids).astype(np.int64)
+    keep = _last_vote_order(rows, cols, max(len(col_ids), 1), timestamps)
+    kept_rows = rows[keep]
+    index_dtype = np.int32 if len(keep) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(len(row_ids) + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(kept_rows, minlength=len(row_ids)), out=indptr[1:])
     matrix = sp.csr_array(
-        (vals.astype(np.float32), cols.astype(index_dtype), indptr.astype(index_dtype)),
+        (vals[keep].astype(np.float32), cols[keep].astype(index_dtype), indptr),
         shape=(len(row_ids), len(col_ids)),
     )
     return VoteMatrix(values=matrix, participant_ids=row_ids, statement_ids=col_ids)
