@@ -18,6 +18,12 @@ holding:
   gives ``PolisExport.polis_groups``.
 * ``summary.csv`` -- ``key,value`` rows without a header (values may span lines).
 
+Missing values: an empty ``author-id`` or ``timestamp`` reads as -1, absent ``is-meta`` /
+``is-seed`` columns as False, and ``group-informed-consensus`` is None unless the column is
+present with at least one value (empty cells are then NaN). ``polis_groups`` is None when
+participants-votes.csv is absent or gives nobody a group-id. An export without votes.csv and
+participants-votes.csv (three of the openData conversations) raises NotFoundError.
+
 Sign convention
 ---------------
 Inside parley agree = +1, disagree = -1, pass = 0. The Clojure openData export already
@@ -34,7 +40,10 @@ agree as -1 and, with ``signs="auto"``, SignConventionError is raised with the e
 comment counts were computed in the same wrong convention as its votes.
 
 ``write_polis_export`` always writes the +1 = agree convention (and comments.csv in the
-newest header variant), so what it writes reads back with ``signs="auto"``.
+newest header variant), so what it writes reads back with ``signs="auto"``. It writes
+participants-votes.csv from the final votes (last vote wins) and votes.csv only when the
+export has a vote log (timestamps); an export read from participants-votes.csv is written
+without votes.csv, so it reads back the same way.
 
 Errors: a user mistake raises ExportFormatError (NotFoundError for a missing path or file)
 naming the file, the 1-based line (the header is line 1) and the problem.

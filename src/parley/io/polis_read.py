@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import polars as pl
@@ -35,6 +36,7 @@ _VOTES_REQUIRED = ("timestamp", "comment-id", "voter-id", "vote")
 _PV_OPTIONAL = ("xid",)
 _ID = re.compile(r"\d{1,18}")
 _VOTE = (-1, 0, 1)
+Groups: TypeAlias = tuple[NDArray[np.int64], NDArray[np.int64]]
 
 
 def read_polis_export(path: str | Path, *, signs: SignMode = "auto") -> PolisExport:
@@ -216,16 +218,17 @@ def _pv_table(source: ExportSource, *, only_groups: bool) -> tuple[CsvTable, lis
     return table, comment_cols
 
 
-def _groups(
-    table: CsvTable, pids: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _groups(table: CsvTable, pids: NDArray[np.int64]) -> Groups | None:
+    """(participant ids, group ids) of the rows with a group-id; None when no row has one."""
     gids = table.ints("group-id", missing=-1, minimum=0)
     keep = gids >= 0
+    if not keep.any():
+        return None
     order = np.argsort(pids[keep], kind="stable")
     return pids[keep][order], gids[keep][order]
 
 
-def _read_groups_only(source: ExportSource) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _read_groups_only(source: ExportSource) -> Groups | None:
     table, _ = _pv_table(source, only_groups=True)
     pids = table.ints("participant", minimum=0)
     _no_duplicates(table, pids, "participant")
@@ -234,7 +237,7 @@ def _read_groups_only(source: ExportSource) -> tuple[NDArray[np.int64], NDArray[
 
 def _read_participants_votes(
     source: ExportSource, known: NDArray[np.int64]
-) -> tuple[VoteEvents, tuple[NDArray[np.int64], NDArray[np.int64]]]:
+) -> tuple[VoteEvents, Groups | None]:
     table, comment_cols = _pv_table(source, only_groups=False)
     pids = table.ints("participant", minimum=0)
     _no_duplicates(table, pids, "participant")
@@ -251,13 +254,15 @@ def _read_participants_votes(
     )
     bad = long.filter(pl.col("value").is_null() | ~pl.col("value").is_in(_VOTE))
     if bad.height:
-        pos, column, cell = bad.select("pos", "column", "cell").row(0)
+        pos, column, cell = (
+            bad.sort("pos", maintain_order=True).select("pos", "column", "cell").row(0)
+        )
         raise table.fail(f"vote {cell!r} for comment {column} should be -1, 0 or 1", int(pos))
     sids = long["sid"].to_numpy().astype(np.int64)
     positions = long["pos"].to_numpy()
     unknown = np.flatnonzero(~np.isin(sids, known))
     if len(unknown):
-        i = int(unknown[0])
+        i = int(unknown[np.argmin(positions[unknown])])  # the first line, not column
         raise table.fail(
             f"vote on statement id {sids[i]}, which is not in comments.csv",
             int(positions[i]),
