@@ -41,7 +41,8 @@ class Clustering:
     ----------
     ids : ndarray of shape (n_clusters,), cluster ids, ascending.
     centers : ndarray of shape (n_clusters, n_dims).
-    point_ids : ndarray of shape (n_points,), the ids of the clustered points.
+    point_ids : ndarray of shape (n_points,), the ids of the clustered points, in the order
+        they were clustered.
     labels : ndarray of shape (n_points,), the cluster id of each point.
     """
 
@@ -70,8 +71,15 @@ def init_centers(points: Float64Array, k: int) -> Float64Array:
 
 
 def _nearest(points: Float64Array, centers: Float64Array) -> NDArray[np.intp]:
-    if len(centers) * len(points) <= 2_000_000:
-        return np.argmin(cdist(points, centers), axis=1)
+    """Index of the nearest centre for each point; an exact tie goes to the later centre.
+
+    Polis's ``add-to-closest`` takes ``min-key`` over the clusters, and Clojure's ``min-key``
+    returns the last of several minima.
+    """
+    n = len(centers)
+    if n * len(points) <= 2_000_000:
+        reversed_index = np.argmin(cdist(points, centers[::-1]), axis=1)
+        return np.asarray(n - 1 - reversed_index, dtype=np.intp)
     _, index = cKDTree(centers).query(points, k=1, workers=-1)
     return np.asarray(index, dtype=np.intp)
 
@@ -97,6 +105,17 @@ def _same_clustering(a: Float64Array, b: Float64Array) -> bool:
     return bool(np.all(np.linalg.norm(sa[:n] - sb[:n], axis=1) < CONVERGENCE_DISTANCE))
 
 
+def _positions_of(point_ids: IntArray, ids: IntArray) -> NDArray[np.intp]:
+    """Position of each of ``ids`` among ``point_ids`` (any order), or -1 when absent."""
+    if len(point_ids) == 0:
+        return np.full(len(ids), -1, dtype=np.intp)
+    sorter = np.argsort(point_ids, kind="stable")
+    ordered = point_ids[sorter]
+    at = np.minimum(np.searchsorted(ordered, ids), len(ordered) - 1)
+    found = ordered[at] == ids
+    return np.where(found, sorter[at], -1).astype(np.intp)
+
+
 def _clean_start(
     points: Float64Array,
     point_ids: IntArray,
@@ -104,48 +123,55 @@ def _clean_start(
     previous: Clustering,
     k: int,
 ) -> tuple[IntArray, Float64Array]:
-    """Polis ``clean-start-clusters``: recentre, merge identical centres, split distal points."""
-    position = np.searchsorted(point_ids, previous.point_ids)
-    position = np.minimum(position, max(len(point_ids) - 1, 0))
-    present = (len(point_ids) > 0) & (point_ids[position] == previous.point_ids)
+    """Polis ``clean-start-clusters``: recentre, merge identical centres, split distal points.
+
+    Previous members that are no longer among the points are dropped, and so are clusters
+    left without members. Clusters whose recentred centres coincide are merged (the id of
+    the larger survives; on a tie, the later one, as ``max-key`` does). Then, while there
+    are fewer than ``min(k, n_distinct_points)`` clusters, the point farthest from its
+    nearest centre (the last one on a tie) is moved into a new cluster of its own, with id
+    ``max(id) + 1``. Points that were in no previous cluster belong to none until the
+    first Lloyd step assigns them.
+    """
+    position = _positions_of(point_ids, previous.point_ids)
+    present = position >= 0
     labels = np.full(len(points), -1, dtype=np.int64)
     labels[position[present]] = previous.labels[present]
     ids = np.unique(labels[labels >= 0])
     if len(ids) == 0:
         centers = init_centers(points, k)
         return np.arange(len(centers), dtype=np.int64), centers
-    members = labels >= 0
 
     def recenter(ids: IntArray) -> Float64Array:
+        members = labels >= 0
         index = np.searchsorted(ids, labels[members])
         centers, _ = _weighted_centers(points[members], index, len(ids), weights[members])
         return centers
 
     centers = recenter(ids)
-    # merge clusters with identical centres into the larger one
+    # uniqify-clusters: merge clusters whose centres are identical
     _, first, inverse = np.unique(centers, axis=0, return_index=True, return_inverse=True)
     if len(first) < len(ids):
+        members = labels >= 0
         sizes = np.bincount(np.searchsorted(ids, labels[members]), minlength=len(ids))
         keep_for: dict[int, int] = {}
         for i, group in enumerate(inverse.ravel()):
             j = keep_for.get(int(group))
-            if j is None or sizes[i] > sizes[j]:
+            if j is None or sizes[i] >= sizes[j]:
                 keep_for[int(group)] = i
-        remap = {int(ids[i]): int(ids[keep_for[int(g)]]) for i, g in enumerate(inverse.ravel())}
-        labels[members] = np.array([remap[int(x)] for x in labels[members]], dtype=np.int64)
+        remap = np.array([ids[keep_for[int(g)]] for g in inverse.ravel()], dtype=np.int64)
+        labels[members] = remap[np.searchsorted(ids, labels[members])]
         ids = np.unique(labels[members])
         centers = recenter(ids)
     possible = min(k, len(np.unique(points, axis=0)))
     while len(ids) < possible:
         index = _nearest(points, centers)
         distance = np.linalg.norm(points - centers[index], axis=1)
-        outlier = int(np.argmax(distance))
+        outlier = len(distance) - 1 - int(np.argmax(distance[::-1]))  # max-key: last wins
         if distance[outlier] <= 0:
             break
-        new_id = int(ids.max()) + 1
-        labels[outlier] = new_id
-        members = labels >= 0
-        ids = np.unique(labels[members])
+        labels[outlier] = int(ids.max()) + 1
+        ids = np.unique(labels[labels >= 0])
         centers = recenter(ids)
     return ids, centers
 
@@ -163,16 +189,22 @@ def kmeans(
 
     Parameters
     ----------
-    points : ndarray of shape (n_points, n_dims)
-    point_ids : ndarray of shape (n_points,), ascending ids of the points.
+    points : ndarray of shape (n_points, n_dims), in the order Polis holds them (a cold
+        start takes the first ``k`` distinct points as centres).
+    point_ids : ndarray of shape (n_points,), distinct ids of the points (any order).
     k : int, the number of clusters to aim for (fewer if there are fewer distinct points).
     weights : ndarray of shape (n_points,), optional, for weighted means.
     previous : Clustering, optional, warm start (members matched by point id).
     max_iter : int, Lloyd steps after the first (Polis runs up to ``max_iter + 1`` steps).
+
+    Like Polis's ``kmeans``, the returned labels are the assignment made in the last Lloyd
+    step and the centres are the means of those members; the loop stops once every sorted
+    centre moved less than 0.01, or after ``max_iter + 1`` steps.
     """
     if k < 1:
         raise InputError(f"k={k} should be >= 1")
     points = np.asarray(points, dtype=np.float64)
+    point_ids = np.asarray(point_ids, dtype=np.int64)
     w = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
     if len(points) == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -182,17 +214,17 @@ def kmeans(
     else:
         centers = init_centers(points, k)
         ids = np.arange(len(centers), dtype=np.int64)
+    labels = np.zeros(len(points), dtype=np.int64)
     for iteration in range(max_iter, -1, -1):
         index = _nearest(points, centers)
         new_centers, counts = _weighted_centers(points, index, len(centers), w)
         alive = counts > 0
+        labels = ids[index]
         new_ids, new_centers = ids[alive], new_centers[alive]
         done = iteration == 0 or _same_clustering(centers, new_centers)
         ids, centers = new_ids, new_centers
         if done:
             break
-    index = _nearest(points, centers)
-    labels = ids[index]
     return Clustering(ids=ids, centers=centers, point_ids=point_ids, labels=labels)
 
 
@@ -226,8 +258,13 @@ def silhouette(distances: Float64Array, labels: IntArray) -> float:
 
 
 def choose_k(scores: dict[int, float]) -> int:
-    """Return the k with the best silhouette; ties go to the smaller k."""
-    return min(scores, key=lambda k: (-scores[k], k))
+    """Return the k with the best silhouette; a tie goes to the larger k.
+
+    Polis takes ``(apply max-key silhouettes ks)`` over k = 2..max in ascending order, and
+    Clojure's ``max-key`` returns the last of several maxima. Exact ties happen when two
+    k give the same partition (k-means dropped an empty cluster).
+    """
+    return max(scores, key=lambda k: (scores[k], k))
 
 
 @dataclass

@@ -158,7 +158,7 @@ def deduplicate_last_vote(
     pids = np.asarray(participant_ids, dtype=np.int64)
     sids = np.asarray(statement_ids, dtype=np.int64)
     vals = _validate(pids, sids, np.asarray(votes))
-    row_ids, rows = _dense_codes(pids)
+    _, rows = _dense_codes(pids)
     col_ids, cols = _dense_codes(sids)
     keep = _last_vote_order(rows, cols, max(len(col_ids), 1), timestamps)
     return pids[keep], sids[keep], vals[keep]

@@ -26,7 +26,7 @@ from .routing import statement_priorities
 from .stats import VoteCounts, count_votes
 from .types import Float64Array, IntArray
 
-__all__ = ["Analysis", "AnalysisState", "Params", "analyze", "update"]
+__all__ = ["Analysis", "AnalysisState", "Params", "analyze", "polis_row_order", "update"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,13 @@ class Params:
 
 @dataclass(frozen=True, eq=False)
 class AnalysisState:
-    """What a warm start needs from the previous update (all keyed by ids, not positions)."""
+    """What a warm start needs from the previous update (all keyed by ids, not positions).
+
+    ``participant_order`` holds the participant ids in the order Polis's vote matrix holds
+    its rows (see ``polis_row_order``); when it is empty (an older saved state), the rows
+    are ordered as Polis orders them after a restart, which rebuilds the matrix from the
+    whole vote table.
+    """
 
     statement_ids: IntArray
     components: Float64Array
@@ -63,6 +69,7 @@ class AnalysisState:
     group_clusterings: dict[int, Clustering] = field(default_factory=dict)
     smoother: KSmoother = field(default_factory=KSmoother)
     n_updates: int = 0
+    participant_order: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +147,38 @@ def _in_conv(
     return inside
 
 
+def polis_row_order(matrix: VoteMatrix, previous: IntArray | None = None) -> NDArray[np.intp]:
+    """Row indices of ``matrix`` in the order Polis's named matrix holds the participants.
+
+    Polis appends a participant's row when it first meets one of their votes. Its vote
+    polls are sorted by (comment id, participant id, time) (``postgres.clj`` ``poll`` and
+    ``conv-poll``), so within one batch the new participants come in order of the smallest
+    comment id they voted on, then of participant id. ``previous`` (participant ids in the
+    order of the previous update) keeps the old rows first; everybody else counts as new in
+    this batch. Without it this is the order after a cold load of the whole vote table,
+    which is what Polis does on a restart (``conv-man/load-or-init``) and in an export
+    recomputed ``at-time``.
+
+    Initial k-means centres are the first k distinct rows in this order (``init-clusters``).
+    """
+    n = matrix.n_participants
+    values = matrix.values
+    counts = np.diff(values.indptr)
+    first_column = np.full(n, matrix.n_statements, dtype=np.int64)
+    voted = counts > 0
+    if voted.any():
+        first_column[voted] = np.minimum.reduceat(values.indices, values.indptr[:-1][voted])
+    new = np.ones(n, dtype=bool)
+    head = np.zeros(0, dtype=np.intp)
+    if previous is not None and len(previous):
+        rows = matrix.row_of(previous)
+        head = rows[rows >= 0].astype(np.intp)
+        new[head] = False
+    rest = np.flatnonzero(new)
+    rest = rest[np.lexsort((matrix.participant_ids[rest], first_column[rest]))]
+    return np.concatenate([head, rest]).astype(np.intp)
+
+
 def _align_components(state: AnalysisState | None, statement_ids: IntArray) -> Float64Array | None:
     if state is None or len(state.statement_ids) == 0:
         return None
@@ -206,6 +245,7 @@ def analyze(
     statement_coords = project_statements(pca)
     extremity = np.linalg.norm(statement_coords, axis=1)
     in_conv = _in_conv(matrix, state.in_conv_ids if state else None, params)
+    order = polis_row_order(matrix, state.participant_order if state else None)
     smoother = replace(state.smoother) if state is not None else KSmoother(params.group_k_buffer)
     base: Clustering | None = None
     clusterings: dict[int, Clustering] = {}
@@ -220,7 +260,7 @@ def analyze(
         labels[rows[keep]] = index
         k = len(names)
     else:
-        rows = np.flatnonzero(in_conv)
+        rows = order[in_conv[order]]
         base = kmeans(
             coords[rows], matrix.participant_ids[rows], params.base_k,
             previous=state.base if state else None, max_iter=params.base_iters,
@@ -256,6 +296,7 @@ def analyze(
         group_clusterings=clusterings,
         smoother=smoother,
         n_updates=(state.n_updates if state else 0) + 1,
+        participant_order=matrix.participant_ids[order],
     )
     return Analysis(
         matrix=matrix, zeroed=zeroed, is_meta=is_meta, pca=pca,
