@@ -48,7 +48,13 @@ def main(
 
 @app.command()
 def analyze(
-    path: Annotated[Path, typer.Argument(help="A Polis export: a folder or a .zip of one.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A Polis export (a folder or a .zip of one), or a .parquet vote log with "
+            "columns participant_id, statement_id, vote[, timestamp]."
+        ),
+    ],
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the analysis as JSON to this file.")
     ] = None,

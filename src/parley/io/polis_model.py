@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 SignMode: TypeAlias = Literal["auto", "export", "flipped"]
-VoteSource: TypeAlias = Literal["votes.csv", "participants-votes.csv"]
+VoteSource: TypeAlias = Literal["votes.csv", "participants-votes.csv", "votes.parquet"]
 
 #: comments.csv header of the Clojure openData export (19 of the 20 conversations).
 COMMENTS_HEADER_OLD = (

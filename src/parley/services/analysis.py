@@ -87,7 +87,12 @@ def analyze_export(
     on_update: Callable[[int, int], None] | None = None,
 ) -> ExportAnalysis:
     """Read a Polis export (folder, zip) and analyse it, optionally replaying its vote log."""
-    export = read_polis_export(path, signs=signs)
+    if str(path).endswith(".parquet"):
+        from parley.io.parquet import read_votes_parquet
+
+        export = read_votes_parquet(path)
+    else:
+        export = read_polis_export(path, signs=signs)
     st = export.statements
     moderated_out = st.ids[st.moderated == -1]
     meta = st.ids[st.is_meta]
