@@ -98,12 +98,15 @@ def _validate(pids: IdArray, sids: IdArray, vals: NDArray[np.generic]) -> NDArra
             f"participant_ids, statement_ids and votes should be 1-d of one length, got "
             f"{pids.shape}, {sids.shape} and {vals.shape}"
         )
-    as_int = vals.astype(np.int8)
-    bad = (as_int < -1) | (as_int > 1) | (as_int != vals)
+    if vals.dtype.kind not in "iub":
+        numeric = vals.astype(np.float64)
+        bad = ~np.isin(numeric, (-1.0, 0.0, 1.0))
+    else:
+        bad = (vals < -1) | (vals > 1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(f"vote {vals[i]!r} at position {i} should be -1, 0 or 1")
-    return as_int
+    return vals.astype(np.int8)
 
 
 def _last_vote_order(

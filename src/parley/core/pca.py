@@ -76,7 +76,12 @@ def _fix_signs(components: Float64Array, previous: Float64Array | None) -> Float
         if previous is not None and k < previous.shape[0] and previous.shape[1] == out.shape[1]:
             flip = float(out[k] @ previous[k]) < 0
         else:
-            flip = out[k, int(np.argmax(np.abs(out[k])))] < 0
+            if out.shape[1] == 0:
+                continue
+            magnitude = np.abs(out[k])
+            # ties (up to round-off) go to the lowest column, as documented
+            first = int(np.flatnonzero(magnitude >= magnitude.max() * (1 - 1e-9))[0])
+            flip = out[k, first] < 0
         if flip:
             out[k] = -out[k]
     return out

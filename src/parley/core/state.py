@@ -39,6 +39,7 @@ def state_to_arrays(state: AnalysisState) -> dict[str, NDArray[np.generic]]:
         "statement_ids": state.statement_ids,
         "components": state.components,
         "in_conv_ids": state.in_conv_ids,
+        "participant_order": state.participant_order,
         "smoother": np.array(
             [
                 s.buffer,
@@ -70,6 +71,9 @@ def state_from_arrays(arrays: dict[str, NDArray[np.generic]]) -> AnalysisState:
             statement_ids=np.asarray(arrays["statement_ids"], dtype=np.int64),
             components=np.asarray(arrays["components"], dtype=np.float64),
             in_conv_ids=np.asarray(arrays["in_conv_ids"], dtype=np.int64),
+            participant_order=np.asarray(
+                arrays.get("participant_order", np.zeros(0)), dtype=np.int64
+            ),
             base=_get(arrays, "base") if "base.ids" in arrays else None,
             group_clusterings={k: _get(arrays, f"group{k}") for k in ks},
             smoother=KSmoother(
