@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from parley import __version__
+from parley.cli.storage import register as register_storage
 from parley.errors import ParleyError
 
 app = typer.Typer(
@@ -140,6 +141,8 @@ class _nullcontext:
     def __exit__(self, *args: object) -> None:
         return None
 
+
+register_storage(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -102,7 +102,8 @@ def _validate(pids: IdArray, sids: IdArray, vals: NDArray[np.generic]) -> NDArra
         numeric = vals.astype(np.float64)
         bad = ~np.isin(numeric, (-1.0, 0.0, 1.0))
     else:
-        bad = (vals < -1) | (vals > 1)
+        as_int = vals.astype(np.int64)
+        bad = (as_int < -1) | (as_int > 1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(f"vote {vals[i]!r} at position {i} should be -1, 0 or 1")

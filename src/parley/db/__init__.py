@@ -1,0 +1,34 @@
+"""Storage: SQLAlchemy models, engines with SQLite pragmas, Alembic migrations, bulk writes."""
+
+from __future__ import annotations
+
+from .engine import SessionFactory, SessionMode, create_engine_for, create_session_factory
+from .migrate import database_revision, head_revision, upgrade_database
+from .models import (
+    AnalysisResult,
+    Base,
+    Conversation,
+    ModerationLog,
+    Participant,
+    Statement,
+    Vote,
+    VoteEvent,
+)
+
+__all__ = [
+    "AnalysisResult",
+    "Base",
+    "Conversation",
+    "ModerationLog",
+    "Participant",
+    "SessionFactory",
+    "SessionMode",
+    "Statement",
+    "Vote",
+    "VoteEvent",
+    "create_engine_for",
+    "create_session_factory",
+    "database_revision",
+    "head_revision",
+    "upgrade_database",
+]

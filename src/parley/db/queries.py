@@ -1,0 +1,67 @@
+"""Read queries that return columns as numpy arrays (votes, vote events, id maps)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from .models import Participant, Statement, Vote, VoteEvent
+
+__all__ = ["external_id_map", "final_votes", "vote_events"]
+
+IdColumns = tuple[NDArray[np.int64], NDArray[np.int64]]
+
+
+def _ints(values: list[int] | list[int | None]) -> NDArray[np.int64]:
+    return np.asarray(values, dtype=np.int64).reshape(-1)
+
+
+def external_id_map(
+    connection: Connection, model: type[Participant] | type[Statement], conversation_id: int
+) -> IdColumns:
+    """Return (external ids, sorted; their database ids) of a conversation's rows that have one."""
+    rows = connection.execute(
+        select(model.external_id, model.id)
+        .where(model.conversation_id == conversation_id, model.external_id.is_not(None))
+        .order_by(model.external_id)
+    ).all()
+    return _ints([r[0] for r in rows]), _ints([r[1] for r in rows])
+
+
+def final_votes(
+    connection: Connection, conversation_id: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
+    """Return (participant ids, statement ids, values) of the current votes, by participant."""
+    rows = connection.execute(
+        select(Vote.participant_id, Vote.statement_id, Vote.value)
+        .where(Vote.conversation_id == conversation_id)
+        .order_by(Vote.participant_id, Vote.statement_id)
+    ).all()
+    return (
+        _ints([r[0] for r in rows]),
+        _ints([r[1] for r in rows]),
+        np.asarray([r[2] for r in rows], dtype=np.int8).reshape(-1),
+    )
+
+
+def vote_events(
+    connection: Connection, conversation_id: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], list[datetime]]:
+    """Return (participant ids, statement ids, values, times) of every vote event, in order."""
+    rows = connection.execute(
+        select(
+            VoteEvent.participant_id, VoteEvent.statement_id, VoteEvent.value, VoteEvent.created_at
+        )
+        .where(VoteEvent.conversation_id == conversation_id)
+        .order_by(VoteEvent.created_at, VoteEvent.id)
+    ).all()
+    return (
+        _ints([r[0] for r in rows]),
+        _ints([r[1] for r in rows]),
+        np.asarray([r[2] for r in rows], dtype=np.int8).reshape(-1),
+        [r[3] for r in rows],
+    )

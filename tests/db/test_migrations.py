@@ -1,0 +1,80 @@
+"""Migrations: a fresh database gets every table; the migrated schema matches the models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from parley.db import Base, create_engine_for, database_revision, head_revision, upgrade_database
+from parley.db.migrate import alembic_config
+from parley.errors import InputError, StateError
+
+TABLES = {
+    "conversations",
+    "participants",
+    "statements",
+    "vote_events",
+    "votes",
+    "moderation_log",
+    "analysis_results",
+}
+
+
+def test_models_declare_the_expected_tables() -> None:
+    assert set(Base.metadata.tables) == TABLES
+
+
+def test_upgrade_creates_every_table_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    engine = create_engine_for(f"sqlite:///{path}")
+    assert database_revision(engine) is None
+    upgrade_database(engine)
+    assert path.is_file()
+    assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+    assert database_revision(engine) == head_revision() == "0001"
+    engine.dispose()
+
+
+def test_upgrade_twice_changes_nothing(migrated: Engine) -> None:
+    upgrade_database(migrated)
+    assert database_revision(migrated) == head_revision()
+
+
+def test_migrated_schema_matches_the_models(migrated: Engine) -> None:
+    with migrated.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_indexes_exist_for_the_vote_queries(migrated: Engine) -> None:
+    inspector = inspect(migrated)
+    votes = {tuple(ix["column_names"]) for ix in inspector.get_indexes("votes")}
+    events = {tuple(ix["column_names"]) for ix in inspector.get_indexes("vote_events")}
+    assert {("conversation_id",), ("statement_id",)} <= votes
+    assert ("conversation_id", "created_at") in events
+
+
+def test_downgrade_to_base_and_up_again(migrated: Engine) -> None:
+    with migrated.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+    assert set(inspect(migrated).get_table_names()) <= {"alembic_version"}
+    upgrade_database(migrated)
+    assert set(inspect(migrated).get_table_names()) == TABLES | {"alembic_version"}
+
+
+def test_a_database_from_a_newer_parley_is_refused(migrated: Engine) -> None:
+    with migrated.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StateError, match=r"'9999'.*newer parley"):
+        upgrade_database(migrated)
+
+
+def test_an_unopenable_sqlite_file_is_a_user_error(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.db'}")
+    with pytest.raises(InputError, match=r"cannot open database sqlite:///.*folder\.db"):
+        upgrade_database(engine)
