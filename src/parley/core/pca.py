@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.sparse.linalg import LinearOperator, eigsh
 
 from .types import Float64Array
 
@@ -120,6 +119,8 @@ def fit_pca(
             order = np.argsort(-vals, kind="stable")[:n_found]
             eigenvalues[:n_found], components[:n_found] = vals[order], vecs[:, order].T
         else:
+            from scipy.sparse.linalg import LinearOperator, eigsh  # slow import: only here
+
             centred_t = centred.T.tocsr()
             op = LinearOperator(
                 (n_cols, n_cols),
