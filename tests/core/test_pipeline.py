@@ -279,11 +279,6 @@ def test_update_keeps_previous_moderation_unless_given() -> None:
     assert third.zeroed.tolist() == [True, False]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: pipeline.update casts the new votes to int8 before validating them, so "
-    "0.5 becomes a pass and 1.9 an agree instead of an InputError",
-)
 @pytest.mark.parametrize("bad", [0.5, 1.9, -0.7])
 def test_update_rejects_invalid_votes(bad: float) -> None:
     first = analyze(build_vote_matrix([1, 1, 2, 2], [1, 2, 1, 2], [1, -1, -1, 1]))
@@ -312,11 +307,6 @@ SMOOTHER_TOY = np.array(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: analyze takes clusterings[smoother.update(...)] although the smoothed k "
-    "can exceed this update's max_group_k when the number of base clusters shrinks: KeyError",
-)
 def test_update_survives_a_smoothed_k_above_this_updates_max_k() -> None:
     first = analyze(from_dense(SMOOTHER_TOY))
     assert (first.k, first.base.n_clusters) == (3, 12)  # type: ignore[union-attr]

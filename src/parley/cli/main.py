@@ -27,8 +27,11 @@ app = typer.Typer(
 
 def _fail(error: ParleyError) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
-    Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+    Console(stderr=True, soft_wrap=True).print(
+        f"[bold red]error:[/] {escape(str(error))}", highlight=False
+    )
     raise typer.Exit(1)
 
 
@@ -71,12 +74,27 @@ def analyze(
         ),
     ] = False,
     replay_every: Annotated[
-        int, typer.Option(help="With --replay: run an update every N votes.", min=1)
-    ] = 1000,
-    replay_seconds: Annotated[
-        float | None,
-        typer.Option(help="With --replay: also update every T seconds of log time.", min=0.001),
+        int | None, typer.Option(help="With --replay: also run an update every N votes.", min=1)
     ] = None,
+    replay_seconds: Annotated[
+        float,
+        typer.Option(help="With --replay: run an update every T seconds of log time.", min=0.001),
+    ] = 3600.0,
+    replay_restart_after: Annotated[
+        float,
+        typer.Option(
+            help="With --replay: model a restart of Polis's math worker after this many "
+            "seconds without votes (0: never).",
+            min=0,
+        ),
+    ] = 86400.0,
+    replay_moderation: Annotated[
+        str,
+        typer.Option(
+            help="With --replay: when rejections take effect: 'last-vote' (from the "
+            "statement's last vote) or 'end' (throughout)."
+        ),
+    ] = "last-vote",
     groups: Annotated[
         Path | None,
         typer.Option(
@@ -115,6 +133,8 @@ def analyze(
                 groups=declared,
                 replay_every=replay_every if replay else None,
                 replay_seconds=replay_seconds if replay else None,
+                replay_restart_after=(replay_restart_after or None) if replay else None,
+                replay_moderation=replay_moderation,
                 on_update=tracker,
             )
         data = result.to_dict()

@@ -9,15 +9,15 @@ until there are k clusters again (``clean-start-clusters``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
-from scipy.spatial.distance import cdist
 
 from parley.errors import InputError
 
+from .lloyd import distances
 from .types import Float64Array, IntArray
 
 __all__ = [
@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 CONVERGENCE_DISTANCE = 0.01
+LARGE = 2_000_000
+"""Above this many point-centre pairs, k-means uses a k-d tree and Hamerly's bounds."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,9 +79,11 @@ def _nearest(points: Float64Array, centers: Float64Array) -> NDArray[np.intp]:
     returns the last of several minima.
     """
     n = len(centers)
-    if n * len(points) <= 2_000_000:
-        reversed_index = np.argmin(cdist(points, centers[::-1]), axis=1)
+    if n * len(points) <= LARGE:
+        reversed_index = np.argmin(distances(points, centers[::-1]), axis=1)
         return np.asarray(n - 1 - reversed_index, dtype=np.intp)
+    from scipy.spatial import cKDTree
+
     _, index = cKDTree(centers).query(points, k=1, workers=-1)
     return np.asarray(index, dtype=np.intp)
 
@@ -89,7 +93,10 @@ def _weighted_centers(
 ) -> tuple[Float64Array, Float64Array]:
     totals = np.bincount(index, weights=weights, minlength=n)
     sums = np.stack(
-        [np.bincount(index, weights=weights * points[:, d], minlength=n) for d in range(points.shape[1])],
+        [
+            np.bincount(index, weights=weights * points[:, d], minlength=n)
+            for d in range(points.shape[1])
+        ],
         axis=1,
     )
     centers = np.divide(sums, totals[:, None], out=np.zeros_like(sums), where=totals[:, None] > 0)
@@ -163,6 +170,8 @@ def _clean_start(
         labels[members] = remap[np.searchsorted(ids, labels[members])]
         ids = np.unique(labels[members])
         centers = recenter(ids)
+    if len(ids) >= k:
+        return ids, centers
     possible = min(k, len(np.unique(points, axis=0)))
     while len(ids) < possible:
         index = _nearest(points, centers)
@@ -214,6 +223,14 @@ def kmeans(
     else:
         centers = init_centers(points, k)
         ids = np.arange(len(centers), dtype=np.int64)
+    if len(points) * len(centers) > LARGE:
+        from .lloyd import lloyd  # the same assignments, far fewer distance evaluations
+
+        result = lloyd(points, centers, ids, weights=weights, max_iter=max_iter)
+        labels = result.ids[result.assignment]
+        return Clustering(
+            ids=result.ids, centers=result.centers, point_ids=point_ids, labels=labels
+        )
     labels = np.zeros(len(points), dtype=np.int64)
     for iteration in range(max_iter, -1, -1):
         index = _nearest(points, centers)
@@ -276,11 +293,18 @@ class KSmoother:
     last_k_count: int = 0
     smoothed_k: int | None = None
 
-    def update(self, this_k: int) -> int:
-        """Record this update's best k and return the k to use."""
+    def update(self, this_k: int, available: Collection[int] | None = None) -> int:
+        """Record this update's best k and return the k to use.
+
+        ``available`` lists the k that were clustered in this update; a carried k that is
+        no longer among them (the base clusters shrank) falls back to ``this_k``, as in
+        Polis since #2536 (before that fix such an update failed).
+        """
         same = self.last_k is not None and this_k == self.last_k
         self.last_k_count = self.last_k_count + 1 if same else 1
         self.last_k = this_k
         if self.last_k_count >= self.buffer or self.smoothed_k is None:
+            self.smoothed_k = this_k
+        if available is not None and self.smoothed_k not in available:
             self.smoothed_k = this_k
         return self.smoothed_k

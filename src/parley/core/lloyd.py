@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from .types import Float64Array, IntArray
 
-__all__ = ["LloydResult", "lloyd", "nearest_two"]
+__all__ = ["LloydResult", "distances", "lloyd", "nearest_two"]
 
 CONVERGENCE_DISTANCE = 0.01
 _DENSE_LIMIT = 2_000_000
@@ -32,6 +32,18 @@ class LloydResult:
     n_iter: int
 
 
+def distances(a: Float64Array, b: Float64Array) -> Float64Array:
+    """Euclidean distances between the rows of ``a`` and of ``b``, shape (len(a), len(b)).
+
+    Plain numpy (scipy.spatial costs ~0.1 s to import, more than small inputs take).
+    """
+    squared = np.zeros((len(a), len(b)))
+    for d in range(a.shape[1]):
+        squared += (a[:, d, None] - b[None, :, d]) ** 2
+    result: Float64Array = np.sqrt(squared)
+    return result
+
+
 def nearest_two(
     points: Float64Array, centers: Float64Array
 ) -> tuple[NDArray[np.intp], Float64Array, Float64Array]:
@@ -41,10 +53,9 @@ def nearest_two(
         d = np.linalg.norm(points - centers[0], axis=1)
         return np.zeros(n, dtype=np.intp), d, np.full(n, np.inf)
     if n * k <= _DENSE_LIMIT:
-        from scipy.spatial.distance import cdist
-
-        dist = cdist(points, centers)
-        first = np.argmin(dist, axis=1)
+        dist = distances(points, centers)
+        # an exact tie goes to the later centre, as Clojure's min-key does
+        first = k - 1 - np.argmin(dist[:, ::-1], axis=1)
         d1 = dist[np.arange(n), first]
         dist[np.arange(n), first] = np.inf
         return first.astype(np.intp), d1, dist.min(axis=1)

@@ -19,6 +19,7 @@ from parley.errors import InputError
 
 from .clustering import Clustering, KSmoother, choose_k, kmeans, max_group_k, silhouette
 from .consensus import group_informed_consensus, select_consensus
+from .lloyd import distances as pairwise_distances
 from .matrix import VoteMatrix, build_vote_matrix
 from .pca import PCAResult, fit_pca, project_participants, project_statements
 from .repness import RepnessStats, RepresentativeStatement, compute_repness, select_representative
@@ -26,7 +27,15 @@ from .routing import statement_priorities
 from .stats import VoteCounts, count_votes
 from .types import Float64Array, IntArray
 
-__all__ = ["Analysis", "AnalysisState", "Params", "analyze", "polis_row_order", "update"]
+__all__ = [
+    "Analysis",
+    "AnalysisState",
+    "Params",
+    "advance",
+    "analyze",
+    "polis_row_order",
+    "update",
+]
 
 
 @dataclass(frozen=True)
@@ -130,9 +139,7 @@ def _mask(ids: IntArray, chosen: ArrayLike | None) -> NDArray[np.bool_]:
     return np.isin(ids, np.asarray(chosen, dtype=np.int64))
 
 
-def _in_conv(
-    matrix: VoteMatrix, previous: IntArray | None, params: Params
-) -> NDArray[np.bool_]:
+def _in_conv(matrix: VoteMatrix, previous: IntArray | None, params: Params) -> NDArray[np.bool_]:
     """Polis ``in-conv``: >= min(7, n_statements) votes, sticky, topped up to 15 by top voters."""
     counts = matrix.votes_per_participant()
     inside = counts >= min(params.min_votes_in_conv, matrix.n_statements)
@@ -198,18 +205,117 @@ def _group_clusters(
     scores: dict[int, float] = {}
     if base.n_clusters < 2:
         return clusterings, scores
-    from scipy.spatial.distance import cdist
-
-    distances = cdist(base.centers, base.centers)
+    distances = pairwise_distances(base.centers, base.centers)
     for k in range(2, max_group_k(base.n_clusters, max_k=params.max_k) + 1):
         previous = state.group_clusterings.get(k) if state is not None else None
         clustering = kmeans(
-            base.centers, base.ids, k, weights=weights, previous=previous,
+            base.centers,
+            base.ids,
+            k,
+            weights=weights,
+            previous=previous,
             max_iter=params.group_iters,
         )
         clusterings[k] = clustering
         scores[k] = silhouette(distances, clustering.labels)
     return clusterings, scores
+
+
+@dataclass(frozen=True, eq=False)
+class _Update:
+    """The PCA and clustering part of one update (what the next warm start needs)."""
+
+    pca: PCAResult
+    coords: Float64Array
+    in_conv: NDArray[np.bool_]
+    base: Clustering | None
+    clusterings: dict[int, Clustering]
+    scores: dict[int, float]
+    k: int
+    labels: IntArray
+    state: AnalysisState
+
+
+def _declared_groups(
+    matrix: VoteMatrix, groups: tuple[ArrayLike, ArrayLike]
+) -> tuple[int, IntArray]:
+    labels = np.full(matrix.n_participants, -1, dtype=np.int64)
+    group_pids = np.asarray(groups[0], dtype=np.int64)
+    group_values = np.asarray(groups[1], dtype=np.int64)
+    rows = matrix.row_of(group_pids)
+    keep = rows >= 0
+    names, index = np.unique(group_values[keep], return_inverse=True)
+    labels[rows[keep]] = index
+    return len(names), labels
+
+
+def _update_clusters(
+    matrix: VoteMatrix,
+    zeroed: NDArray[np.bool_],
+    groups: tuple[ArrayLike, ArrayLike] | None,
+    params: Params,
+    state: AnalysisState | None,
+) -> _Update:
+    """PCA, projection, in-conv, base and group clusters and the k-smoother for one update."""
+    values = matrix.values
+    pca = fit_pca(
+        values,
+        zeroed_columns=zeroed,
+        n_components=params.n_components,
+        start=_align_components(state, matrix.statement_ids),
+    )
+    coords = project_participants(values, pca, zeroed_columns=zeroed)
+    in_conv = _in_conv(matrix, state.in_conv_ids if state else None, params)
+    order = polis_row_order(matrix, state.participant_order if state else None)
+    smoother = replace(state.smoother) if state is not None else KSmoother(params.group_k_buffer)
+    base: Clustering | None = None
+    clusterings: dict[int, Clustering] = {}
+    scores: dict[int, float] = {}
+    labels = np.full(matrix.n_participants, -1, dtype=np.int64)
+    if groups is not None:
+        k, labels = _declared_groups(matrix, groups)
+    else:
+        rows = order[in_conv[order]]
+        base = kmeans(
+            coords[rows],
+            matrix.participant_ids[rows],
+            params.base_k,
+            previous=state.base if state else None,
+            max_iter=params.base_iters,
+        )
+        clusterings, scores = _group_clusters(base, state, params)
+        if scores:
+            k = smoother.update(choose_k(scores), available=scores.keys())
+            group = clusterings[k]
+            group_index = np.searchsorted(group.ids, group.labels)  # per base cluster
+            base_position = _positions(base.ids, base.labels)  # per in-conv participant
+            labels[rows] = group_index[base_position]
+            k = group.n_clusters
+        else:
+            k = 1 if len(rows) else 0
+            labels[rows] = 0
+    new_state = AnalysisState(
+        statement_ids=matrix.statement_ids,
+        components=pca.components,
+        in_conv_ids=matrix.participant_ids[in_conv],
+        base=base,
+        group_clusterings=clusterings,
+        smoother=smoother,
+        n_updates=(state.n_updates if state else 0) + 1,
+        participant_order=matrix.participant_ids[order],
+    )
+    return _Update(pca, coords, in_conv, base, clusterings, scores, k, labels, new_state)
+
+
+def _positions(sorted_ids: IntArray, ids: IntArray) -> NDArray[np.intp]:
+    return np.searchsorted(sorted_ids, ids).astype(np.intp)
+
+
+def _zeroed(
+    matrix: VoteMatrix, moderated_out: ArrayLike | None, meta: ArrayLike | None
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    is_meta = _mask(matrix.statement_ids, meta)
+    return _mask(matrix.statement_ids, moderated_out) | is_meta, is_meta
 
 
 def analyze(
@@ -234,48 +340,12 @@ def analyze(
     state : AnalysisState from a previous update, for a warm start.
     """
     params = params or Params()
-    is_meta = _mask(matrix.statement_ids, meta)
-    zeroed = _mask(matrix.statement_ids, moderated_out) | is_meta
+    zeroed, is_meta = _zeroed(matrix, moderated_out, meta)
     values = matrix.values
-    pca = fit_pca(
-        values, zeroed_columns=zeroed, n_components=params.n_components,
-        start=_align_components(state, matrix.statement_ids),
-    )
-    coords = project_participants(values, pca, zeroed_columns=zeroed)
+    done = _update_clusters(matrix, zeroed, groups, params, state)
+    pca, k, labels = done.pca, done.k, done.labels
     statement_coords = project_statements(pca)
     extremity = np.linalg.norm(statement_coords, axis=1)
-    in_conv = _in_conv(matrix, state.in_conv_ids if state else None, params)
-    order = polis_row_order(matrix, state.participant_order if state else None)
-    smoother = replace(state.smoother) if state is not None else KSmoother(params.group_k_buffer)
-    base: Clustering | None = None
-    clusterings: dict[int, Clustering] = {}
-    scores: dict[int, float] = {}
-    labels = np.full(matrix.n_participants, -1, dtype=np.int64)
-    if groups is not None:
-        group_pids = np.asarray(groups[0], dtype=np.int64)
-        group_values = np.asarray(groups[1], dtype=np.int64)
-        rows = matrix.row_of(group_pids)
-        keep = rows >= 0
-        names, index = np.unique(group_values[keep], return_inverse=True)
-        labels[rows[keep]] = index
-        k = len(names)
-    else:
-        rows = order[in_conv[order]]
-        base = kmeans(
-            coords[rows], matrix.participant_ids[rows], params.base_k,
-            previous=state.base if state else None, max_iter=params.base_iters,
-        )
-        clusterings, scores = _group_clusters(base, state, params)
-        if scores:
-            k = smoother.update(choose_k(scores))
-            group = clusterings[k]
-            group_index = np.searchsorted(group.ids, group.labels)  # per base cluster
-            base_index = np.searchsorted(base.ids, base.labels)  # per in-conv participant
-            labels[rows] = group_index[base_index]
-            k = group.n_clusters
-        else:
-            k = 1 if len(rows) else 0
-            labels[rows] = 0
     raw_groups = count_votes(values, labels, k)
     rating_groups = count_votes(values, labels, k, zeroed_columns=zeroed)
     repness_stats = compute_repness(rating_groups)
@@ -288,28 +358,48 @@ def analyze(
     consensus_agree, consensus_disagree = select_consensus(
         rating_overall, excluded=zeroed, n_select=params.n_consensus
     )
-    new_state = AnalysisState(
-        statement_ids=matrix.statement_ids,
-        components=pca.components,
-        in_conv_ids=matrix.participant_ids[in_conv],
-        base=base,
-        group_clusterings=clusterings,
-        smoother=smoother,
-        n_updates=(state.n_updates if state else 0) + 1,
-        participant_order=matrix.participant_ids[order],
-    )
     return Analysis(
-        matrix=matrix, zeroed=zeroed, is_meta=is_meta, pca=pca,
-        participant_coords=coords, statement_coords=statement_coords, extremity=extremity,
-        in_conv=in_conv, base=base, silhouettes=scores, k=k, labels=labels,
-        repness_stats=repness_stats, representative=representative,
-        consensus_agree=consensus_agree, consensus_disagree=consensus_disagree,
-        overall=overall, group_counts=raw_groups,
+        matrix=matrix,
+        zeroed=zeroed,
+        is_meta=is_meta,
+        pca=pca,
+        participant_coords=done.coords,
+        statement_coords=statement_coords,
+        extremity=extremity,
+        in_conv=done.in_conv,
+        base=done.base,
+        silhouettes=done.scores,
+        k=k,
+        labels=labels,
+        repness_stats=repness_stats,
+        representative=representative,
+        consensus_agree=consensus_agree,
+        consensus_disagree=consensus_disagree,
+        overall=overall,
+        group_counts=raw_groups,
         gac=group_informed_consensus(raw_groups),
         gac_disagree=group_informed_consensus(raw_groups, direction="disagree"),
         priorities=statement_priorities(raw_groups if k else overall, extremity, is_meta=is_meta),
-        state=new_state,
+        state=done.state,
     )
+
+
+def advance(
+    matrix: VoteMatrix,
+    *,
+    moderated_out: ArrayLike | None = None,
+    meta: ArrayLike | None = None,
+    params: Params | None = None,
+    state: AnalysisState | None = None,
+) -> AnalysisState:
+    """Run only the PCA and clustering of an update and return the state for the next one.
+
+    This is what ``analyze`` does before the statistics, and it changes the state exactly as
+    ``analyze`` would; ``replay`` uses it for every batch but the last.
+    """
+    params = params or Params()
+    zeroed, _ = _zeroed(matrix, moderated_out, meta)
+    return _update_clusters(matrix, zeroed, None, params, state).state
 
 
 def update(
@@ -329,7 +419,7 @@ def update(
     matrix = build_vote_matrix(
         np.concatenate([old_pids, np.asarray(participant_ids, dtype=np.int64)]),
         np.concatenate([old_sids, np.asarray(statement_ids, dtype=np.int64)]),
-        np.concatenate([old.data.astype(np.int8), np.asarray(votes, dtype=np.int8)]),
+        np.concatenate([old.data.astype(np.int8), np.asarray(votes)]),
         all_statement_ids=previous.matrix.statement_ids,
     )
     if moderated_out is None:

@@ -9,16 +9,19 @@ rebuilds that history: it cuts the log into batches (every ``every_votes`` event
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
-from numpy.typing import ArrayLike
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
 
 from parley.errors import InputError
 
-from .matrix import build_vote_matrix
-from .pipeline import Analysis, AnalysisState, Params, analyze
+from .clustering import KSmoother
+from .matrix import VoteMatrix, build_vote_matrix
+from .pipeline import Analysis, AnalysisState, Params, advance, analyze
 
-__all__ = ["batch_boundaries", "replay"]
+__all__ = ["batch_boundaries", "last_vote_times", "replay", "restart_state"]
 
 
 def batch_boundaries(
@@ -48,6 +51,91 @@ def batch_boundaries(
     return sorted(ends)
 
 
+class _GrowingMatrix:
+    """The final-vote matrix of a growing prefix of a time-sorted log, kept incrementally.
+
+    Every (participant, statement) cell of the whole log gets a slot once; each batch
+    overwrites the slots its events touch (the last event of a batch wins, as in
+    ``build_vote_matrix``), so a prefix matrix costs O(cells) instead of a sort of all the
+    events so far.
+    """
+
+    def __init__(self, pids: NDArray[np.int64], sids: NDArray[np.int64], vals: NDArray[np.int8]):
+        self.row_ids, rows = np.unique(pids, return_inverse=True)
+        self.col_ids, cols = np.unique(sids, return_inverse=True)
+        n_cols = max(len(self.col_ids), 1)
+        cells, self.cell_of_event = np.unique(
+            rows.astype(np.int64) * n_cols + cols, return_inverse=True
+        )
+        self.cell_row = cells // n_cols
+        self.cell_col = cells % n_cols
+        self.value = np.zeros(len(cells), dtype=np.float32)
+        self.present = np.zeros(len(cells), dtype=bool)
+        self.vals = vals
+        self.done = 0
+
+    def advance(self, end: int) -> VoteMatrix:
+        """Take in the events up to ``end`` and return the matrix of final votes so far."""
+        touched = self.cell_of_event[self.done : end][::-1]
+        cells, last = np.unique(touched, return_index=True)
+        self.value[cells] = self.vals[self.done : end][::-1][last]
+        self.present[cells] = True
+        self.done = end
+        live = np.flatnonzero(self.present)
+        rows, cols = self.cell_row[live], self.cell_col[live]
+        row_used = np.zeros(len(self.row_ids), dtype=bool)
+        row_used[rows] = True
+        col_used = np.zeros(len(self.col_ids), dtype=bool)
+        col_used[cols] = True
+        new_row = np.cumsum(row_used) - 1
+        new_col = (np.cumsum(col_used) - 1).astype(np.int32)
+        n_rows, n_cols = int(row_used.sum()), int(col_used.sum())
+        indptr = np.zeros(n_rows + 1, dtype=np.int32)
+        np.cumsum(np.bincount(new_row[rows], minlength=n_rows), out=indptr[1:])
+        values = sp.csr_array((self.value[live], new_col[cols], indptr), shape=(n_rows, n_cols))
+        return VoteMatrix(
+            values=values,
+            participant_ids=self.row_ids[row_used],
+            statement_ids=self.col_ids[col_used],
+        )
+
+
+def restart_state(state: AnalysisState) -> AnalysisState:
+    """The part of ``state`` that Polis's math worker keeps across a restart.
+
+    ``conv-man/restructure-json-conv`` reloads the PCA, the base clusters, in-conv and the
+    chosen groups from ``math_main``, but not the clusterings for every k nor the k-smoother,
+    and it rebuilds the vote matrix from the whole vote table, so the participant rows are
+    reordered as on a cold load (``polis_row_order`` without a previous order).
+    """
+    return replace(
+        state,
+        group_clusterings={},
+        smoother=KSmoother(state.smoother.buffer),
+        participant_order=np.zeros(0, dtype=np.int64),
+    )
+
+
+def last_vote_times(
+    statement_ids: ArrayLike, timestamps: ArrayLike, ids: ArrayLike
+) -> NDArray[np.int64]:
+    """Time of the last vote on each of ``ids`` in a vote log (0 when it has none).
+
+    A rejected comment is no longer shown to voters, so its last vote is the earliest time
+    the rejection can have taken effect: ``replay(..., moderation_times=...)``.
+    """
+    sids = np.asarray(statement_ids, dtype=np.int64)
+    ts = np.asarray(timestamps, dtype=np.int64)
+    wanted = np.asarray(ids, dtype=np.int64)
+    names, index = np.unique(sids, return_inverse=True)
+    if len(names) == 0:
+        return np.zeros(len(wanted), dtype=np.int64)
+    last = np.zeros(len(names), dtype=np.int64)
+    np.maximum.at(last, index, ts)
+    at = np.minimum(np.searchsorted(names, wanted), len(names) - 1)
+    return np.where(names[at] == wanted, last[at], 0).astype(np.int64)
+
+
 def replay(
     participant_ids: ArrayLike,
     statement_ids: ArrayLike,
@@ -59,12 +147,24 @@ def replay(
     moderated_out: ArrayLike | None = None,
     meta: ArrayLike | None = None,
     params: Params | None = None,
+    moderation_times: ArrayLike | None = None,
+    restart_after_seconds: float | None = None,
     on_update: Callable[[int, int], None] | None = None,
 ) -> Analysis:
     """Replay a time-sorted vote log and return the analysis after the last batch.
 
-    Moderation is applied as it stands at the end (exports do not say when it happened).
-    ``on_update(done, total)`` is called after each batch, for progress bars.
+    Moderation is applied as it stands at the end (exports do not say when it happened),
+    unless ``moderation_times`` (ms, aligned with ``moderated_out``) says when each rejection
+    took effect: a comment's column is then zeroed only in the updates whose last vote is at
+    or after its time (``last_vote_times`` gives the earliest time consistent with a log, as
+    rejected comments are no longer shown to voters). ``on_update(done, total)`` is called
+    after each batch, for progress bars.
+
+    ``restart_after_seconds`` models Polis's math worker being restarted while a
+    conversation was quiet: before a batch that follows a gap of more than this much log
+    time, the state is reduced to what Polis reloads from its database (``restart_state``)
+    and one extra update runs, as ``conv-man/load-or-init`` and ``conv-actor`` do when the
+    next vote arrives (the reload reads every vote, so that update already sees the batch).
     """
     pids = np.asarray(participant_ids, dtype=np.int64)
     sids = np.asarray(statement_ids, dtype=np.int64)
@@ -73,14 +173,46 @@ def replay(
     ends = batch_boundaries(ts, every_votes=every_votes, every_seconds=every_seconds)
     if not ends:
         raise InputError("the vote log is empty: nothing to replay")
+    # validates the votes (and their shapes) once, as build_vote_matrix does
+    build_vote_matrix(pids, sids, vals, timestamps=ts)
+    growing = _GrowingMatrix(pids, sids, vals.astype(np.int8))
     state: AnalysisState | None = None
     analysis: Analysis | None = None
+    gap = None if restart_after_seconds is None else int(restart_after_seconds * 1000)
+    all_out = np.zeros(0, dtype=np.int64)
+    if moderated_out is not None:
+        all_out = np.asarray(moderated_out, dtype=np.int64).ravel()
+    out_times = None
+    if moderation_times is not None:
+        out_times = np.asarray(moderation_times, dtype=np.int64).ravel()
+        if out_times.shape != all_out.shape:
+            raise InputError(
+                f"moderation_times should have one time per moderated_out id "
+                f"({len(all_out)}), got {len(out_times)}"
+            )
     for i, end in enumerate(ends):
-        matrix = build_vote_matrix(pids[:end], sids[:end], vals[:end], timestamps=ts[:end])
-        analysis = analyze(
-            matrix, moderated_out=moderated_out, meta=meta, params=params, state=state
-        )
-        state = analysis.state
+        matrix = growing.advance(end)
+        if out_times is not None:
+            moderated_out = all_out[out_times <= ts[end - 1]]
+        start = ends[i - 1] if i else 0
+        if gap is not None and state is not None and ts[start] - ts[start - 1] > gap:
+            # the worker reloads the conversation, rebuilding its matrix from every vote in
+            # the database (the new ones included), and updates once before the new batch
+            state = advance(
+                matrix,
+                moderated_out=moderated_out,
+                meta=meta,
+                params=params,
+                state=restart_state(state),
+            )
+        if i + 1 < len(ends):
+            state = advance(
+                matrix, moderated_out=moderated_out, meta=meta, params=params, state=state
+            )
+        else:
+            analysis = analyze(
+                matrix, moderated_out=moderated_out, meta=meta, params=params, state=state
+            )
         if on_update is not None:
             on_update(i + 1, len(ends))
     assert analysis is not None

@@ -11,7 +11,7 @@ import numpy as np
 
 from parley.core.matrix import build_vote_matrix
 from parley.core.pipeline import Analysis, AnalysisState, Params, analyze
-from parley.core.replay import replay
+from parley.core.replay import last_vote_times, replay
 from parley.errors import InputError
 from parley.io.polis import PolisExport, SignMode, read_polis_export
 from parley.io.results import analysis_to_dict
@@ -82,11 +82,19 @@ def analyze_export(
     groups: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None,
     replay_every: int | None = None,
     replay_seconds: float | None = None,
+    replay_restart_after: float | None = None,
+    replay_moderation: str = "last-vote",
     state: AnalysisState | None = None,
     params: Params | None = None,
     on_update: Callable[[int, int], None] | None = None,
 ) -> ExportAnalysis:
-    """Read a Polis export (folder, zip) and analyse it, optionally replaying its vote log."""
+    """Read a Polis export (folder, zip) and analyse it, optionally replaying its vote log.
+
+    ``replay_moderation`` is "last-vote" (a rejected statement is zeroed from its last vote
+    on, the earliest time its rejection can have taken effect) or "end" (zeroed throughout).
+    """
+    if replay_moderation not in ("last-vote", "end"):
+        raise InputError(f"replay moderation {replay_moderation!r} should be 'last-vote' or 'end'")
     if str(path).endswith(".parquet"):
         from parley.io.parquet import read_votes_parquet
 
@@ -116,6 +124,12 @@ def analyze_export(
             meta=meta,
             params=params,
             on_update=on_update,
+            restart_after_seconds=replay_restart_after,
+            moderation_times=(
+                last_vote_times(ev.statement_ids, ev.timestamps, moderated_out)
+                if replay_moderation == "last-vote"
+                else None
+            ),
         )
     else:
         matrix = build_vote_matrix(
