@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/install-test-deps.sh
 echo "== ruff"; .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
 echo "== mypy"; .venv/bin/mypy

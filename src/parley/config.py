@@ -35,7 +35,37 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Key that signs session cookies; required once the web server serves logins.",
+        description=(
+            "Key that signs session cookies. When unset, the web server generates one and "
+            "keeps it in the database, so that logins survive a restart."
+        ),
+    )
+    max_body_bytes: int = Field(
+        default=65_536,
+        ge=1_024,
+        description="Largest request body the web server accepts, in bytes (larger: 413).",
+    )
+    vote_rate: float = Field(
+        default=10.0,
+        ge=0,
+        description="Votes per second one participant may sustain (token bucket); 0: no limit.",
+    )
+    vote_burst: int = Field(
+        default=60, ge=1, description="Votes one participant may cast at once before vote_rate."
+    )
+    statement_rate: float = Field(
+        default=0.2,
+        ge=0,
+        description="Statements per second one participant may sustain; 0: no limit.",
+    )
+    statement_burst: int = Field(
+        default=5, ge=1, description="Statements one participant may write at once."
+    )
+    analysis_interval: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="Seconds between the analysis worker's checks for changed conversations.",
     )
 
     @field_validator("database_url")

@@ -34,8 +34,18 @@ def test_analyze_prints_summary_and_writes_json(tmp_path: Path) -> None:
     assert set(participant) >= {"id", "x", "y", "group", "in_conv"}
     statement = data["statements"][0]
     assert set(statement) >= {
-        "id", "text", "moderated", "x", "y", "extremity", "gac", "gac_disagree",
-        "priority", "agree", "disagree", "pass",
+        "id",
+        "text",
+        "moderated",
+        "x",
+        "y",
+        "extremity",
+        "gac",
+        "gac_disagree",
+        "priority",
+        "agree",
+        "disagree",
+        "pass",
     }
     for group in data["groups"]:
         assert group["size"] == sum(p["group"] == group["id"] for p in data["participants"])

@@ -1,14 +1,14 @@
-"""Database fixtures: every test that takes ``database_url`` runs on each configured backend.
+"""Database fixtures: every test that takes ``database_url`` runs on SQLite and on PostgreSQL.
 
-SQLite (a fresh file per test) always runs. PostgreSQL runs too when
-``PARLEY_TEST_POSTGRES_URL`` names a scratch database (its public schema is wiped before each
-test); select or skip those with ``-m postgres`` / ``-m "not postgres"``. Kept in step with
+SQLite (a fresh file per test) always runs. The PostgreSQL run gets an empty database of its
+own from the ``postgres_url`` fixture (tests/conftest.py: a throwaway server, or the scratch
+database named by ``PARLEY_TEST_POSTGRES_URL``) and skips cleanly when PostgreSQL or psycopg is
+missing; select or leave it out with ``-m postgres`` / ``-m "not postgres"``. Kept in step with
 tests/services/conftest.py.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +18,10 @@ from sqlalchemy import Engine
 from parley.db import create_engine_for, create_session_factory, upgrade_database
 from parley.db.engine import SessionFactory
 
-POSTGRES_URL = os.environ.get("PARLEY_TEST_POSTGRES_URL")
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if POSTGRES_URL:
-    BACKENDS.append(pytest.param("postgres", id="postgres", marks=pytest.mark.postgres))
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -29,13 +29,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """URL of an empty database on one backend."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'parley.db'}"
-    assert POSTGRES_URL is not None
-    engine = create_engine_for(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-        connection.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-    return POSTGRES_URL
+    url: str = request.getfixturevalue("postgres_url")
+    return url
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ TABLES = {
     "votes",
     "moderation_log",
     "analysis_results",
+    "facilitators",
+    "instance_secrets",
 }
 
 
@@ -36,7 +38,7 @@ def test_upgrade_creates_every_table_on_a_fresh_sqlite_file(tmp_path: Path) -> N
     upgrade_database(engine)
     assert path.is_file()
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-    assert database_revision(engine) == head_revision() == "0001"
+    assert database_revision(engine) == head_revision() == "0002"
     engine.dispose()
 
 
@@ -78,3 +80,31 @@ def test_an_unopenable_sqlite_file_is_a_user_error(tmp_path: Path) -> None:
     engine = create_engine_for(f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.db'}")
     with pytest.raises(InputError, match=r"cannot open database sqlite:///.*folder\.db"):
         upgrade_database(engine)
+
+
+def test_0002_keeps_the_rows_of_0001(engine: Engine) -> None:
+    upgrade_database(engine, revision="0001")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO conversations (id, topic, description, languages, moderation_mode, "
+            "settings, created_at) VALUES (7, 't', 'd', '[]', 'open', '{}', '2026-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO analysis_results (conversation_id, n_votes, created_at, payload) "
+            "VALUES (7, 3, '2026-01-01', '{}')"
+        )
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        conversation = connection.exec_driver_sql(
+            "SELECT facilitator_id, votes_version, moderation_version FROM conversations"
+        ).one()
+        analysis = connection.exec_driver_sql(
+            "SELECT votes_version, moderation_version, priorities FROM analysis_results"
+        ).one()
+    assert tuple(conversation) == (None, 0, 0)
+    assert tuple(analysis) == (0, 0, None)
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0001")
+    assert "facilitators" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM conversations").scalar() == 1

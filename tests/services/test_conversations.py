@@ -196,8 +196,13 @@ def test_a_failure_halfway_leaves_the_database_as_it_was(
         import_polis_export(session_factory, LONDON, chunk_size=100, progress=fail_in_the_vote_log)
     assert ("statements", 39) in seen and ("vote_events", 100) in seen
     assert _snapshot(migrated) == before
-    # and the same import then succeeds, with the next free conversation id
-    assert import_polis_export(session_factory, LONDON) == 2
+    # and the same import then succeeds, with the next free conversation id (SQLite reuses the
+    # rolled-back id; a PostgreSQL sequence never hands a number back, so the id may skip)
+    new_id = import_polis_export(session_factory, LONDON)
+    if migrated.dialect.name == "sqlite":
+        assert new_id == 2
+    else:
+        assert new_id >= 2
 
 
 def test_a_bad_file_leaves_the_database_as_it_was(

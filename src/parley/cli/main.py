@@ -14,6 +14,7 @@ import typer
 
 from parley import __version__
 from parley.cli.storage import register as register_storage
+from parley.cli.web import register as register_web
 from parley.errors import ParleyError
 
 app = typer.Typer(
@@ -163,6 +164,7 @@ class _nullcontext:
 
 
 register_storage(app)
+register_web(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

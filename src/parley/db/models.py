@@ -36,6 +36,8 @@ __all__ = [
     "AnalysisResult",
     "Base",
     "Conversation",
+    "Facilitator",
+    "InstanceSecret",
     "ModerationLog",
     "ModerationMode",
     "Participant",
@@ -73,6 +75,29 @@ class Base(DeclarativeBase):
     }
 
 
+class Facilitator(Base):
+    """Someone who runs conversations: an API key (hashed) and an optional password (hashed)."""
+
+    __tablename__ = "facilitators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(256), unique=True)
+    # sha256 hex of the API key (high-entropy, so a fast hash is enough); the key is never stored
+    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(Text, default=None)  # argon2id, PHC string
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class InstanceSecret(Base):
+    """A secret this installation generated for itself (the session-signing key)."""
+
+    __tablename__ = "instance_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
 class Conversation(Base):
     """One deliberation: a topic, its languages, its moderation mode and settings."""
 
@@ -91,6 +116,13 @@ class Conversation(Base):
     # where an imported conversation came from (format, source, Polis summary.csv); else None
     origin: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # the facilitator who owns it; None (an import): every facilitator may manage it
+    facilitator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("facilitators.id", ondelete="SET NULL"), default=None, index=True
+    )
+    # grow whenever votes, or moderation, change: the analysis worker compares them
+    votes_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    moderation_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Participant(Base):
@@ -230,3 +262,8 @@ class AnalysisResult(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     payload: Mapped[dict[str, Any]] = mapped_column()
     state: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # the conversation's versions this analysis reflects (see Conversation)
+    votes_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    moderation_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # routing priority per statement id (JSON keys are strings), read by next_statement
+    priorities: Mapped[dict[str, Any] | None] = mapped_column(default=None)

@@ -1,0 +1,116 @@
+"""One analysis of a conversation's votes, warm-started from a saved state; no database here.
+
+The caller reads the votes and statements (a snapshot), calls ``run_analysis`` and stores
+what it returns: the JSON result (``parley analyze``'s schema), the state for the next warm
+start as bytes (an .npz of ``parley.core.state`` arrays) and the routing priorities.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from parley.core.matrix import build_vote_matrix
+from parley.core.pipeline import AnalysisState, Params, analyze
+from parley.core.state import state_from_arrays, state_to_arrays
+from parley.errors import StateError
+from parley.io.results import analysis_to_dict
+
+__all__ = ["AnalysisInput", "AnalysisOutput", "run_analysis", "state_from_bytes", "state_to_bytes"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisInput:
+    """A snapshot of one conversation: final votes, statements, and the previous state."""
+
+    participant_ids: NDArray[np.int64]
+    statement_ids: NDArray[np.int64]
+    values: NDArray[np.int8]
+    texts: Mapping[int, str]
+    moderation: Mapping[int, int]  # statement id -> -1, 0, 1
+    meta_ids: Sequence[int] = ()
+    state: bytes | None = None  # None: a cold start
+    params: Params = field(default_factory=Params)
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisOutput:
+    """What to store: the JSON result, the next warm-start state and the priorities."""
+
+    payload: dict[str, Any]
+    state: bytes
+    priorities: dict[str, float]
+    n_votes: int
+    is_warm: bool
+
+
+def state_to_bytes(state: AnalysisState) -> bytes:
+    """Serialise an analysis state as the bytes of an .npz file."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **state_to_arrays(state))  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def state_from_bytes(data: bytes) -> AnalysisState:
+    """Read a state written by ``state_to_bytes``."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return state_from_arrays({name: arrays[name] for name in arrays.files})
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise StateError(f"the stored analysis state cannot be read ({error})") from None
+
+
+def run_analysis(job: AnalysisInput) -> AnalysisOutput:
+    """Analyse the snapshot, warm from ``job.state`` when it is usable, else cold."""
+    statement_ids = sorted(job.texts)
+    matrix = build_vote_matrix(job.participant_ids, job.statement_ids, job.values)
+    moderated_out = [sid for sid, state in job.moderation.items() if state == -1]
+    previous: AnalysisState | None = None
+    if job.state is not None:
+        try:
+            previous = state_from_bytes(job.state)
+        except StateError as error:
+            logger.warning("cold start: %s", error)
+    try:
+        analysis = analyze(
+            matrix,
+            moderated_out=moderated_out,
+            meta=list(job.meta_ids),
+            params=job.params,
+            state=previous,
+        )
+    except StateError as error:
+        if previous is None:
+            raise
+        logger.warning("cold start: the stored state does not fit (%s)", error)
+        previous = None
+        analysis = analyze(
+            matrix, moderated_out=moderated_out, meta=list(job.meta_ids), params=job.params
+        )
+    payload = analysis_to_dict(
+        analysis,
+        texts=job.texts,
+        moderation=job.moderation,
+        extra_statement_ids=statement_ids,
+    )
+    priorities = {
+        str(int(sid)): float(p)
+        for sid, p in zip(matrix.statement_ids.tolist(), analysis.priorities.tolist(), strict=True)
+        if np.isfinite(p)
+    }
+    return AnalysisOutput(
+        payload=payload,
+        state=state_to_bytes(analysis.state),
+        priorities=priorities,
+        n_votes=matrix.n_votes,
+        is_warm=previous is not None,
+    )

@@ -1,0 +1,183 @@
+"""Keep stored analyses current: find conversations whose votes changed, re-analyse, store.
+
+A conversation carries ``votes_version`` (bumped by every batch of votes) and
+``moderation_version`` (bumped by every moderation change); each stored analysis records the
+versions it reflects. A newer ``votes_version`` means a warm update from the stored state; a
+newer ``moderation_version`` (or no analysis yet) a full recompute. The snapshot is read in
+one read transaction, the computation holds no transaction, and the result is written in
+one short one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from parley.compute.analysis import AnalysisInput, AnalysisOutput, run_analysis
+from parley.compute.worker import AnalysisJob
+from parley.core.pipeline import Params
+from parley.db.engine import SessionFactory
+from parley.db.models import AnalysisResult, Conversation, Statement, Vote
+from parley.errors import NotFoundError
+
+from .sessions import read_session
+
+__all__ = ["DatabaseJobs", "pending_analyses", "refresh_analysis"]
+
+#: analyses kept per conversation (the newest ones); older ones are deleted
+KEEP_ANALYSES = 2
+
+
+def pending_analyses(session_factory: SessionFactory) -> list[AnalysisJob]:
+    """Return a job for every conversation whose latest analysis is out of date (or missing)."""
+    latest = aliased(AnalysisResult)
+    newest_id = (
+        select(func.max(AnalysisResult.id))
+        .where(AnalysisResult.conversation_id == Conversation.id)
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+    has_votes = exists().where(Vote.conversation_id == Conversation.id)
+    query = (
+        select(
+            Conversation.id,
+            Conversation.votes_version,
+            Conversation.moderation_version,
+            latest.id,
+            latest.moderation_version,
+        )
+        .outerjoin(latest, latest.id == newest_id)
+        .where(
+            ((latest.id.is_(None)) & has_votes)
+            | (latest.votes_version != Conversation.votes_version)
+            | (latest.moderation_version != Conversation.moderation_version)
+        )
+        .order_by(Conversation.id)
+    )
+    with read_session(session_factory) as session:
+        rows = session.execute(query).all()
+    return [
+        AnalysisJob(
+            conversation_id=int(cid),
+            votes_version=int(votes_version),
+            moderation_version=int(moderation_version),
+            is_full=analysis_id is None or analysed_moderation != moderation_version,
+        )
+        for cid, votes_version, moderation_version, analysis_id, analysed_moderation in rows
+    ]
+
+
+def _final_votes(
+    session: Session, conversation_id: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
+    """Read the current votes as arrays through the driver's cursor, in the session's snapshot.
+
+    ``parley.db.queries.final_votes`` builds a Row per vote and sorts them; at 10^5 votes that
+    is half of a whole update, so the worker reads plain tuples, unsorted (the matrix sorts).
+    """
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(
+            "SELECT participant_id, statement_id, value FROM votes "
+            f"WHERE conversation_id = {marker}",
+            (conversation_id,),
+        )
+        rows = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+    finally:
+        cursor.close()
+    return rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].astype(np.int8)
+
+
+def _snapshot(
+    session_factory: SessionFactory, job: AnalysisJob, params: Params
+) -> tuple[AnalysisInput, int, int]:
+    """Read what one analysis needs in one read transaction; also the versions it reflects."""
+    with read_session(session_factory) as session:
+        versions = session.execute(
+            select(Conversation.votes_version, Conversation.moderation_version).where(
+                Conversation.id == job.conversation_id
+            )
+        ).first()
+        if versions is None:
+            raise NotFoundError(f"conversation {job.conversation_id} does not exist")
+        statements = session.execute(
+            select(Statement.id, Statement.text, Statement.moderation_state, Statement.is_meta)
+            .where(Statement.conversation_id == job.conversation_id)
+            .order_by(Statement.id)
+        ).all()
+        pids, sids, values = _final_votes(session, job.conversation_id)
+        state = None
+        if not job.is_full:
+            state = session.scalar(
+                select(AnalysisResult.state)
+                .where(AnalysisResult.conversation_id == job.conversation_id)
+                .order_by(AnalysisResult.id.desc())
+                .limit(1)
+            )
+    snapshot = AnalysisInput(
+        participant_ids=pids,
+        statement_ids=sids,
+        values=values,
+        texts={int(s.id): s.text for s in statements},
+        moderation={int(s.id): int(s.moderation_state) for s in statements},
+        meta_ids=[int(s.id) for s in statements if s.is_meta],
+        state=state,
+        params=params,
+    )
+    return snapshot, int(versions[0]), int(versions[1])
+
+
+def refresh_analysis(
+    session_factory: SessionFactory, job: AnalysisJob, *, params: Params | None = None
+) -> AnalysisOutput | None:
+    """Analyse one conversation and store the result; None when it has no votes yet."""
+    snapshot, votes_version, moderation_version = _snapshot(
+        session_factory, job, params or Params()
+    )
+    if len(snapshot.values) == 0:
+        return None
+    output = run_analysis(snapshot)
+    with session_factory.begin() as session:
+        session.add(
+            AnalysisResult(
+                conversation_id=job.conversation_id,
+                n_votes=output.n_votes,
+                payload=output.payload,
+                state=output.state,
+                votes_version=votes_version,
+                moderation_version=moderation_version,
+                priorities=output.priorities,
+            )
+        )
+        session.flush()
+        old = session.scalars(
+            select(AnalysisResult.id)
+            .where(AnalysisResult.conversation_id == job.conversation_id)
+            .order_by(AnalysisResult.id.desc())
+            .offset(KEEP_ANALYSES)
+        ).all()
+        if old:
+            session.execute(delete(AnalysisResult).where(AnalysisResult.id.in_(old)))
+    return output
+
+
+class DatabaseJobs:
+    """The worker's JobSource over a database (``parley.compute.worker.JobSource``)."""
+
+    def __init__(self, session_factory: SessionFactory, *, params: Params | None = None) -> None:
+        self.session_factory = session_factory
+        self.params = params or Params()
+
+    def pending(self) -> Sequence[AnalysisJob]:
+        """Return the conversations whose stored analysis is out of date."""
+        return pending_analyses(self.session_factory)
+
+    def run(self, job: AnalysisJob) -> None:
+        """Analyse one conversation and store the result."""
+        refresh_analysis(self.session_factory, job, params=self.params)

@@ -1,0 +1,150 @@
+"""``create_app(settings)``: the web app (JSON API, pages, static files) with its threads.
+
+No global state: the session factory, the vote writer, the analysis worker, the rate limiter
+and the participant-token cache hang off ``app.state.parley`` (a ``Runtime``). The lifespan
+starts the writer and the worker and, at shutdown, commits queued votes and stops both.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
+
+from parley import __version__
+from parley.compute.worker import AnalysisWorker
+from parley.config import Settings
+from parley.core.pipeline import Params
+from parley.db.engine import SessionFactory
+from parley.services.accounts import instance_secret
+from parley.services.database import open_database
+from parley.services.refresh import DatabaseJobs
+from parley.services.votes import record_votes
+
+from .limits import BodySizeLimit
+from .problems import install_error_handlers, too_large
+from .routes import include_api
+from .runtime import Runtime
+from .sessions import SESSION_COOKIE, SESSION_MAX_AGE
+from .writer import VoteWriter
+
+__all__ = ["create_app", "is_loopback"]
+
+STATIC = Path(__file__).with_name("static")
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def is_loopback(host: str) -> bool:
+    """Return True when ``host`` names this machine only (cookies then need no Secure flag)."""
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _pages() -> ModuleType | None:
+    try:
+        return importlib.import_module("parley.web.pages")
+    except ModuleNotFoundError as error:
+        if error.name in ("parley.web.pages",):
+            return None
+        raise
+
+
+def create_app(
+    settings: Settings,
+    *,
+    session_factory: SessionFactory | None = None,
+    run_worker: bool = True,
+    params: Params | None = None,
+) -> FastAPI:
+    """Build the app; without a session factory, open (and migrate) ``settings.database_url``.
+
+    ``run_worker=False`` leaves out the analysis worker (tests, ``--get``); ``params`` are the
+    pipeline parameters the worker uses.
+    """
+    database = None
+    if session_factory is None:
+        database = open_database(settings.database_url)
+        session_factory = database.session_factory
+    secret = (
+        settings.secret_key.get_secret_value()
+        if settings.secret_key is not None
+        else instance_secret(session_factory, "session")
+    )
+    worker = None
+    if run_worker:
+        jobs = DatabaseJobs(session_factory, params=params)
+        worker = AnalysisWorker(jobs, interval=settings.analysis_interval)
+    runtime = Runtime(
+        settings=settings,
+        session_factory=session_factory,
+        writer=VoteWriter(partial(record_votes, session_factory)),
+        worker=worker,
+        database=database,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(runtime.stop)
+
+    app = FastAPI(
+        title="parley",
+        version=__version__,
+        summary="Deliberation with Polis-style opinion groups: the JSON API.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.parley = runtime
+    pages = _pages()
+    install_error_handlers(app, html=getattr(pages, "render_error", None))
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=not is_loopback(settings.host),
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, respond=too_large)
+    include_api(app)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, Any]:
+        """Say that the app is up, with its version and whether its threads run."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "is_worker_running": worker is not None and worker.is_running,
+        }
+
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if pages is not None:
+        app.include_router(pages.router)
+    else:
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> RedirectResponse:
+            """Point a browser at the API's documentation while there are no pages."""
+            return RedirectResponse("/api/docs")
+
+    return app

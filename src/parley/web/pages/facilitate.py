@@ -1,0 +1,229 @@
+"""Facilitator pages: log in, list and create conversations, seed statements, moderate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from parley.errors import InputError
+from parley.services import accounts, moderation, participation, results
+from parley.web import sessions
+from parley.web.deps import SessionFactoryDep
+from parley.web.pages.access import PageFacilitatorDep
+from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.route import PageRoute
+from parley.web.pages.security import PageCsrfDep
+from parley.web.runtime import runtime_of
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+_STATES = {"0": 0, "1": 1, "-1": -1}
+PAGE_SIZE = 50
+MAX_SEEDS = 200
+LOGIN_RATE = 0.5  # attempts per second and address, after a burst of LOGIN_BURST
+LOGIN_BURST = 10
+
+
+def _safe_next(target: str | None) -> str:
+    """Return a local path to go to after logging in (never another site)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/f"
+
+
+@router.get("/", name="home")
+def home(request: Request) -> Response:
+    """Show the start page with a link to the facilitator login."""
+    return render(request, "pages/home.html")
+
+
+@router.get("/login", name="login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    """Show the login form."""
+    return render(
+        request, "pages/login.html", {"next": _safe_next(next), "error": None, "name": ""}
+    )
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Check name and password; on success log in (session cookie) and go on."""
+    host = request.client.host if request.client else "?"
+    runtime_of(request).limiter.check(
+        ("login", host), rate=LOGIN_RATE, burst=LOGIN_BURST, what="login attempts"
+    )
+    facilitator_id = accounts.check_password(sf, name, password) if name and password else None
+    if facilitator_id is None:
+        context = {
+            "next": _safe_next(next),
+            "error": page_translator(request)("login.failed"),
+            "name": name,
+        }
+        return render(request, "pages/login.html", context, status_code=401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    sessions.login(request, facilitator_id)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, _: PageCsrfDep) -> Response:
+    """Forget the login and go to the login page."""
+    response = RedirectResponse("/login", status_code=303)
+    sessions.logout(request)
+    return response
+
+
+@router.get("/f", name="conversations")
+def conversations(request: Request, me: PageFacilitatorDep, sf: SessionFactoryDep) -> Response:
+    """List the facilitator's conversations, with a form to create one."""
+    items = results.list_conversations(sf, me.id)
+    return render(
+        request, "pages/conversations.html", {"conversations": items}, facilitator=me.name
+    )
+
+
+@router.post("/f/conversations")
+def create_conversation(
+    request: Request,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    topic: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    moderation_mode: Annotated[str, Form()] = "open",
+) -> Response:
+    """Create a conversation and open its overview."""
+    if not topic.strip():
+        raise InputError(page_translator(request)("conversations.topic") + ": ∅")
+    conversation_id = participation.create_conversation(
+        sf,
+        facilitator_id=me.id,
+        topic=topic.strip(),
+        description=description.strip(),
+        moderation_mode=moderation_mode,
+    )
+    return RedirectResponse(f"/f/c/{conversation_id}?created=1", status_code=303)
+
+
+@router.get("/f/c/{conversation_id}", name="conversation")
+def conversation(
+    request: Request,
+    conversation_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    created: int = 0,
+    seeded: int | None = None,
+) -> Response:
+    """Show a conversation's overview: counts, the participants' link, the seed form."""
+    accounts.ensure_can_manage(sf, me.id, conversation_id)
+    t = page_translator(request)
+    flash = None
+    if created:
+        flash = t("conversation.created")
+    elif seeded is not None:
+        flash = t("seed.added", n=seeded)
+    context = {
+        "conversation": results.conversation_summary(sf, conversation_id),
+        "tab": "overview",
+        "flash": flash,
+        "participant_url": str(request.base_url).rstrip("/") + f"/c/{conversation_id}",
+    }
+    return render(request, "pages/conversation.html", context, facilitator=me.name)
+
+
+@router.post("/f/c/{conversation_id}/seed")
+def seed(
+    request: Request,
+    conversation_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    """Add seed statements, one per line; they are accepted at once."""
+    accounts.ensure_can_manage(sf, me.id, conversation_id)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > MAX_SEEDS:
+        raise InputError(f"{len(lines)} statements at once; at most {MAX_SEEDS}")
+    for line in lines:
+        participation.add_statement(sf, conversation_id, line, is_seed=True)
+    return RedirectResponse(f"/f/c/{conversation_id}?seeded={len(lines)}", status_code=303)
+
+
+@router.get("/f/c/{conversation_id}/moderation", name="moderation")
+def moderation_page(
+    request: Request,
+    conversation_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    state: int = 0,
+    offset: int = 0,
+    done: int | None = None,
+) -> Response:
+    """Show the statements in one moderation state, to accept or reject (one or many)."""
+    accounts.ensure_can_manage(sf, me.id, conversation_id)
+    if state not in (-1, 0, 1):
+        raise InputError(f"state={state} should be -1, 0 or 1")
+    offset = max(offset, 0)
+    statements = moderation.moderation_queue(
+        sf, conversation_id, state=state, offset=offset, limit=PAGE_SIZE + 1
+    )
+    t = page_translator(request)
+    context = {
+        "conversation": results.conversation_summary(sf, conversation_id),
+        "tab": "moderation",
+        "state": state,
+        "offset": offset,
+        "limit": PAGE_SIZE,
+        "statements": statements[:PAGE_SIZE],
+        "counts": moderation.moderation_counts(sf, conversation_id),
+        "has_more": len(statements) > PAGE_SIZE,
+        "flash": None
+        if done is None
+        else (t("moderation.done", n=done) if done else t("moderation.none_selected")),
+    }
+    return render(request, "pages/moderation.html", context, facilitator=me.name)
+
+
+@router.post("/f/c/{conversation_id}/moderation")
+def moderate(
+    request: Request,
+    conversation_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    statement_ids: Annotated[list[int] | None, Form()] = None,
+    to_state: Annotated[str | None, Form()] = None,
+    single: Annotated[str | None, Form()] = None,
+    state: Annotated[int, Form()] = 0,
+) -> Response:
+    """Accept or reject the selected statements (or the one whose button was pressed)."""
+    accounts.ensure_can_manage(sf, me.id, conversation_id)
+    if single:
+        sid, _sep, value = single.partition(":")
+        if not sid.isdigit():
+            raise InputError(f"statement id {sid!r} is not a number")
+        ids, target = [int(sid)], _STATES.get(value)
+    else:
+        ids, target = list(statement_ids or []), _STATES.get(to_state or "")
+    if target is None:
+        raise InputError(f"to_state={to_state!r} should be -1, 0 or 1")
+    n = (
+        moderation.moderate(sf, ids, target, actor=me.name, conversation_id=conversation_id)
+        if ids
+        else 0
+    )
+    return RedirectResponse(
+        f"/f/c/{conversation_id}/moderation?state={state}&done={n}", status_code=303
+    )

@@ -1,0 +1,110 @@
+"""Rendering pages: the Jinja2 environment, the request's language and the common context.
+
+Autoescape is on for every template, and no template marks user text ``|safe``: statement
+text, topics and names always reach the browser escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from parley.web import sessions
+from parley.web.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGE_NAMES,
+    SUPPORTED_LANGUAGES,
+    Translator,
+    negotiate_language,
+    translator,
+)
+
+__all__ = [
+    "is_htmx",
+    "page_language",
+    "page_translator",
+    "render",
+    "template_environment",
+]
+
+_ONE_YEAR = 365 * 24 * 3600
+
+
+def template_environment() -> Environment:
+    """Return a Jinja2 environment over ``parley/web/templates`` with autoescape always on."""
+    return Environment(
+        loader=PackageLoader("parley.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_ENVIRONMENT = template_environment()
+
+
+def page_language(request: Request) -> str:
+    """Return the request's interface language (``?lang=``, cookie, Accept-Language, en)."""
+    return negotiate_language(
+        query=request.query_params.get("lang"),
+        cookie=request.cookies.get(LANGUAGE_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
+
+
+def page_translator(request: Request) -> Translator:
+    """Return the translator for the request's language."""
+    return translator(page_language(request))
+
+
+def is_htmx(request: Request) -> bool:
+    """Tell whether htmx sent the request (it then wants a fragment, not a page)."""
+    return request.headers.get("hx-request") == "true"
+
+
+def _language_links(request: Request) -> dict[str, str]:
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return {
+        code: f"{request.url.path}?{urlencode([*kept, ('lang', code)])}"
+        for code in SUPPORTED_LANGUAGES
+    }
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    facilitator: str | None = None,
+) -> HTMLResponse:
+    """Render a template with the common context (language, ``t``, CSRF token, language links)."""
+    language = page_language(request)
+    values: dict[str, Any] = {
+        "request": request,
+        "lang": language,
+        "t": translator(language),
+        "languages": LANGUAGE_NAMES,
+        "lang_links": _language_links(request),
+        "csrf_token": sessions.csrf_token(request),
+        "facilitator": facilitator,
+        "oob": False,
+        "on_votes_page": False,
+    }
+    values.update(context or {})
+    html = _ENVIRONMENT.get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    chosen = request.query_params.get("lang")
+    if chosen and chosen == language and request.cookies.get(LANGUAGE_COOKIE) != language:
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=_ONE_YEAR, httponly=True, samesite="lax"
+        )
+    return response

@@ -1,0 +1,127 @@
+"""Errors as responses: one place maps every error to ``application/problem+json`` (RFC 9457).
+
+``ParleyError`` subclasses carry their status (``parley.errors``); validation errors become
+422 naming the fields; Starlette's HTTP errors (404 for an unknown path, 405) keep theirs;
+anything else is parley's own bug: 500, logged with its traceback, no details leaked. Paths
+outside ``/api/`` go to an HTML renderer when the pages provide one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Scope
+
+from parley.errors import AuthenticationError, ParleyError, RateLimitError
+
+__all__ = [
+    "PROBLEM_JSON",
+    "HtmlErrorRenderer",
+    "install_error_handlers",
+    "problem_response",
+    "too_large",
+]
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+#: ``render(request, status, title, detail) -> Response`` for pages (HTML) outside /api/
+HtmlErrorRenderer = Callable[[Request, int, str, str], Awaitable[Response] | Response]
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """Return a problem+json response: type, title, status, detail and any extra members."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **(extra or {}),
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def too_large(scope: Scope, max_bytes: int) -> ASGIApp:
+    """Return the 413 response for a body over the limit (used by BodySizeLimit)."""
+    return problem_response(413, f"the request body is larger than {max_bytes} bytes")
+
+
+def _field(location: Sequence[Any]) -> str:
+    parts = [str(p) for p in location]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def _validation_problems(error: RequestValidationError) -> list[dict[str, str]]:
+    problems = []
+    for e in error.errors():
+        location = e.get("loc", ("body",))
+        message = str(e.get("msg", "invalid"))
+        if e.get("type") == "json_invalid":  # loc is ("body", offset): name the body instead
+            problems.append({"field": "body", "location": "body", "message": message})
+            continue
+        problems.append(
+            {"field": _field(location), "location": str(location[0]), "message": message}
+        )
+    return problems
+
+
+def _headers(error: ParleyError) -> dict[str, str]:
+    if isinstance(error, RateLimitError):
+        return {"Retry-After": str(max(1, math.ceil(error.retry_after)))}
+    if isinstance(error, AuthenticationError):
+        return {"WWW-Authenticate": 'Bearer realm="parley"'}
+    return {}
+
+
+def install_error_handlers(app: FastAPI, *, html: HtmlErrorRenderer | None = None) -> None:
+    """Register the handlers that turn every error into problem+json (or HTML for pages)."""
+
+    async def respond(
+        request: Request, status: int, detail: str, headers: dict[str, str], extra: dict[str, Any]
+    ) -> Response:
+        if html is not None and not request.url.path.startswith("/api/"):
+            rendered = html(request, status, HTTPStatus(status).phrase, detail)
+            response = await rendered if isinstance(rendered, Awaitable) else rendered
+            response.headers.update(headers)
+            return response
+        return problem_response(status, detail, headers=headers, extra=extra)
+
+    async def on_parley_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, ParleyError)
+        return await respond(request, error.status, str(error), _headers(error), {})
+
+    async def on_validation_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        problems = _validation_problems(error)
+        detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return await respond(request, 422, detail, {}, {"errors": problems})
+
+    async def on_http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        detail = str(error.detail) if error.detail else HTTPStatus(error.status_code).phrase
+        return await respond(request, error.status_code, detail, dict(error.headers or {}), {})
+
+    async def on_unexpected(request: Request, error: Exception) -> Response:
+        logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        return await respond(request, 500, "an unexpected error happened; it was logged", {}, {})
+
+    app.add_exception_handler(ParleyError, on_parley_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

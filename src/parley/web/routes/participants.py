@@ -1,0 +1,49 @@
+"""``/conversations/{id}/participants``: join (no login needed) and see your progress."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from parley.services.participation import join_conversation, participant_progress
+
+from ..deps import ParticipantDep, SessionFactoryDep
+from ..runtime import runtime_of
+from ..schemas import Joined, JoinRequest, ParticipantOut
+
+router = APIRouter(prefix="/conversations/{conversation_id}/participants", tags=["participants"])
+
+JOIN_RATE = 20.0  # joins per second from one client address
+JOIN_BURST = 200
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Joined)
+async def join(
+    request: Request, conversation_id: int, sf: SessionFactoryDep, body: JoinRequest | None = None
+) -> Joined:
+    """Join the conversation; the token in the answer is shown only this once."""
+    client = request.client.host if request.client else "unknown"
+    runtime_of(request).limiter.check(
+        ("join", client), rate=JOIN_RATE, burst=JOIN_BURST, what="joins from this address"
+    )
+    xid = body.xid if body is not None else None
+    participant_id, token = await run_in_threadpool(
+        lambda: join_conversation(sf, conversation_id, xid=xid)
+    )
+    runtime_of(request).participants.put(conversation_id, token, participant_id)
+    return Joined(id=participant_id, token=token)
+
+
+@router.get("/me", response_model=ParticipantOut)
+async def me(
+    conversation_id: int, participant_id: ParticipantDep, sf: SessionFactoryDep
+) -> ParticipantOut:
+    """Return the participant's id and how many of the visible statements they voted on."""
+    progress = await run_in_threadpool(participant_progress, sf, conversation_id, participant_id)
+    return ParticipantOut(
+        id=participant_id,
+        conversation_id=conversation_id,
+        n_voted=progress.n_voted,
+        n_total=progress.n_total,
+    )

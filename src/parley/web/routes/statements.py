@@ -1,0 +1,63 @@
+"""``/conversations/{id}/statements``: write one (seed or participant), list, draw the next."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from parley.services.participation import add_statement, next_statement, visible_statements
+
+from ..actions import submit_statement
+from ..deps import AuthorDep, ParticipantDep, SessionFactoryDep
+from ..schemas import StatementCreate, StatementCreated, StatementOut
+
+router = APIRouter(prefix="/conversations/{conversation_id}", tags=["statements"])
+
+
+@router.post("/statements", status_code=status.HTTP_201_CREATED, response_model=StatementCreated)
+async def create(
+    request: Request,
+    conversation_id: int,
+    body: StatementCreate,
+    author: AuthorDep,
+    sf: SessionFactoryDep,
+) -> StatementCreated:
+    """Add a statement: with an API key a seed (accepted), with a token a participant's."""
+    if author.participant_id is not None:
+        info = await submit_statement(
+            request,
+            conversation_id=conversation_id,
+            participant_id=author.participant_id,
+            text=body.text,
+            language=body.language,
+        )
+    else:
+        info = await run_in_threadpool(
+            lambda: add_statement(
+                sf, conversation_id, body.text, is_seed=True, language=body.language
+            )
+        )
+    return StatementCreated(id=info.id, moderation_state=info.moderation_state)
+
+
+@router.get("/statements", response_model=list[StatementOut])
+async def list_visible(conversation_id: int, sf: SessionFactoryDep) -> list[StatementOut]:
+    """List the statements participants see (accepted; in open mode unmoderated ones too)."""
+    infos = await run_in_threadpool(visible_statements, sf, conversation_id)
+    return [StatementOut.model_validate(info, from_attributes=True) for info in infos]
+
+
+@router.get(
+    "/statements/next",
+    response_model=StatementOut,
+    responses={204: {"description": "The participant has voted on every statement."}},
+)
+async def next_for_participant(
+    conversation_id: int, participant_id: ParticipantDep, sf: SessionFactoryDep
+) -> StatementOut | Response:
+    """Draw the next statement for the participant (Polis routing by priority); 204 when done."""
+    info = await run_in_threadpool(next_statement, sf, conversation_id, participant_id)
+    if info is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return StatementOut.model_validate(info, from_attributes=True)

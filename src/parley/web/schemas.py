@@ -1,0 +1,247 @@
+"""The API's request and response bodies (pydantic); database rows never go on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from parley.services.participation import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_STATEMENT_LENGTH,
+    MAX_TOPIC_LENGTH,
+)
+from parley.services.votes import MAX_IDEMPOTENCY_KEY_LENGTH
+
+__all__ = [
+    "ActivityPoint",
+    "ConversationCreate",
+    "ConversationOut",
+    "Created",
+    "JoinRequest",
+    "Joined",
+    "LoginRequest",
+    "ModerationOut",
+    "ModerationRequest",
+    "ModerationResult",
+    "ParticipantOut",
+    "SessionOut",
+    "StatementCreate",
+    "StatementCreated",
+    "StatementOut",
+    "SummaryOut",
+    "VoteCreate",
+    "VoteOut",
+]
+
+_STRICT = ConfigDict(extra="forbid")
+LanguageTag = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35)]
+
+
+class ConversationCreate(BaseModel):
+    """A new conversation."""
+
+    model_config = _STRICT
+    topic: str = Field(min_length=1, max_length=MAX_TOPIC_LENGTH)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
+    languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
+    moderation_mode: Literal["open", "strict"] = Field(
+        default="open",
+        description="open: participants' statements are shown at once and moderated after; "
+        "strict: they wait for a moderator.",
+    )
+
+
+class Created(BaseModel):
+    """The id of what was created."""
+
+    id: int
+
+
+class ConversationOut(BaseModel):
+    """A conversation with its counts."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    topic: str
+    description: str
+    languages: list[str]
+    moderation_mode: str
+    created_at: datetime
+    n_participants: int
+    n_statements: int
+    n_votes: int
+
+
+class StatementCreate(BaseModel):
+    """A statement: a seed with an API key, else a participant's (subject to moderation)."""
+
+    model_config = _STRICT
+    text: str = Field(min_length=1, max_length=MAX_STATEMENT_LENGTH)
+    language: LanguageTag | None = None
+
+
+class StatementCreated(BaseModel):
+    """The new statement's id and moderation state (1 accepted, 0 waiting)."""
+
+    id: int
+    moderation_state: int
+
+
+class StatementOut(BaseModel):
+    """A statement as participants see it."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    text: str
+    moderation_state: int = Field(description="-1 rejected, 0 unmoderated, 1 accepted")
+    is_seed: bool
+    is_meta: bool
+    language: str | None
+    created_at: datetime
+
+
+class JoinRequest(BaseModel):
+    """Optional: an external participant id (Polis XID) from the embedding site."""
+
+    model_config = _STRICT
+    xid: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class Joined(BaseModel):
+    """The new participant: send the token as ``Authorization: Bearer <token>``; shown once."""
+
+    id: int
+    token: str
+
+
+class ParticipantOut(BaseModel):
+    """The participant and how far they got."""
+
+    id: int
+    conversation_id: int
+    n_voted: int
+    n_total: int
+
+
+class VoteCreate(BaseModel):
+    """A vote: agree 1, disagree -1, pass 0; a retry with the same key is not counted twice."""
+
+    model_config = _STRICT
+    statement_id: int
+    vote: Literal[-1, 0, 1]
+    idempotency_key: str | None = Field(
+        default=None, min_length=1, max_length=MAX_IDEMPOTENCY_KEY_LENGTH
+    )
+
+
+class VoteOut(BaseModel):
+    """The durable vote; ``is_recorded`` is false when the idempotency key was seen before."""
+
+    statement_id: int
+    vote: int
+    is_recorded: bool
+
+
+class ModerationRequest(BaseModel):
+    """Move statements to a state: 1 accept, -1 reject, 0 back to the queue."""
+
+    model_config = _STRICT
+    statement_ids: list[int] = Field(min_length=1, max_length=1_000)
+    state: Literal[-1, 0, 1]
+    reason: str | None = Field(default=None, max_length=1_000)
+
+
+class ModerationResult(BaseModel):
+    """How many statements changed state."""
+
+    n_changed: int
+
+
+class ModerationStatement(StatementOut):
+    """A statement in the moderation queue, with its author (a participant id)."""
+
+    author_id: int | None
+
+
+class ModerationOut(BaseModel):
+    """A page of the moderation queue and the number of statements in each state."""
+
+    statements: list[ModerationStatement]
+    counts: dict[str, int] = Field(description="keys 'rejected', 'unmoderated', 'accepted'")
+    offset: int
+    limit: int
+
+
+class ActivityPoint(BaseModel):
+    """Votes cast in one hour or day (UTC)."""
+
+    start: str
+    n_votes: int
+
+
+class StatementRef(BaseModel):
+    """A statement in a summary."""
+
+    statement_id: int
+    text: str | None
+
+
+class RepresentativeOut(StatementRef):
+    """A statement that sets a group apart, and the share of the group voting that way."""
+
+    direction: str
+    agree_share: float | None
+    disagree_share: float | None
+
+
+class GroupOut(BaseModel):
+    """An opinion group."""
+
+    id: int
+    size: int
+    representative: list[RepresentativeOut]
+
+
+class CommonGroundOut(StatementRef):
+    """A statement every group tends to agree with (group-informed consensus)."""
+
+    gac: float
+
+
+class AnalysisSummary(BaseModel):
+    """The latest analysis in brief."""
+
+    computed_at: str
+    n_votes: int
+    n_participants: int
+    k: int
+    groups: list[GroupOut]
+    consensus: dict[str, list[StatementRef]]
+    common_ground: list[CommonGroundOut]
+
+
+class SummaryOut(BaseModel):
+    """A conversation's counts and, once analysed, its results in brief."""
+
+    conversation: ConversationOut
+    analysis: AnalysisSummary | None
+
+
+class LoginRequest(BaseModel):
+    """A facilitator's name and password."""
+
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=256)
+    password: str = Field(min_length=1, max_length=1_024)
+
+
+class SessionOut(BaseModel):
+    """Who is logged in, and the CSRF token to send as ``X-CSRF-Token`` with cookie auth."""
+
+    facilitator_id: int | None
+    csrf_token: str
+
+
+AnalysisOut = dict[str, Any]

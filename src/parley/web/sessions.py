@@ -1,0 +1,121 @@
+"""Login sessions and CSRF for the pages: a signed cookie (HttpOnly, SameSite=Lax).
+
+The cookie (``parley_session``, signed with the secret key by Starlette's SessionMiddleware)
+holds the logged-in facilitator's id, the participant tokens of the conversations this
+browser joined, and a per-session CSRF token. Every form that POSTs must carry the CSRF
+token, as a hidden field ``csrf_token`` (``csrf_token(request)`` in the template) or as the
+header ``X-CSRF-Token`` (htmx: ``hx-headers``). ``CsrfDep`` checks it; the facilitator and
+participant dependencies check it by themselves whenever the cookie is what authenticates
+an unsafe request.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated, Any
+
+from fastapi import Depends
+from starlette.requests import HTTPConnection, Request
+
+from parley.errors import ForbiddenError
+
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
+    "CsrfDep",
+    "csrf_token",
+    "login",
+    "logout",
+    "participant_token",
+    "remember_participant",
+    "session_facilitator",
+    "verify_csrf",
+]
+
+SESSION_COOKIE = "parley_session"
+SESSION_MAX_AGE = 14 * 24 * 3600  # seconds
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+MAX_REMEMBERED_CONVERSATIONS = 20  # keeps the cookie small
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _session(connection: HTTPConnection) -> dict[str, Any]:
+    session: dict[str, Any] = connection.session
+    return session
+
+
+def csrf_token(connection: HTTPConnection) -> str:
+    """Return this session's CSRF token (creating it), for a hidden form field or a header."""
+    session = _session(connection)
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def login(connection: HTTPConnection, facilitator_id: int) -> None:
+    """Log a facilitator in: a fresh session (new CSRF token), keeping joined conversations."""
+    session = _session(connection)
+    participants = session.get("participants", {})
+    session.clear()
+    session["facilitator_id"] = facilitator_id
+    session["participants"] = participants
+    session["csrf"] = secrets.token_urlsafe(32)
+
+
+def logout(connection: HTTPConnection) -> None:
+    """Forget everything in the session (the facilitator, tokens, CSRF token)."""
+    _session(connection).clear()
+
+
+def session_facilitator(connection: HTTPConnection) -> int | None:
+    """Return the id of the facilitator logged in with this session, or None."""
+    value = _session(connection).get("facilitator_id")
+    return value if isinstance(value, int) else None
+
+
+def remember_participant(connection: HTTPConnection, conversation_id: int, token: str) -> None:
+    """Keep a participant's token in the session, so that this browser votes as them."""
+    session = _session(connection)
+    tokens = dict(session.get("participants", {}))
+    tokens.pop(str(conversation_id), None)
+    tokens[str(conversation_id)] = token
+    while len(tokens) > MAX_REMEMBERED_CONVERSATIONS:
+        tokens.pop(next(iter(tokens)))
+    session["participants"] = tokens
+    csrf_token(connection)
+
+
+def participant_token(connection: HTTPConnection, conversation_id: int) -> str | None:
+    """Return the participant token this session holds for a conversation, or None."""
+    token = _session(connection).get("participants", {}).get(str(conversation_id))
+    return token if isinstance(token, str) else None
+
+
+async def verify_csrf(request: Request) -> None:
+    """Refuse an unsafe request (POST, ...) whose CSRF token is missing or wrong (403)."""
+    if request.method in _SAFE_METHODS:
+        return
+    expected = _session(request).get("csrf")
+    given = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "")
+    if given is None and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not (
+        isinstance(expected, str)
+        and given
+        and hmac.compare_digest(expected.encode(), given.encode())
+    ):
+        raise ForbiddenError(
+            "the form's CSRF token is missing or out of date; reload the page and try again"
+        )
+
+
+CsrfDep = Annotated[None, Depends(verify_csrf)]

@@ -1,0 +1,78 @@
+// parley pages: keyboard voting, plotly figures from data-figure, select-all, form reset.
+// Small progressive enhancements on top of htmx; every page also works without this file.
+(function () {
+  "use strict";
+
+  var config = { displaylogo: false, responsive: true };
+
+  function drawFigures(root) {
+    if (!window.Plotly) { return; }
+    root.querySelectorAll("[data-figure]").forEach(function (el) {
+      if (el.dataset.drawn === "1") { return; }
+      var figure = JSON.parse(el.dataset.figure);
+      window.Plotly.react(el, figure.data || [], figure.layout || {}, config);
+      el.dataset.drawn = "1";
+    });
+  }
+
+  var keys = {
+    a: "agree", ArrowRight: "agree",
+    d: "disagree", ArrowLeft: "disagree",
+    p: "pass", ArrowDown: "pass"
+  };
+
+  function onKey(event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.repeat) { return; }
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+      return;
+    }
+    var vote = keys[event.key] || keys[(event.key || "").toLowerCase()];
+    if (!vote) { return; }
+    var button = document.querySelector("#card button[data-vote='" + vote + "']");
+    if (!button || button.disabled) { return; }
+    event.preventDefault();
+    // a key can arrive between htmx's swap and its processing of the new card; process it
+    // now (idempotent) so that the vote goes through htmx, not as a full-page form post
+    if (window.htmx) { window.htmx.process(button.form); }
+    button.click();
+  }
+
+  function onChange(event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[data-select-all]")) { return; }
+    var form = box.form || document;
+    form.querySelectorAll("input[type=checkbox][name='" + box.dataset.selectAll + "']")
+      .forEach(function (other) { other.checked = box.checked; });
+  }
+
+  function onAfterRequest(event) {
+    var form = event.detail && event.detail.elt;
+    if (!form || !form.matches) { return; }
+    if (form.matches("form[data-reset]") && event.detail.successful) { form.reset(); }
+    if (form.matches("form.vote") && !event.detail.successful) {
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+    }
+  }
+
+  function onBeforeRequest(event) {
+    // one vote per click: disable the buttons until the next statement is swapped in
+    var form = event.detail && event.detail.elt;
+    if (form && form.matches && form.matches("form.vote")) {
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    }
+  }
+
+  function onAfterSettle() { drawFigures(document); }
+
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("change", onChange);
+  document.addEventListener("htmx:beforeRequest", onBeforeRequest);
+  document.addEventListener("htmx:afterRequest", onAfterRequest);
+  document.addEventListener("htmx:afterSettle", onAfterSettle);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { drawFigures(document); });
+  } else {
+    drawFigures(document);
+  }
+}());

@@ -1,0 +1,78 @@
+"""The analysis worker with a fake job source: polling, waking, failures, stopping."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from parley.compute.worker import AnalysisJob, AnalysisWorker
+
+
+class Source:
+    """Jobs to hand out, and a record of what ran."""
+
+    def __init__(self, jobs: list[AnalysisJob], *, failing: set[int] | None = None) -> None:
+        self.jobs = jobs
+        self.failing = failing or set()
+        self.ran: list[AnalysisJob] = []
+        self.ran_event = threading.Event()
+
+    def pending(self) -> Sequence[AnalysisJob]:
+        return [job for job in self.jobs if job not in self.ran]
+
+    def run(self, job: AnalysisJob) -> None:
+        if job.conversation_id in self.failing:
+            raise RuntimeError("boom")
+        self.ran.append(job)
+        self.ran_event.set()
+
+
+def _job(cid: int, votes: int = 1, moderation: int = 0) -> AnalysisJob:
+    return AnalysisJob(cid, votes, moderation, is_full=False)
+
+
+def test_run_once_runs_every_pending_job() -> None:
+    source = Source([_job(1), _job(2)])
+    worker = AnalysisWorker(source)
+    assert worker.run_once() == 2
+    assert worker.run_once() == 0
+    assert [j.conversation_id for j in source.ran] == [1, 2]
+
+
+def test_a_failing_job_is_not_retried_until_its_conversation_changes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    source = Source([_job(1), _job(2)], failing={1})
+    worker = AnalysisWorker(source)
+    assert worker.run_once() == 1
+    assert worker.run_once() == 0  # job 1 failed at these versions: skipped
+    assert worker.n_failures == 1
+    assert "analysing conversation 1 failed" in caplog.text
+    source.failing.clear()
+    source.jobs.append(_job(1, votes=2))
+    assert worker.run_once() == 1
+    assert source.ran[-1] == _job(1, votes=2)
+
+
+def test_the_thread_polls_and_wakes_and_stops() -> None:
+    source = Source([])
+    worker = AnalysisWorker(source, interval=30)
+    worker.start()
+    assert worker.is_running
+    source.jobs.append(_job(7))
+    worker.wake()  # without it the next poll would come only after 30 s
+    assert source.ran_event.wait(5)
+    started = time.monotonic()
+    worker.stop()
+    assert time.monotonic() - started < 5
+    assert not worker.is_running
+    with pytest.raises(RuntimeError, match="started already"):
+        worker.start()
+
+
+def test_a_bad_interval_is_refused() -> None:
+    with pytest.raises(ValueError, match="interval=0"):
+        AnalysisWorker(Source([]), interval=0)
