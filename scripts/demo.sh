@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
-# The main job: analyse the bundled real Polis conversation and write the report.
+# The main job: the web app on SQLite with the demo conversation loaded (parley demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-.venv/bin/parley analyze src/parley/data/conversations/scoop-hivemind.biodiversity \
-  --out parley-analysis.json --html parley-report.html "$@"
-echo "Open parley-report.html in a browser to see the opinion map."
+exec .venv/bin/parley demo "$@"
