@@ -171,7 +171,7 @@ def test_results_before_and_after_an_analysis(pages_env: Any) -> None:
     client, cid = pages_env.client, pages_env.open_id
     before = client.get(f"/f/c/{cid}/results").text
     assert "No analysis yet" in before
-    assert 'hx-trigger="every 2s"' in before
+    assert 'hx-trigger="every 1s"' in before
     _vote_in_two_camps(pages_env)
     _analyse(pages_env.session_factory, cid)
     page = client.get(f"/f/c/{cid}/results", headers={"accept-language": "de"}).text
