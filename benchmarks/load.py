@@ -282,7 +282,8 @@ def _profiled(
     output = profile.with_name(f"{profile.stem}-{backend}{profile.suffix or '.txt'}")
     output.parent.mkdir(parents=True, exist_ok=True)
     command = [spy, "record", "--pid", str(server.process.pid), "--duration", str(int(duration))]
-    command += ["--rate", "250", "--format", "raw", "--threads", "--output", str(output)]
+    command += ["--rate", "250", "--format", "raw", "--threads", "--nonblocking"]
+    command += ["--output", str(output)]
     recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield
@@ -317,6 +318,7 @@ def run_load(
     keep_logs: Path | None,
     profile: Path | None = None,
     client: str = "httpx",
+    vote_rate: str = "0",
 ) -> LoadResult:
     """Run the load on one backend and return what was measured."""
     load_average = os.getloadavg()[0]
@@ -326,7 +328,12 @@ def run_load(
     ):
         folder = Path(tmp)
         api_key = create_facilitator(database_url, "load")
-        server = start_server(database_url, folder / "serve.log", extra_args=serve_args)
+        # the per-participant vote limit (PARLEY_VOTE_RATE, 10/s) guards against abuse;
+        # here each simulated participant votes as fast as it can, so it is off by default
+        environment = {"PARLEY_VOTE_RATE": vote_rate}
+        server = start_server(
+            database_url, folder / "serve.log", extra_args=serve_args, env=environment
+        )
         try:
             conversation_id, participants = _set_up(
                 server, api_key, n_participants=n_participants, n_statements=n_statements,
@@ -431,6 +438,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--statements", type=int, default=50, help="votes cycle over them")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--vote-rate",
+        default="0",
+        help="the server's PARLEY_VOTE_RATE (votes/s per participant); default 0: no limit",
+    )
+    parser.add_argument(
         "--client", choices=sorted(SENDERS), default="httpx", help="HTTP client of the voters"
     )
     parser.add_argument("--serve-arg", action="append", default=[], help="extra serve option")
@@ -463,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
             keep_logs=options.logs,
             profile=options.profile,
             client=options.client,
+            vote_rate=options.vote_rate,
         )
         results.append(result)
         print(json.dumps(asdict(result)), flush=True)

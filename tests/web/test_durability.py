@@ -26,9 +26,9 @@ from parley_server import (
 
 N_THREADS = 6
 N_PARTICIPANTS = 18  # 3 per thread
-N_STATEMENTS = 24
-N_KILLS = 2
-KILL_AFTER_VOTES = 120  # acknowledged votes per round before the kill ...
+N_STATEMENTS = 40
+N_KILLS = 3
+KILL_AFTER_VOTES = 150  # acknowledged votes per round before the kill ...
 KILL_AFTER_SECONDS = 4.0  # ... or this long, whichever comes first
 REQUEST_TIMEOUT = 10.0
 
@@ -147,7 +147,7 @@ def _stored_votes(database_url: str, conversation_id: int) -> dict[tuple[int, in
 def test_every_acknowledged_vote_survives_sigkill(
     tmp_path: Path, servers: list[ParleyServer]
 ) -> None:
-    """Kill the server twice mid-stream; every 2xx vote is in the database after restarts."""
+    """Kill the server three times mid-stream; every 2xx vote is in the database after restarts."""
     import httpx
 
     database_url = f"sqlite:///{tmp_path / 'parley.db'}"

@@ -113,6 +113,9 @@ def store_polis_export(
             connection, Statement, _statement_columns(cid, export, people_map, now), **options
         )
         statement_map = external_id_map(connection, Statement, cid)
+        if connection.dialect.name == "postgresql":
+            # fresh statistics, so the foreign-key checks of the vote rows use the indexes
+            connection.exec_driver_sql("ANALYZE participants, statements")
         p_rows = _lookup(*people_map, log.participant_ids)
         s_rows = _lookup(*statement_map, log.statement_ids)
         columns = {
