@@ -111,9 +111,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     if reason:
         pytest.skip(reason)
     import uvicorn
-    from parley.web.app import create_app
 
     from parley.config import Settings
+    from parley.web.app import create_app
 
     folder = tmp_path_factory.mktemp("server")
     database_url = f"sqlite:///{folder / 'parley.db'}"

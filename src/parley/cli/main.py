@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from parley import __version__
+from parley.cli.statements import register as register_statements
 from parley.cli.storage import register as register_storage
 from parley.cli.web import register as register_web
 from parley.errors import ParleyError
@@ -165,6 +166,7 @@ class _nullcontext:
 
 register_storage(app)
 register_web(app)
+register_statements(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
