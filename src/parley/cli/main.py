@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 
 from parley import __version__
+from parley.cli.agenda import register as register_agenda
+from parley.cli.errors import fail
 from parley.cli.statements import register as register_statements
 from parley.cli.storage import register as register_storage
 from parley.cli.web import register as register_web
@@ -25,16 +27,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def _fail(error: ParleyError) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    Console(stderr=True, soft_wrap=True).print(
-        f"[bold red]error:[/] {escape(str(error))}", highlight=False
-    )
-    raise typer.Exit(1)
 
 
 def _version(value: bool) -> None:
@@ -153,7 +145,7 @@ def analyze(
 
             print_summary(result, data, out=out, html=html)
     except ParleyError as error:
-        _fail(error)
+        fail(error)
 
 
 class _nullcontext:
@@ -167,6 +159,7 @@ class _nullcontext:
 register_storage(app)
 register_web(app)
 register_statements(app)
+register_agenda(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

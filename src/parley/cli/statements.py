@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from parley.cli.errors import fail
 from parley.errors import InputError, ParleyError
 from parley.text.defaults import DEFAULT_MODEL, DISTANCE_THRESHOLD, MODEL_NAMES
 
@@ -49,16 +50,6 @@ ThreadsOption = Annotated[
 def register(app: typer.Typer) -> None:
     """Add the ``statements`` command group to a typer app."""
     app.add_typer(statements_app, name="statements")
-
-
-def _fail(error: ParleyError) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    Console(stderr=True, soft_wrap=True).print(
-        f"[bold red]error:[/] {escape(str(error))}", highlight=False
-    )
-    raise typer.Exit(1)
 
 
 def _languages(statements: StatementList, wanted: str | None) -> list[str]:
@@ -111,7 +102,7 @@ def match(
             vectors[: len(a.ids)], a_languages, vectors[len(a.ids) :], b_languages, threshold=cut
         )
     except ParleyError as error:
-        _fail(error)
+        fail(error)
         return
     rows = [
         {"a": a.ids[m.a], "b": None if m.b is None else b.ids[m.b], "score": round(m.score, 4)}
@@ -158,7 +149,7 @@ def topics(
         items = cluster_topics(vectors, tags, distance_threshold=distance)
         found = label_topics(statements.texts, tags, items, vectors, embedder=embedder)
     except ParleyError as error:
-        _fail(error)
+        fail(error)
         return
     if as_json:
         rows = [

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from parley.errors import InputError, ParleyError
+from parley.cli.errors import errors_as_messages
+from parley.errors import InputError
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -51,7 +52,7 @@ def import_(
     ] = False,
 ) -> None:
     """Import a Polis export into a new conversation and print the conversation's id."""
-    with _errors_as_messages():
+    with errors_as_messages():
         from parley.services.conversations import import_polis_export
 
         with _database(db, mode="write") as session_factory:
@@ -67,7 +68,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write a conversation as a Polis export (comments.csv, votes.csv, ...) into a folder."""
-    with _errors_as_messages():
+    with errors_as_messages():
         from parley.services.conversations import export_polis
 
         with _database(db, mode="read") as session_factory:
@@ -76,18 +77,6 @@ def export(
             f"wrote {directory}: {len(written.statements.ids)} statements, "
             f"{len(written.votes.values)} vote events"
         )
-
-
-@contextmanager
-def _errors_as_messages() -> Iterator[None]:
-    """Turn a ParleyError into a red message and exit code 1, without a traceback."""
-    try:
-        yield
-    except ParleyError as error:
-        from rich.console import Console
-
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
-        raise typer.Exit(1) from None
 
 
 @contextmanager

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from parley.errors import InputError, ParleyError
+from parley.cli.errors import errors_as_messages
+from parley.errors import InputError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -86,18 +87,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(admin)
 
 
-@contextmanager
-def _errors_as_messages() -> Iterator[None]:
-    """Turn a ParleyError into a red message and exit code 1, without a traceback."""
-    try:
-        yield
-    except ParleyError as error:
-        from rich.console import Console
-
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
-        raise typer.Exit(1) from None
-
-
 def _settings(**given: Any) -> Settings:
     """Build Settings from the flags given (the environment fills in the rest)."""
     from pydantic import ValidationError
@@ -147,7 +136,7 @@ def admin_create(
     db: DbOption = None,
 ) -> None:
     """Create a facilitator and print their API key (shown only this once)."""
-    with _errors_as_messages():
+    with errors_as_messages():
         from parley.services.accounts import create_facilitator
 
         secret = _password(from_stdin=password_stdin, ask=password)
@@ -166,7 +155,7 @@ def admin_password(
     db: DbOption = None,
 ) -> None:
     """Set or replace the password a facilitator logs in with."""
-    with _errors_as_messages():
+    with errors_as_messages():
         from parley.services.accounts import set_password
 
         secret = _password(from_stdin=password_stdin, ask=True)
@@ -181,7 +170,7 @@ def admin_key(
     db: DbOption = None,
 ) -> None:
     """Replace a facilitator's API key with a new one and print it (the old one stops working)."""
-    with _errors_as_messages():
+    with errors_as_messages():
         from parley.services.accounts import new_api_key
 
         with _database(_settings(database_url=db)) as session_factory:
@@ -242,7 +231,7 @@ def serve(
     get: GetOption = None,
 ) -> None:
     """Start the web app: the API, the pages and the analysis worker, on SQLite by default."""
-    with _errors_as_messages():
+    with errors_as_messages():
         from parley.web import create_app
 
         settings = _settings(database_url=db, host=host, port=port)
@@ -276,7 +265,7 @@ def demo(
     get: GetOption = None,
 ) -> None:
     """Serve the bundled real conversation (imported once) with a demo facilitator."""
-    with _errors_as_messages():
+    with errors_as_messages():
         from parley.services.demo import prepare_demo
         from parley.web import create_app
 

@@ -1,0 +1,117 @@
+"""``parley agenda``: the joint agenda of a Polis export across formats.
+
+``register(app)`` adds the command to the ``parley`` app.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from parley.cli.errors import fail
+from parley.errors import ParleyError
+
+if TYPE_CHECKING:
+    from parley.services.agenda import JointAgenda
+
+__all__ = ["agenda", "register"]
+
+TEXT_WIDTH = 60
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``agenda`` command to a typer app."""
+    app.command("agenda")(agenda)
+
+
+def agenda(
+    path: Annotated[Path, typer.Argument(help="A Polis export (a folder or a .zip of one).")],
+    formats: Annotated[
+        Path,
+        typer.Option(
+            "--formats", help="CSV with columns participant,format mapping voters to formats."
+        ),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the agenda as JSON (items best first).")
+    ] = False,
+    min_votes: Annotated[
+        int,
+        typer.Option(help="Votes every format must cast on a statement before it ranks.", min=1),
+    ] = 5,
+    flipped_signs: Annotated[
+        bool,
+        typer.Option(
+            "--flipped-signs",
+            help="Read an export that stores agree as -1 (Polis's database convention).",
+        ),
+    ] = False,
+) -> None:
+    """Rank agenda items by common ground across formats, with a bridging score.
+
+    Each statement is common (every format agrees), contested (the formats split) or
+    one-sided (only one format has voted enough; share it with the others).
+    """
+    from rich.console import Console
+    from rich.markup import escape
+
+    try:
+        from parley.services.agenda import joint_agenda, read_formats_csv
+
+        table = read_formats_csv(formats)
+        result = joint_agenda(
+            path,
+            table,
+            signs="flipped" if flipped_signs else "auto",
+            min_votes=min_votes,
+        )
+    except ParleyError as error:
+        fail(error)
+    if as_json:
+        typer.echo(json.dumps(result.to_list(), ensure_ascii=False, indent=1))
+    else:
+        _print_table(result, Console())
+    if result.n_unknown_participants or result.n_without_format:
+        Console(stderr=True).print(
+            f"[yellow]note:[/] {result.n_unknown_participants} participant(s) in "
+            f"{escape(formats.name)} have no votes in the export and were ignored; "
+            f"{result.n_without_format} voter(s) have no format (bridging only).",
+            highlight=False,
+        )
+
+
+def _print_table(result: JointAgenda, console: object) -> None:
+    """Print the agenda as a rich table, one row per statement, items best first."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    assert isinstance(console, Console)
+    names = result.format_names
+    table = Table(title=f"Joint agenda ({', '.join(escape(n) for n in names)})")
+    table.add_column("rank", justify="right")
+    table.add_column("statement", min_width=20, ratio=1)
+    for column in ("kind", "common", "bridging"):
+        table.add_column(column, justify="right")
+    for name in names:
+        table.add_column(f"{escape(name)}\na/d/p", justify="right")
+    colours = {"common": "green", "contested": "red", "one-sided": "yellow"}
+    for item in result.to_list():
+        for i, s in enumerate(item["statements"]):
+            text = result.text_of(s["id"]).replace("\n", " ")
+            if len(text) > TEXT_WIDTH:
+                text = text[: TEXT_WIDTH - 1] + "…"
+            kind = s["kind"]
+            heading = "" if i or item["label"] == f"statement {s['id']}" else item["label"]
+            table.add_row(
+                str(item["rank"]) if i == 0 else "",
+                (f"[bold]{escape(heading)}[/]\n" if heading else "") + f"{s['id']}: {escape(text)}",
+                f"[{colours[kind]}]{kind}[/]",
+                "-" if s["common_ground"] is None else f"{s['common_ground']:.2f}",
+                "-" if s["bridging"] is None else f"{s['bridging']:+.2f}",
+                *("{agree}/{disagree}/{pass}".format(**s["by_format"][name]) for name in names),
+            )
+    console.print(table)

@@ -1,0 +1,209 @@
+"""Compute the joint agenda of a Polis export whose participants deliberated in formats."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from parley.core.agenda import KIND_NAMES, Agenda, build_agenda
+from parley.core.bridging import BridgingModel
+from parley.core.matrix import build_vote_matrix
+from parley.errors import InputError
+from parley.io.polis import PolisExport, SignMode, read_polis_export
+
+__all__ = ["FormatTable", "JointAgenda", "joint_agenda", "read_formats_csv"]
+
+
+@dataclass(frozen=True, eq=False)
+class FormatTable:
+    """Participants and the format each belongs to, as read from a CSV."""
+
+    participant_ids: NDArray[np.int64]
+    format_codes: NDArray[np.int64]  # index into names
+    names: list[str]  # format names in order of first appearance
+
+
+def read_formats_csv(path: str | Path) -> FormatTable:
+    """Read a CSV with columns participant,format; errors name the file and the line."""
+    source = Path(path)
+    if not source.is_file():
+        raise InputError(f"{source}: no such formats file")
+    try:
+        with source.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise InputError(f"{source}: cannot read as CSV ({error})") from None
+    if not rows:
+        raise InputError(f"{source}, line 1: empty file; expected columns participant,format")
+    header = [name.strip() for name in rows[0]]
+    if "participant" not in header or "format" not in header:
+        raise InputError(f"{source}, line 1: expected columns participant,format, got {header}")
+    at_id, at_format = header.index("participant"), header.index("format")
+    names: dict[str, int] = {}
+    seen: dict[int, tuple[str, int]] = {}
+    ids: list[int] = []
+    codes: list[int] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise InputError(
+                f"{source}, line {line}: expected {len(header)} fields, got {len(row)}"
+            )
+        raw_id, name = row[at_id].strip(), row[at_format].strip()
+        try:
+            participant = int(raw_id)
+        except ValueError:
+            raise InputError(
+                f"{source}, line {line}: participant {raw_id!r} is not an integer"
+            ) from None
+        if not name:
+            raise InputError(f"{source}, line {line}: participant {participant} has no format")
+        if participant in seen:
+            if seen[participant][0] != name:
+                raise InputError(
+                    f"{source}, line {line}: participant {participant} is in format {name!r} "
+                    f"but line {seen[participant][1]} puts them in {seen[participant][0]!r}"
+                )
+            continue
+        seen[participant] = (name, line)
+        ids.append(participant)
+        codes.append(names.setdefault(name, len(names)))
+    if not names:
+        raise InputError(f"{source}: no participant rows")
+    return FormatTable(
+        participant_ids=np.asarray(ids, dtype=np.int64),
+        format_codes=np.asarray(codes, dtype=np.int64),
+        names=list(names),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class JointAgenda:
+    """The joint agenda of an export, with the ids and names needed to present it."""
+
+    export: PolisExport
+    agenda: Agenda
+    statement_ids: NDArray[np.int64]
+    format_names: list[str]
+    item_labels: dict[int, str]
+    n_unknown_participants: int  # in the formats CSV but with no vote in the export
+    n_without_format: int  # voted but not in the formats CSV
+
+    def text_of(self, statement_id: int) -> str:
+        """Return the text of a statement, or an empty string when unknown."""
+        st = self.export.statements
+        i = int(np.searchsorted(st.ids, statement_id))
+        return st.texts[i] if i < len(st.ids) and st.ids[i] == statement_id else ""
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """Return the documented JSON data: items best first, each with its statements."""
+        agenda = self.agenda
+        out: list[dict[str, Any]] = []
+        for rank, item in enumerate(agenda.item_ids.tolist(), start=1):
+            statements = []
+            for column in agenda.statements_of(item).tolist():
+                kind = KIND_NAMES[int(agenda.kinds[column])]
+                entry: dict[str, Any] = {
+                    "id": int(self.statement_ids[column]),
+                    "kind": kind,
+                    "common_ground": _number(agenda.common_ground[column]),
+                    "bridging": _number(agenda.bridging[column]),
+                    "by_format": {
+                        name: {
+                            "agree": int(agenda.agree[f, column]),
+                            "disagree": int(agenda.disagree[f, column]),
+                            "pass": int(agenda.passes[f, column]),
+                        }
+                        for f, name in enumerate(self.format_names)
+                    },
+                }
+                if kind == "one-sided":
+                    entry["share_with"] = [
+                        self.format_names[f] for f in agenda.share_with(column).tolist()
+                    ]
+                statements.append(entry)
+            out.append(
+                {
+                    "item": item,
+                    "label": self.item_labels[item],
+                    "rank": rank,
+                    "statements": statements,
+                }
+            )
+        return out
+
+
+def _number(value: float) -> float | None:
+    return round(float(value), 6) if np.isfinite(value) else None
+
+
+def joint_agenda(
+    path: str | Path,
+    formats: FormatTable,
+    *,
+    signs: SignMode = "auto",
+    min_votes: int = 5,
+    items: Mapping[int, int] | None = None,
+    item_labels: Mapping[int, str] | None = None,
+    bridging: bool = True,
+) -> JointAgenda:
+    """Read a Polis export and compute its joint agenda across the given formats.
+
+    ``items`` maps statement id to agenda item id (e.g. from topic clustering); statements
+    it leaves out, and all statements when it is None, are their own item (id = statement
+    id). Rejected (moderated-out) statements are left out. ``bridging`` fits a
+    ``BridgingModel`` on all votes, participants without a format included.
+    """
+    export = read_polis_export(path, signs=signs)
+    st = export.statements
+    ev = export.votes
+    rejected = st.ids[st.moderated == -1]
+    keep = ~np.isin(ev.statement_ids, rejected)
+    matrix = build_vote_matrix(
+        ev.participant_ids[keep],
+        ev.statement_ids[keep],
+        ev.values[keep],
+        timestamps=None if ev.timestamps is None else ev.timestamps[keep],
+        all_statement_ids=st.ids[st.moderated != -1],
+    )
+    rows = matrix.row_of(formats.participant_ids)
+    participant_formats = np.full(matrix.n_participants, -1, dtype=np.int64)
+    participant_formats[rows[rows >= 0]] = formats.format_codes[rows >= 0]
+    item_of = matrix.statement_ids.copy()
+    if items is not None:
+        item_of = np.asarray(
+            [items.get(int(s), int(s)) for s in matrix.statement_ids.tolist()], dtype=np.int64
+        )
+    scores = None
+    if bridging and matrix.n_votes:
+        scores = BridgingModel().fit(matrix.values).statement_intercepts_.copy()
+        values = matrix.values
+        rated = np.bincount(values.indices[values.data != 0], minlength=matrix.n_statements)
+        scores[rated == 0] = np.nan  # only passes or no votes: no bridging score
+    agenda = build_agenda(
+        matrix.values,
+        participant_formats,
+        n_formats=len(formats.names),
+        items=item_of,
+        min_votes=min_votes,
+        bridging=scores,
+    )
+    labels = dict(item_labels or {})
+    for item in agenda.item_ids.tolist():
+        labels.setdefault(item, f"statement {item}" if items is None else f"item {item}")
+    return JointAgenda(
+        export=export,
+        agenda=agenda,
+        statement_ids=matrix.statement_ids,
+        format_names=formats.names,
+        item_labels=labels,
+        n_unknown_participants=int(np.sum(rows < 0)),
+        n_without_format=int(np.sum(participant_formats < 0)),
+    )
