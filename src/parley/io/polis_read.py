@@ -235,6 +235,25 @@ def _read_groups_only(source: ExportSource) -> Groups | None:
     return _groups(table, pids)
 
 
+def _raise_first_bad_vote(table: CsvTable, comment_cols: list[str]) -> None:
+    """Raise the error for the first cell (by line, then column) that is not -1, 0 or 1."""
+    first: tuple[int, int, str, str] | None = None
+    for column_index, column in enumerate(comment_cols):
+        cell = table.frame[column].str.strip_chars()
+        values = cell.cast(pl.Int8, strict=False)
+        nonempty = cell.is_not_null() & (cell.str.len_bytes() > 0)
+        bad = (nonempty & (values.is_null() | ~values.is_in(_VOTE))).fill_null(True)
+        rows = bad.arg_true()
+        if len(rows):
+            candidate = (int(rows[0]), column_index, column, str(cell[int(rows[0])]))
+            if first is None or candidate[:2] < first[:2]:
+                first = candidate
+    if first is not None:
+        pos, _, column, text = first
+        raise table.fail(f"vote {text!r} for comment {column} should be -1, 0 or 1", pos)
+    raise table.fail("a vote cell could not be read as -1, 0 or 1", 0)
+
+
 def _read_participants_votes(
     source: ExportSource, known: NDArray[np.int64]
 ) -> tuple[VoteEvents, Groups | None]:
@@ -242,24 +261,43 @@ def _read_participants_votes(
     pids = table.ints("participant", minimum=0)
     _no_duplicates(table, pids, "participant")
     groups = _groups(table, pids)
-    long = (
-        table.frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("pos"), *comment_cols)
-        .unpivot(index="pos", on=comment_cols, variable_name="column", value_name="cell")
-        .with_columns(pl.col("cell").str.strip_chars())
-        .filter(pl.col("cell").is_not_null() & (pl.col("cell").str.len_bytes() > 0))
-        .with_columns(
-            pl.col("column").str.strip_chars().cast(pl.Int64).alias("sid"),
-            pl.col("cell").cast(pl.Int8, strict=False).alias("value"),
-        )
+    # cast every comment column to Int8 at once, then gather the non-empty cells column by
+    # column: a long frame of strings would take ~10x the file's size in memory
+    stripped = {c: pl.col(c).str.strip_chars() for c in comment_cols}
+    ints = table.frame.select([e.cast(pl.Int8, strict=False).alias(c) for c, e in stripped.items()])
+    n_cells = table.frame.select(
+        [(e.str.len_bytes() > 0).sum().alias(c) for c, e in stripped.items()]
     )
-    bad = long.filter(pl.col("value").is_null() | ~pl.col("value").is_in(_VOTE))
-    if bad.height:
-        pos, column, cell = (
-            bad.sort("pos", maintain_order=True).select("pos", "column", "cell").row(0)
-        )
-        raise table.fail(f"vote {cell!r} for comment {column} should be -1, 0 or 1", int(pos))
-    sids = long["sid"].to_numpy().astype(np.int64)
-    positions = long["pos"].to_numpy()
+    n_ints = ints.select(pl.all().count())
+    low, high = (
+        ints.select(pl.min_horizontal(pl.all().min())).item(),
+        ints.select(pl.max_horizontal(pl.all().max())).item(),
+    )
+    if comment_cols and (
+        n_cells.row(0) != n_ints.row(0) or (low is not None and (low < -1 or high > 1))
+    ):
+        _raise_first_bad_vote(table, comment_cols)
+    position_parts: list[NDArray[np.int64]] = []
+    sid_parts: list[NDArray[np.int64]] = []
+    value_parts: list[NDArray[np.int8]] = []
+    everyone = np.arange(ints.height, dtype=np.int64)
+    for column in comment_cols:
+        series = ints.get_column(column)
+        if series.null_count() == series.len():
+            continue
+        if series.null_count() == 0:
+            present, values = everyone, series.to_numpy().astype(np.int8)
+        else:
+            dense = series.to_numpy()  # float64 with NaN for empty cells, one column only
+            present = np.flatnonzero(~np.isnan(dense)).astype(np.int64)
+            values = dense[present].astype(np.int8)
+        position_parts.append(present)
+        value_parts.append(values)
+        sid_parts.append(np.full(len(present), int(column.strip()), dtype=np.int64))
+    empty = np.zeros(0, dtype=np.int64)
+    positions = np.concatenate(position_parts) if position_parts else empty
+    sids = np.concatenate(sid_parts) if sid_parts else empty
+    all_values = np.concatenate(value_parts) if value_parts else np.zeros(0, dtype=np.int8)
     unknown = np.flatnonzero(~np.isin(sids, known))
     if len(unknown):
         i = int(unknown[np.argmin(positions[unknown])])  # the first line, not column
@@ -268,7 +306,7 @@ def _read_participants_votes(
             int(positions[i]),
         )
     vote_pids = pids[positions]
-    values = long["value"].to_numpy().astype(np.int8)
+    values = all_values
     order = np.lexsort((sids, vote_pids))
     events = VoteEvents(
         participant_ids=vote_pids[order],
