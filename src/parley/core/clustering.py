@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 CONVERGENCE_DISTANCE = 0.01
-LARGE = 2_000_000
+LARGE = 500_000
 """Above this many point-centre pairs, k-means uses a k-d tree and Hamerly's bounds."""
 
 
