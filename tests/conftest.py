@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+
+from parley.db import create_engine_for, create_session_factory, upgrade_database
+from parley.db.engine import SessionFactory
 
 SUPPORT = Path(__file__).resolve().parent / "support"
 if str(SUPPORT) not in sys.path:
@@ -90,3 +94,41 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     yield url
     if name is not None and postgres_server.server is not None:
         postgres_server.server.drop_database(name)
+
+
+# Database fixtures: every test that takes ``database_url`` runs on SQLite and on PostgreSQL
+# (the PostgreSQL run skips cleanly when the server or psycopg is missing).
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty database on one backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'parley.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the empty database, disposed of after the test."""
+    engine = create_engine_for(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def migrated(engine: Engine) -> Engine:
+    """The engine, with the schema migrated to the newest revision."""
+    upgrade_database(engine)
+    return engine
+
+
+@pytest.fixture
+def session_factory(migrated: Engine) -> SessionFactory:
+    """A write session factory on the migrated database."""
+    return create_session_factory(migrated)
