@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from parley_server import (  # noqa: E402  (tests/support, put on the path just above)
     ParleyServer,
-    api_json,
     create_facilitator,
+    seed_conversation,
     serve_unavailable_reason,
     start_server,
 )
@@ -215,37 +215,20 @@ def _set_up(
     """Create the conversation, its statements and the participants through the API."""
     import random
 
-    import httpx
-
-    auth = {"Authorization": f"Bearer {api_key}"}
-    with httpx.Client(base_url=server.url, timeout=REQUEST_TIMEOUT) as client:
-        conversation = api_json(
-            client.post(
-                "/api/v1/conversations",
-                json={"topic": "Load test", "description": "benchmarks/load.py"},
-                headers=auth,
-            )
-        )
-        conversation_id = int(conversation["id"])
-        statement_ids = [
-            int(
-                api_json(
-                    client.post(
-                        f"/api/v1/conversations/{conversation_id}/statements",
-                        json={"text": f"Load test statement number {number}"},
-                        headers=auth,
-                    )
-                )["id"]
-            )
-            for number in range(n_statements)
-        ]
-        participants = []
-        rng = random.Random(seed)
-        for _ in range(n_participants):
-            joined = api_json(client.post(f"/api/v1/conversations/{conversation_id}/participants"))
-            order = statement_ids.copy()
-            rng.shuffle(order)
-            participants.append(Participant(int(joined["id"]), str(joined["token"]), order))
+    conversation_id, statement_ids, joined = seed_conversation(
+        server,
+        api_key,
+        topic="Load test",
+        n_statements=n_statements,
+        n_participants=n_participants,
+        timeout=REQUEST_TIMEOUT,
+    )
+    rng = random.Random(seed)
+    participants = []
+    for participant_id, token in joined:
+        order = statement_ids.copy()
+        rng.shuffle(order)
+        participants.append(Participant(participant_id, token, order))
     return conversation_id, participants
 
 

@@ -22,8 +22,10 @@ from typing import Any
 
 __all__ = [
     "ParleyServer",
+    "api_json",
     "create_facilitator",
     "parley_command",
+    "seed_conversation",
     "serve_unavailable_reason",
     "start_server",
 ]
@@ -176,3 +178,43 @@ def api_json(response: Any) -> Any:
             f"{response.text[:500]}"
         )
     return response.json()
+
+
+def seed_conversation(
+    server: ParleyServer,
+    api_key: str,
+    *,
+    topic: str,
+    n_statements: int,
+    n_participants: int,
+    timeout: float = 30.0,
+) -> tuple[int, list[int], list[tuple[int, str]]]:
+    """Create a conversation, its statements and participants through the API.
+
+    Returns the conversation id, the statement ids and (participant id, token) pairs.
+    """
+    import httpx
+
+    auth = {"Authorization": f"Bearer {api_key}"}
+    with httpx.Client(base_url=server.url, timeout=timeout) as client:
+        created = client.post(
+            f"{API}/conversations", json={"topic": topic, "description": topic}, headers=auth
+        )
+        conversation_id = int(api_json(created)["id"])
+        statement_ids = [
+            int(
+                api_json(
+                    client.post(
+                        f"{API}/conversations/{conversation_id}/statements",
+                        json={"text": f"{topic}: statement number {number}"},
+                        headers=auth,
+                    )
+                )["id"]
+            )
+            for number in range(n_statements)
+        ]
+        participants = []
+        for _ in range(n_participants):
+            joined = api_json(client.post(f"{API}/conversations/{conversation_id}/participants"))
+            participants.append((int(joined["id"]), str(joined["token"])))
+    return conversation_id, statement_ids, participants

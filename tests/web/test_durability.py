@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from parley_server import (
     ParleyServer,
-    api_json,
     create_facilitator,
+    seed_conversation,
     serve_unavailable_reason,
     start_server,
 )
@@ -90,35 +90,15 @@ def servers() -> Iterator[list[ParleyServer]]:
 
 def _set_up(server: ParleyServer, api_key: str) -> tuple[int, list[int], dict[int, str]]:
     """Create a conversation, its statements and participants; return their ids and tokens."""
-    import httpx
-
-    seed = {"Authorization": f"Bearer {api_key}"}
-    with httpx.Client(base_url=server.url, timeout=REQUEST_TIMEOUT) as client:
-        conversation = api_json(
-            client.post(
-                "/api/v1/conversations",
-                json={"topic": "Durability", "description": "Votes under SIGKILL"},
-                headers=seed,
-            )
-        )
-        conversation_id = int(conversation["id"])
-        statement_ids = [
-            int(
-                api_json(
-                    client.post(
-                        f"/api/v1/conversations/{conversation_id}/statements",
-                        json={"text": f"Statement number {number}"},
-                        headers=seed,
-                    )
-                )["id"]
-            )
-            for number in range(N_STATEMENTS)
-        ]
-        tokens: dict[int, str] = {}
-        for _ in range(N_PARTICIPANTS):
-            joined = api_json(client.post(f"/api/v1/conversations/{conversation_id}/participants"))
-            tokens[int(joined["id"])] = str(joined["token"])
-    return conversation_id, statement_ids, tokens
+    conversation_id, statement_ids, participants = seed_conversation(
+        server,
+        api_key,
+        topic="Durability",
+        n_statements=N_STATEMENTS,
+        n_participants=N_PARTICIPANTS,
+        timeout=REQUEST_TIMEOUT,
+    )
+    return conversation_id, statement_ids, dict(participants)
 
 
 def _stored_votes(database_url: str, conversation_id: int) -> dict[tuple[int, int], int]:
