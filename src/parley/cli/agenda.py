@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from parley.cli.errors import fail
+from parley.cli.options import FlippedSignsOption
 from parley.errors import ParleyError
 
 if TYPE_CHECKING:
@@ -42,13 +43,7 @@ def agenda(
         int,
         typer.Option(help="Votes every format must cast on a statement before it ranks.", min=1),
     ] = 5,
-    flipped_signs: Annotated[
-        bool,
-        typer.Option(
-            "--flipped-signs",
-            help="Read an export that stores agree as -1 (Polis's database convention).",
-        ),
-    ] = False,
+    flipped_signs: FlippedSignsOption = False,
 ) -> None:
     """Rank agenda items by common ground across formats, with a bridging score.
 

@@ -15,6 +15,7 @@ import typer
 from parley import __version__
 from parley.cli.agenda import register as register_agenda
 from parley.cli.errors import fail
+from parley.cli.options import FlippedSignsOption
 from parley.cli.statements import register as register_statements
 from parley.cli.storage import register as register_storage
 from parley.cli.web import register as register_web
@@ -97,13 +98,7 @@ def analyze(
             "instead of clustering (e.g. Polis's own).",
         ),
     ] = None,
-    flipped_signs: Annotated[
-        bool,
-        typer.Option(
-            "--flipped-signs",
-            help="Read an export that stores agree as -1 (Polis's database convention).",
-        ),
-    ] = False,
+    flipped_signs: FlippedSignsOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary.")] = False,
 ) -> None:
     """Analyse a Polis export: opinion map, groups, representative statements, consensus.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from parley.cli.errors import errors_as_messages
+from parley.cli.options import FlippedSignsOption
 from parley.errors import InputError
 
 if TYPE_CHECKING:
@@ -43,13 +44,7 @@ def register(app: typer.Typer) -> None:
 def import_(
     path: Annotated[Path, typer.Argument(help="A Polis export: a folder or a .zip of one.")],
     db: DbOption = None,
-    flipped_signs: Annotated[
-        bool,
-        typer.Option(
-            "--flipped-signs",
-            help="Read an export that stores agree as -1 (Polis's database convention).",
-        ),
-    ] = False,
+    flipped_signs: FlippedSignsOption = False,
 ) -> None:
     """Import a Polis export into a new conversation and print the conversation's id."""
     with errors_as_messages():
