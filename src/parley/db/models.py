@@ -33,6 +33,7 @@ from .types import JSON_TYPE, UTCDateTime, utc_now
 
 __all__ = [
     "MODERATION_MODES",
+    "AgendaItem",
     "AnalysisResult",
     "Base",
     "Conversation",
@@ -41,6 +42,8 @@ __all__ = [
     "ModerationLog",
     "ModerationMode",
     "Participant",
+    "Process",
+    "ProcessFormat",
     "Statement",
     "Vote",
     "VoteEvent",
@@ -125,6 +128,59 @@ class Conversation(Base):
     moderation_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class Process(Base):
+    """Several formats deliberating in parallel towards one joint agenda.
+
+    ``settings`` holds ``auto_share`` (``{"min_votes": int, "min_agree": float}`` or absent:
+    statements with that support in their own format are shared with the other formats) and
+    ``min_votes`` (votes a format casts on a statement before it ranks on the agenda).
+    ``observer_key`` opens the read-only agenda to observers (members of no format).
+    """
+
+    __tablename__ = "processes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    observer_key: Mapped[str] = mapped_column(String(64), unique=True)
+    facilitator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("facilitators.id", ondelete="SET NULL"), default=None, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ProcessFormat(Base):
+    """One format of a process (e.g. "Astana group"): its members vote in its conversation."""
+
+    __tablename__ = "formats"
+    __table_args__ = (UniqueConstraint("process_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(256))
+    # each format has a conversation of its own; its participants are the format's members
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), unique=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class AgendaItem(Base):
+    """A topic of a process's joint agenda; ``is_custom``: a facilitator renamed it."""
+
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("processes.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(Text)
+    is_custom: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
 class Participant(Base):
     """Someone taking part in one conversation, known by a hashed token and optional XID."""
 
@@ -169,6 +225,23 @@ class Statement(Base):
     moderated_by: Mapped[str | None] = mapped_column(String(256), default=None)
     moderated_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # how ``language`` was set: "detected", "author" (corrected), "import" or "facilitator"
+    language_source: Mapped[str | None] = mapped_column(String(16), default=None)
+    # unit-length float32 sentence embedding (little-endian bytes) and the model that made it
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    embedding_model: Mapped[str | None] = mapped_column(String(32), default=None)
+    # a copy shared into another format points at the joint statement it copies (its root)
+    origin_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statements.id", ondelete="SET NULL"), default=None, index=True
+    )
+    # a duplicate merged away points at the statement that took its votes
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statements.id", ondelete="SET NULL"), default=None
+    )
+    # the agenda item of a joint statement (set on roots only)
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL"), default=None, index=True
+    )
 
 
 def _vote_keys() -> tuple[ForeignKeyConstraint, ForeignKeyConstraint]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,11 +13,18 @@ from numpy.typing import NDArray
 
 from parley.core.agenda import KIND_NAMES, Agenda, build_agenda
 from parley.core.bridging import BridgingModel
-from parley.core.matrix import build_vote_matrix
+from parley.core.matrix import VoteMatrix, build_vote_matrix
 from parley.errors import InputError
 from parley.io.polis import PolisExport, SignMode, read_polis_export
 
-__all__ = ["FormatTable", "JointAgenda", "joint_agenda", "read_formats_csv"]
+__all__ = [
+    "FormatTable",
+    "JointAgenda",
+    "agenda_entries",
+    "bridging_scores",
+    "joint_agenda",
+    "read_formats_csv",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,40 +111,61 @@ class JointAgenda:
 
     def to_list(self) -> list[dict[str, Any]]:
         """Return the documented JSON data: items best first, each with its statements."""
-        agenda = self.agenda
-        out: list[dict[str, Any]] = []
-        for rank, item in enumerate(agenda.item_ids.tolist(), start=1):
-            statements = []
-            for column in agenda.statements_of(item).tolist():
-                kind = KIND_NAMES[int(agenda.kinds[column])]
-                entry: dict[str, Any] = {
-                    "id": int(self.statement_ids[column]),
-                    "kind": kind,
-                    "common_ground": _number(agenda.common_ground[column]),
-                    "bridging": _number(agenda.bridging[column]),
-                    "by_format": {
-                        name: {
-                            "agree": int(agenda.agree[f, column]),
-                            "disagree": int(agenda.disagree[f, column]),
-                            "pass": int(agenda.passes[f, column]),
-                        }
-                        for f, name in enumerate(self.format_names)
-                    },
-                }
-                if kind == "one-sided":
-                    entry["share_with"] = [
-                        self.format_names[f] for f in agenda.share_with(column).tolist()
-                    ]
-                statements.append(entry)
-            out.append(
-                {
-                    "item": item,
-                    "label": self.item_labels[item],
-                    "rank": rank,
-                    "statements": statements,
-                }
-            )
-        return out
+        return agenda_entries(self.agenda, self.statement_ids, self.format_names, self.item_labels)
+
+
+def agenda_entries(
+    agenda: Agenda,
+    statement_ids: NDArray[np.int64],
+    format_names: Sequence[str],
+    item_labels: Mapping[int, str],
+    describe: Callable[[int], dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Return the agenda as documented JSON data, items best first.
+
+    ``describe(statement_id)`` may add fields (text, language, ...) to each statement.
+    """
+    out: list[dict[str, Any]] = []
+    for rank, item in enumerate(agenda.item_ids.tolist(), start=1):
+        statements = []
+        for column in agenda.statements_of(item).tolist():
+            kind = KIND_NAMES[int(agenda.kinds[column])]
+            sid = int(statement_ids[column])
+            entry: dict[str, Any] = {
+                "id": sid,
+                "kind": kind,
+                "common_ground": _number(agenda.common_ground[column]),
+                "bridging": _number(agenda.bridging[column]),
+                "by_format": {
+                    name: {
+                        "agree": int(agenda.agree[f, column]),
+                        "disagree": int(agenda.disagree[f, column]),
+                        "pass": int(agenda.passes[f, column]),
+                    }
+                    for f, name in enumerate(format_names)
+                },
+            }
+            if kind == "one-sided":
+                entry["share_with"] = [format_names[f] for f in agenda.share_with(column).tolist()]
+            if describe is not None:
+                entry.update(describe(sid))
+            statements.append(entry)
+        out.append(
+            {"item": item, "label": item_labels[item], "rank": rank, "statements": statements}
+        )
+    return out
+
+
+def bridging_scores(matrix: VoteMatrix) -> NDArray[np.float64]:
+    """Fit the bridging model on all votes; NaN for statements with no agree or disagree."""
+    scores: NDArray[np.float64] = np.full(matrix.n_statements, np.nan)
+    if not matrix.n_votes:
+        return scores
+    scores = BridgingModel().fit(matrix.values).statement_intercepts_.copy()
+    values = matrix.values
+    rated = np.bincount(values.indices[values.data != 0], minlength=matrix.n_statements)
+    scores[rated == 0] = np.nan  # only passes or no votes: no bridging score
+    return scores
 
 
 def _number(value: float) -> float | None:
@@ -181,12 +209,7 @@ def joint_agenda(
         item_of = np.asarray(
             [items.get(int(s), int(s)) for s in matrix.statement_ids.tolist()], dtype=np.int64
         )
-    scores = None
-    if bridging and matrix.n_votes:
-        scores = BridgingModel().fit(matrix.values).statement_intercepts_.copy()
-        values = matrix.values
-        rated = np.bincount(values.indices[values.data != 0], minlength=matrix.n_statements)
-        scores[rated == 0] = np.nan  # only passes or no votes: no bridging score
+    scores = bridging_scores(matrix) if bridging else None
     agenda = build_agenda(
         matrix.values,
         participant_formats,

@@ -1,0 +1,460 @@
+"""A process's joint agenda: items from topic clustering, counts per format, exports.
+
+Joint statements are the roots (statements not copied from another); a shared copy's votes
+count for its root, attributed to the format of the voter's conversation. Agenda items are
+clusters of the joint statements' stored embeddings across languages
+(``parley.text.topics``). When the clustering is redone, an item keeps its id (and a label a
+facilitator gave it) when it keeps most of its statements.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import delete, select, update
+
+from parley.core.agenda import Agenda, build_agenda
+from parley.core.matrix import build_vote_matrix
+from parley.db.engine import SessionFactory
+from parley.db.models import AgendaItem, Conversation, ProcessFormat, Statement, Vote
+from parley.errors import InputError, NotFoundError
+from parley.text.matching import OppositeTest, near_duplicates, tell_opposites
+from parley.text.topics import cluster_topics, label_topics
+
+from .agenda import agenda_entries, bridging_scores
+from .processes import ProcessInfo, process_info
+from .sessions import read_session
+from .statement_text import decode_vector, embed_missing, shared_embedder
+
+__all__ = [
+    "MAX_LABEL_LENGTH",
+    "DuplicatePair",
+    "JointStatement",
+    "ProcessAgenda",
+    "duplicate_pairs",
+    "process_agenda",
+    "refresh_agenda_items",
+    "rename_item",
+]
+
+MAX_LABEL_LENGTH = 120
+LABEL_CANDIDATES = 12  # keyword phrases embedded per item when labelling
+
+
+@dataclass(frozen=True)
+class JointStatement:
+    """A joint statement: its text in the original language, where it was written."""
+
+    id: int
+    text: str
+    language: str | None
+    format_name: str
+    conversation_id: int
+    agenda_item_id: int | None
+    embedding: bytes | None
+
+
+def _joint_statements(session_factory: SessionFactory, process_id: int) -> list[JointStatement]:
+    """The process's visible roots, in id order."""
+    with read_session(session_factory) as session:
+        rows = session.execute(
+            select(
+                Statement.id,
+                Statement.text,
+                Statement.language,
+                ProcessFormat.name,
+                Statement.conversation_id,
+                Statement.agenda_item_id,
+                Statement.embedding,
+                Statement.moderation_state,
+                Conversation.moderation_mode,
+            )
+            .join(ProcessFormat, ProcessFormat.conversation_id == Statement.conversation_id)
+            .join(Conversation, Conversation.id == Statement.conversation_id)
+            .where(
+                ProcessFormat.process_id == process_id,
+                Statement.origin_id.is_(None),
+                Statement.moderation_state != -1,
+            )
+            .order_by(Statement.id)
+        ).all()
+    return [
+        JointStatement(int(r[0]), str(r[1]), r[2], str(r[3]), int(r[4]), r[5], r[6])
+        for r in rows
+        if r[7] == 1 or r[8] == "open"
+    ]
+
+
+def refresh_agenda_items(
+    session_factory: SessionFactory, process_id: int, *, force: bool = False
+) -> int:
+    """Cluster the joint statements into agenda items when some have none; return the count.
+
+    With ``force`` the clustering is redone even when every statement has an item.
+    Embeddings missing so far are computed and stored first.
+    """
+    process_info(session_factory, process_id)
+    joint = _joint_statements(session_factory, process_id)
+    if not joint:
+        return 0
+    if not force and all(s.agenda_item_id is not None for s in joint):
+        return len({s.agenda_item_id for s in joint})
+    if any(s.embedding is None for s in joint):
+        embed_missing(session_factory, [s.id for s in joint if s.embedding is None])
+        joint = _joint_statements(session_factory, process_id)
+    vectors = np.vstack([decode_vector(s.embedding) for s in joint if s.embedding is not None])
+    languages = [s.language or "und" for s in joint]
+    clusters = cluster_topics(vectors, languages)
+    with read_session(session_factory) as session:
+        old_items = {
+            int(i): (str(label), bool(custom))
+            for i, label, custom in session.execute(
+                select(AgendaItem.id, AgendaItem.label, AgendaItem.is_custom).where(
+                    AgendaItem.process_id == process_id
+                )
+            ).all()
+        }
+    # Each new cluster takes the old item most of its statements had (each item once).
+    overlaps: list[tuple[int, int, int]] = []
+    for cluster in sorted(set(clusters.tolist())):
+        counts = Counter(
+            joint[i].agenda_item_id
+            for i in np.flatnonzero(clusters == cluster).tolist()
+            if joint[i].agenda_item_id in old_items
+        )
+        overlaps += [(n, cluster, int(item)) for item, n in counts.items() if item is not None]
+    reuse: dict[int, int] = {}
+    for _, cluster, item in sorted(overlaps, key=lambda t: (-t[0], t[1], t[2])):
+        if cluster not in reuse and item not in reuse.values():
+            reuse[cluster] = item
+    to_label = [
+        c for c in sorted(set(clusters.tolist())) if c not in reuse or not old_items[reuse[c]][1]
+    ]
+    labels: dict[int, str] = {}
+    if to_label:
+        wanted = np.isin(clusters, to_label)
+        rows = np.flatnonzero(wanted)
+        topics = label_topics(
+            [joint[i].text for i in rows.tolist()],
+            [languages[i] for i in rows.tolist()],
+            clusters[rows],
+            vectors[rows],
+            embedder=shared_embedder(),
+            max_candidates=LABEL_CANDIDATES,
+        )
+        labels = {int(t.item): t.label[:MAX_LABEL_LENGTH] for t in topics}
+    with session_factory.begin() as session:
+        item_of_cluster: dict[int, int] = {}
+        for cluster in sorted(set(clusters.tolist())):
+            if cluster in reuse:
+                item_id = reuse[cluster]
+                if cluster in labels:
+                    session.execute(
+                        update(AgendaItem)
+                        .where(AgendaItem.id == item_id)
+                        .values(label=labels[cluster])
+                    )
+            else:
+                row = AgendaItem(process_id=process_id, label=labels[cluster], is_custom=False)
+                session.add(row)
+                session.flush()
+                item_id = row.id
+            item_of_cluster[cluster] = item_id
+        for statement, cluster in zip(joint, clusters.tolist(), strict=True):
+            if statement.agenda_item_id != item_of_cluster[cluster]:
+                session.execute(
+                    update(Statement)
+                    .where(Statement.id == statement.id)
+                    .values(agenda_item_id=item_of_cluster[cluster])
+                )
+        unused = set(old_items) - set(item_of_cluster.values())
+        if unused:
+            session.execute(
+                update(Statement)
+                .where(Statement.agenda_item_id.in_(unused))
+                .values(agenda_item_id=None)
+            )
+            session.execute(delete(AgendaItem).where(AgendaItem.id.in_(unused)))
+    return len(item_of_cluster)
+
+
+def rename_item(session_factory: SessionFactory, process_id: int, item_id: int, label: str) -> None:
+    """Give an agenda item a facilitator's label (kept when the items are recomputed)."""
+    cleaned = " ".join(label.split())
+    if not cleaned:
+        raise InputError("an agenda item's label cannot be empty")
+    if len(cleaned) > MAX_LABEL_LENGTH:
+        raise InputError(f"label has {len(cleaned)} characters; at most {MAX_LABEL_LENGTH}")
+    with session_factory.begin() as session:
+        item = session.get(AgendaItem, item_id)
+        if item is None or item.process_id != process_id:
+            raise NotFoundError(f"agenda item {item_id} is not in process {process_id}")
+        item.label = cleaned
+        item.is_custom = True
+
+
+def _process_votes(
+    session_factory: SessionFactory, process_id: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], dict[int, int]]:
+    """Every current vote of the process: participant, joint statement, value; formats."""
+    with read_session(session_factory) as session:
+        rows = session.execute(
+            select(
+                Vote.participant_id,
+                Statement.id,
+                Statement.origin_id,
+                Vote.value,
+                ProcessFormat.position,
+            )
+            .join(Statement, Statement.id == Vote.statement_id)
+            .join(ProcessFormat, ProcessFormat.conversation_id == Vote.conversation_id)
+            .where(ProcessFormat.process_id == process_id, Statement.moderation_state != -1)
+        ).all()
+    participants = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    statements = np.fromiter(
+        (r[2] if r[2] is not None else r[1] for r in rows), dtype=np.int64, count=len(rows)
+    )
+    values = np.fromiter((r[3] for r in rows), dtype=np.int8, count=len(rows))
+    formats = {int(r[0]): int(r[4]) for r in rows}
+    return participants, statements, values, formats
+
+
+@dataclass(frozen=True, eq=False)
+class ProcessAgenda:
+    """A process's joint agenda with what the pages and exports show."""
+
+    process: ProcessInfo
+    agenda: Agenda
+    statement_ids: NDArray[np.int64]
+    statements: dict[int, JointStatement]
+    item_labels: dict[int, str]
+    n_participants: int
+
+    @property
+    def format_names(self) -> list[str]:
+        """Format names in the process's order."""
+        return [f.name for f in self.process.formats]
+
+    def _describe(self, statement_id: int) -> dict[str, Any]:
+        statement = self.statements[statement_id]
+        return {
+            "text": statement.text,
+            "language": statement.language,
+            "format": statement.format_name,
+        }
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """Return the items best first, as ``parley agenda --json`` plus text and origin."""
+        return agenda_entries(
+            self.agenda, self.statement_ids, self.format_names, self.item_labels, self._describe
+        )
+
+    def to_csv(self) -> str:
+        """Return one CSV row per statement, items best first, counts per format."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        per_format = [
+            f"{name} {what}" for name in self.format_names for what in ("agree", "disagree", "pass")
+        ]
+        writer.writerow(
+            [
+                "rank",
+                "item",
+                "label",
+                "statement",
+                "kind",
+                "common_ground",
+                "bridging",
+                "format",
+                "language",
+                "text",
+                *per_format,
+            ]
+        )
+        for item in self.to_list():
+            for s in item["statements"]:
+                counts = [
+                    s["by_format"][name][what]
+                    for name in self.format_names
+                    for what in ("agree", "disagree", "pass")
+                ]
+                writer.writerow(
+                    [
+                        item["rank"],
+                        item["item"],
+                        _cell(item["label"]),
+                        s["id"],
+                        s["kind"],
+                        "" if s["common_ground"] is None else s["common_ground"],
+                        "" if s["bridging"] is None else s["bridging"],
+                        _cell(s["format"]),
+                        s["language"] or "",
+                        _cell(s["text"]),
+                        *counts,
+                    ]
+                )
+        return out.getvalue()
+
+    def to_markdown(self) -> str:
+        """Return the agenda as a Markdown document: items best first, stances per format."""
+        lines = [f"# Joint agenda: {_md(self.process.name)}", ""]
+        lines.append(
+            f"Formats: {', '.join(_md(n) for n in self.format_names)}. "
+            f"A statement ranks once every format cast {self.process.min_votes} votes on it."
+        )
+        headings = {"common": "Common ground", "contested": "Contested", "one-sided": "One-sided"}
+        for item in self.to_list():
+            lines += ["", f"## {item['rank']}. {_md(item['label'])}"]
+            for kind, heading in headings.items():
+                chosen = [s for s in item["statements"] if s["kind"] == kind]
+                if not chosen:
+                    continue
+                lines += ["", f"### {heading}", ""]
+                for s in chosen:
+                    stance = "; ".join(
+                        f"{_md(name)} {c['agree']} agree, {c['disagree']} disagree, "
+                        f"{c['pass']} pass"
+                        for name, c in s["by_format"].items()
+                    )
+                    score = (
+                        ""
+                        if s["common_ground"] is None
+                        else f" (common ground {s['common_ground']:.2f})"
+                    )
+                    lines.append(
+                        f"- [{s['language'] or '?'}] {_md(s['text'])} "
+                        f"— from {_md(s['format'])}{score}. {stance}."
+                    )
+                    if kind == "one-sided" and s.get("share_with"):
+                        lines.append(f"  Share with: {', '.join(map(_md, s['share_with']))}.")
+        return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Defuse spreadsheet formulas in user text (a leading =, +, - or @)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _md(text: str) -> str:
+    """Escape Markdown (and inline HTML) in user text."""
+    out = []
+    for char in text:
+        if char in "\\`*_{}[]()#+-.!|<>":
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out).replace("\n", " ")
+
+
+def process_agenda(
+    session_factory: SessionFactory,
+    process_id: int,
+    *,
+    bridging: bool = True,
+    refresh_items: bool = True,
+) -> ProcessAgenda:
+    """Compute a process's joint agenda from the votes stored now.
+
+    Every format weighs the same (``parley.core.agenda``); a statement ranks once every
+    format has cast the process's ``min_votes`` on it. Joint statements without an agenda
+    item (``refresh_items=False``) are items of their own.
+    """
+    info = process_info(session_factory, process_id)
+    if refresh_items:
+        refresh_agenda_items(session_factory, process_id)
+    joint = _joint_statements(session_factory, process_id)
+    with read_session(session_factory) as session:
+        labels = {
+            int(i): str(label)
+            for i, label in session.execute(
+                select(AgendaItem.id, AgendaItem.label).where(AgendaItem.process_id == process_id)
+            ).all()
+        }
+    participants, statements, values, formats = _process_votes(session_factory, process_id)
+    ids = np.asarray([s.id for s in joint], dtype=np.int64)
+    keep = np.isin(statements, ids)
+    matrix = build_vote_matrix(
+        participants[keep], statements[keep], values[keep], all_statement_ids=ids
+    )
+    participant_formats = np.asarray(
+        [formats[int(p)] for p in matrix.participant_ids.tolist()], dtype=np.int64
+    )
+    by_id = {s.id: s for s in joint}
+    items = np.asarray(
+        [
+            by_id[int(s)].agenda_item_id if by_id[int(s)].agenda_item_id is not None else -int(s)
+            for s in matrix.statement_ids.tolist()
+        ],
+        dtype=np.int64,
+    )
+    for s in joint:
+        if s.agenda_item_id is None or s.agenda_item_id not in labels:
+            labels.setdefault(-s.id, s.text[:60])
+    agenda = build_agenda(
+        matrix.values,
+        participant_formats,
+        n_formats=max(len(info.formats), 1),
+        items=items,
+        min_votes=info.min_votes,
+        bridging=bridging_scores(matrix) if bridging else None,
+    )
+    return ProcessAgenda(
+        process=info,
+        agenda=agenda,
+        statement_ids=matrix.statement_ids,
+        statements=by_id,
+        item_labels=labels,
+        n_participants=matrix.n_participants,
+    )
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two joint statements that look alike, and what their votes say about them."""
+
+    a: JointStatement
+    b: JointStatement
+    score: float
+    votes: OppositeTest | None  # None until people voted on both
+
+
+def duplicate_pairs(
+    session_factory: SessionFactory, process_id: int, *, limit: int = 50
+) -> list[DuplicatePair]:
+    """List look-alike joint statements of a process, with the vote test once there are votes.
+
+    The vote test compares the votes of people who voted on both (in any format): agreeing
+    with one and disagreeing with the other says they are opposites, not duplicates.
+    """
+    joint = [s for s in _joint_statements(session_factory, process_id) if s.embedding]
+    if len(joint) < 2:
+        return []
+    vectors = np.vstack([decode_vector(s.embedding) for s in joint if s.embedding is not None])
+    pairs = near_duplicates(
+        vectors,
+        [s.language or "und" for s in joint],
+        threshold=shared_embedder().match_threshold,
+    )[:limit]
+    if not pairs:
+        return []
+    participants, statements, values, _ = _process_votes(session_factory, process_id)
+    matrix = build_vote_matrix(
+        participants, statements, values, all_statement_ids=[s.id for s in joint]
+    )
+    columns = matrix.values.tocsc()
+    result = []
+    for pair in pairs:
+        assert pair.b is not None
+        a, b = joint[pair.a], joint[pair.b]
+        test = tell_opposites(
+            columns[:, [int(matrix.column_of([a.id])[0])]],
+            columns[:, [int(matrix.column_of([b.id])[0])]],
+        )
+        result.append(DuplicatePair(a, b, pair.score, None if test.n_co_voters == 0 else test))
+    return result

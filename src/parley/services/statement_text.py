@@ -1,0 +1,182 @@
+"""Statements' languages and embeddings: detected once, stored, and used to find look-alikes.
+
+A statement's language is detected when it is written (py3langid, inside its PyPI wheel) and
+its author may correct it. Its sentence embedding (``parley.text.embeddings``, a model
+inside its PyPI wheel) is computed once and stored with it as unit-length float32 bytes; a
+copy shared into another format reuses its root's. Look-alikes are found among a process's
+joint statements (or a lone conversation's statements) in any language, after subtracting
+each language's mean vector. They are suggestions for people, never merged automatically:
+the models score opposite claims as look-alikes too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select, update
+
+from parley.db.engine import SessionFactory
+from parley.db.models import Conversation, ProcessFormat, Statement
+from parley.text.defaults import DEFAULT_MODEL
+from parley.text.embeddings import Embedder, Vectors, get_embedder
+from parley.text.language import detect_language
+from parley.text.matching import centre_by_language
+
+from .sessions import read_session
+
+__all__ = [
+    "LookAlike",
+    "decode_vector",
+    "detect",
+    "embed_missing",
+    "embed_texts",
+    "encode_vector",
+    "look_alikes",
+    "shared_embedder",
+]
+
+_LOCK = threading.Lock()
+_EMBEDDERS: dict[str, Embedder] = {}
+MAX_LOOK_ALIKES = 3
+
+
+def shared_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+    """Return this process's embedder (one model in memory, loaded on first use)."""
+    with _LOCK:
+        if name not in _EMBEDDERS:
+            _EMBEDDERS[name] = get_embedder(name, threads=1)
+        return _EMBEDDERS[name]
+
+
+def embed_texts(texts: Sequence[str], *, model: str = DEFAULT_MODEL) -> Vectors:
+    """Embed texts with the shared model (serialised: the model is not thread-safe)."""
+    embedder = shared_embedder(model)
+    with _LOCK:
+        return embedder.embed(list(texts))
+
+
+def encode_vector(vector: np.ndarray) -> bytes:
+    """Store a vector as little-endian float32 bytes."""
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def decode_vector(data: bytes) -> Vectors:
+    """Read a vector stored by ``encode_vector``."""
+    return np.frombuffer(data, dtype="<f4").astype(np.float32)
+
+
+def detect(text: str, *, fallback: str | None = None) -> str:
+    """Return the language tag of one text (``fallback`` when the model is unsure)."""
+    return detect_language([text], fallback=fallback)[0].tag
+
+
+def embed_missing(session_factory: SessionFactory, statement_ids: Sequence[int]) -> int:
+    """Compute and store the embeddings the given statements lack; return how many."""
+    with read_session(session_factory) as session:
+        rows = session.execute(
+            select(Statement.id, Statement.text).where(
+                Statement.id.in_(list(statement_ids)), Statement.embedding.is_(None)
+            )
+        ).all()
+    if not rows:
+        return 0
+    vectors = embed_texts([text for _, text in rows])
+    with session_factory.begin() as session:
+        for (sid, _), vector in zip(rows, vectors, strict=True):
+            session.execute(
+                update(Statement)
+                .where(Statement.id == sid)
+                .values(embedding=encode_vector(vector), embedding_model=DEFAULT_MODEL)
+            )
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class LookAlike:
+    """A statement that looks like a new one: in which format, its language, the cosine."""
+
+    statement_id: int
+    text: str
+    language: str | None
+    format_name: str | None
+    score: float
+
+
+_PoolRow = tuple[int, str, str | None, bytes | None, str | None]
+
+
+def _pool(session_factory: SessionFactory, conversation_id: int) -> list[_PoolRow]:
+    """Rows (id, text, language, embedding, format name) to compare a new statement with."""
+    with read_session(session_factory) as session:
+        process_id = session.scalar(
+            select(ProcessFormat.process_id).where(ProcessFormat.conversation_id == conversation_id)
+        )
+        query = (
+            select(
+                Statement.id,
+                Statement.text,
+                Statement.language,
+                Statement.embedding,
+                ProcessFormat.name,
+            )
+            .join(Conversation, Conversation.id == Statement.conversation_id)
+            .outerjoin(ProcessFormat, ProcessFormat.conversation_id == Conversation.id)
+            .where(Statement.moderation_state != -1, Statement.origin_id.is_(None))
+        )
+        if process_id is None:
+            query = query.where(Statement.conversation_id == conversation_id)
+        else:
+            query = query.where(ProcessFormat.process_id == process_id)
+        rows = session.execute(query.order_by(Statement.id)).all()
+        return [(int(r[0]), str(r[1]), r[2], r[3], r[4]) for r in rows]
+
+
+def look_alikes(
+    session_factory: SessionFactory,
+    conversation_id: int,
+    text: str,
+    language: str,
+    vector: Vectors,
+    *,
+    limit: int = MAX_LOOK_ALIKES,
+) -> list[LookAlike]:
+    """Return up to ``limit`` statements of the process (any format) that look like ``text``.
+
+    Compared: a process's joint statements (shared copies are their root), or a lone
+    conversation's statements; rejected ones are left out. Statements without a stored
+    embedding are embedded and stored first.
+    """
+    pool = _pool(session_factory, conversation_id)
+    missing = [int(row[0]) for row in pool if row[3] is None]
+    if missing:
+        embed_missing(session_factory, missing)
+        pool = _pool(session_factory, conversation_id)
+    pool = [row for row in pool if row[3] is not None]
+    if not pool:
+        return []
+    vectors = np.vstack([*(decode_vector(row[3]) for row in pool if row[3] is not None), vector])
+    languages = [str(row[2] or "und") for row in pool] + [language]
+    centred = centre_by_language(vectors, languages)
+    scores = centred[:-1] @ centred[-1]
+    threshold = shared_embedder().match_threshold
+    wanted = " ".join(text.split()).casefold()
+    found: list[LookAlike] = []
+    for i in np.argsort(-scores, kind="stable").tolist():
+        row = pool[i]
+        same_text = " ".join(str(row[1]).split()).casefold() == wanted
+        if scores[i] < threshold and not same_text:
+            continue
+        found.append(
+            LookAlike(
+                row[0],
+                row[1],
+                row[2],
+                row[4],
+                1.0 if same_text else round(float(scores[i]), 3),
+            )
+        )
+    found.sort(key=lambda match: -match.score)
+    return found[:limit]

@@ -1,0 +1,220 @@
+"""Processes: formats with their own conversations, sharing, merging, the stored joint agenda."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from parley.db.engine import SessionFactory
+from parley.db.models import Statement, Vote, VoteEvent
+from parley.errors import ConflictError, InputError, NotFoundError
+from parley.services import participation as part
+from parley.services.process_agenda import (
+    duplicate_pairs,
+    process_agenda,
+    refresh_agenda_items,
+    rename_item,
+)
+from parley.services.processes import (
+    AutoShare,
+    auto_share,
+    create_process,
+    format_of_conversation,
+    merge_statements,
+    origins_of,
+    process_for_observer,
+    process_info,
+    share_statement,
+)
+from parley.services.votes import cast_vote
+
+
+def _process(sf: SessionFactory, **kwargs: object) -> tuple[int, int, int]:
+    pid = create_process(
+        sf, facilitator_id=None, name="Syria", formats=["Astana group", "Small Group"], **kwargs
+    )
+    info = process_info(sf, pid)
+    return pid, info.formats[0].conversation_id, info.formats[1].conversation_id
+
+
+def _members(sf: SessionFactory, conversation_id: int, n: int) -> list[int]:
+    return [part.join_conversation(sf, conversation_id)[0] for _ in range(n)]
+
+
+def test_a_process_gives_each_format_a_conversation(session_factory: SessionFactory) -> None:
+    pid, a, b = _process(session_factory)
+    info = process_info(session_factory, pid)
+    assert [f.name for f in info.formats] == ["Astana group", "Small Group"]
+    assert a != b
+    assert format_of_conversation(session_factory, b)[2] == "Small Group"  # type: ignore[index]
+    assert process_for_observer(session_factory, info.observer_key) == pid
+    assert process_for_observer(session_factory, "nope") is None
+    with pytest.raises(InputError, match="differ"):
+        create_process(session_factory, facilitator_id=None, name="x", formats=["A", "A"])
+
+
+def test_sharing_copies_into_the_other_queue_with_its_origin(
+    session_factory: SessionFactory,
+) -> None:
+    pid, a, b = _process(session_factory)
+    s = part.add_statement(session_factory, a, "Прекращение огня", is_seed=True, language="ru")
+    (copy,) = share_statement(session_factory, s.id)
+    assert share_statement(session_factory, s.id) == []  # once per format
+    assert [x.id for x in part.visible_statements(session_factory, b)] == [copy]
+    assert origins_of(session_factory, [copy, s.id]) == {copy: ("Astana group", "ru")}
+    # a vote on the copy stays in the voter's format and counts for the joint statement
+    (member,) = _members(session_factory, b, 1)
+    cast_vote(session_factory, member, copy, 1)
+    agenda = process_agenda(session_factory, pid, bridging=False, refresh_items=False)
+    (item,) = agenda.to_list()
+    (entry,) = item["statements"]
+    assert entry["id"] == s.id
+    assert entry["by_format"]["Small Group"] == {"agree": 1, "disagree": 0, "pass": 0}
+    assert entry["by_format"]["Astana group"] == {"agree": 0, "disagree": 0, "pass": 0}
+    assert entry["language"] == "ru" and entry["format"] == "Astana group"
+
+
+def test_share_refuses_statements_outside_a_process(session_factory: SessionFactory) -> None:
+    cid = part.create_conversation(session_factory, facilitator_id=None, topic="t")
+    s = part.add_statement(session_factory, cid, "hello", is_seed=True)
+    with pytest.raises(InputError, match="not in a process"):
+        share_statement(session_factory, s.id)
+    with pytest.raises(NotFoundError):
+        share_statement(session_factory, 999_999)
+
+
+def _vote_all(sf: SessionFactory, members: list[int], statement: int, values: list[int]) -> None:
+    for member, value in zip(members, values, strict=False):
+        cast_vote(sf, member, statement, value)
+
+
+def test_the_agenda_ranks_planted_kinds_and_weighs_formats_equally(
+    session_factory: SessionFactory,
+) -> None:
+    sf = session_factory
+    pid, a, b = _process(sf, min_votes=3)
+    small, big = _members(sf, a, 4), _members(sf, b, 8)  # one format twice the other's size
+    common = part.add_statement(sf, a, "Humanitarian access for all", is_seed=True)
+    contested = part.add_statement(sf, a, "Sanctions must stay", is_seed=True)
+    one_sided = part.add_statement(sf, a, "A question only for us", is_seed=True)
+    copies = {s.id: share_statement(sf, s.id)[0] for s in (common, contested)}
+    _vote_all(sf, small, common.id, [1, 1, 1, 1])
+    _vote_all(sf, big, copies[common.id], [1, 1, 1, 1, 1, 1, 1, -1])
+    # contested: the big format agrees unanimously, the small one disagrees
+    _vote_all(sf, small, contested.id, [-1, -1, -1, -1])
+    _vote_all(sf, big, copies[contested.id], [1] * 8)
+    _vote_all(sf, small, one_sided.id, [1, 1, 1, 1])
+    agenda = process_agenda(sf, pid, refresh_items=False)
+    kinds = {s["id"]: s["kind"] for item in agenda.to_list() for s in item["statements"]}
+    assert kinds == {common.id: "common", contested.id: "contested", one_sided.id: "one-sided"}
+    first = agenda.to_list()[0]["statements"][0]
+    assert first["id"] == common.id
+    by_id = {s["id"]: s for item in agenda.to_list() for s in item["statements"]}
+    # the big format's unanimous agreement does not outweigh the small format's rejection
+    assert by_id[contested.id]["common_ground"] < 0.5 < by_id[common.id]["common_ground"]
+    assert by_id[one_sided.id]["share_with"] == ["Small Group"]
+    csv_text = agenda.to_csv()
+    assert csv_text.splitlines()[0].startswith("rank,item,label,statement,kind")
+    assert "Small Group agree" in csv_text.splitlines()[0]
+    markdown = agenda.to_markdown()
+    assert "### Common ground" in markdown and "Humanitarian access for all" in markdown
+
+
+def test_merge_in_one_format_keeps_the_last_vote_per_person(
+    session_factory: SessionFactory,
+) -> None:
+    sf = session_factory
+    _, a, _ = _process(sf)
+    first, second, only_dup = _members(sf, a, 3)
+    keep = part.add_statement(sf, a, "Troops should leave", is_seed=True)
+    drop = part.add_statement(sf, a, "Foreign troops must leave", is_seed=True)
+    cast_vote(sf, first, keep.id, 1)
+    cast_vote(sf, first, drop.id, -1)  # later: wins
+    cast_vote(sf, second, drop.id, 0)
+    cast_vote(sf, second, keep.id, 1)  # later: wins
+    cast_vote(sf, only_dup, drop.id, -1)
+    merge_statements(sf, keep.id, drop.id, actor="fac")
+    with sf() as session:
+        votes = dict(
+            session.execute(
+                select(Vote.participant_id, Vote.value).where(Vote.statement_id == keep.id)
+            ).all()
+        )
+        assert votes == {first: -1, second: 1, only_dup: -1}
+        assert not session.scalars(select(Vote).where(Vote.statement_id == drop.id)).all()
+        assert not session.scalars(
+            select(VoteEvent).where(VoteEvent.statement_id == drop.id)
+        ).all()
+        dropped = session.get(Statement, drop.id)
+        assert dropped is not None
+        assert dropped.moderation_state == -1 and dropped.merged_into_id == keep.id
+    with pytest.raises(ConflictError):
+        merge_statements(sf, keep.id, drop.id)
+
+
+def test_merge_across_formats_joins_the_joint_statement(session_factory: SessionFactory) -> None:
+    sf = session_factory
+    pid, a, b = _process(sf, min_votes=1)
+    x = part.add_statement(sf, a, "Ceasefire now", is_seed=True, language="en")
+    y = part.add_statement(sf, b, "Cessez-le-feu maintenant", is_seed=True, language="fr")
+    (member_b,) = _members(sf, b, 1)
+    cast_vote(sf, member_b, y.id, 1)
+    merge_statements(sf, x.id, y.id)
+    agenda = process_agenda(sf, pid, bridging=False, refresh_items=False)
+    entries = [s for item in agenda.to_list() for s in item["statements"]]
+    assert [e["id"] for e in entries] == [x.id]
+    assert entries[0]["by_format"]["Small Group"]["agree"] == 1
+    # sharing x now finds the Small Group has it (y is its copy)
+    assert share_statement(sf, x.id) == []
+
+
+def test_auto_share_follows_the_process_setting(session_factory: SessionFactory) -> None:
+    sf = session_factory
+    pid, a, b = _process(sf, share=AutoShare(min_votes=3, min_agree=0.6))
+    members = _members(sf, a, 3)
+    liked = part.add_statement(sf, a, "liked", is_seed=True)
+    disliked = part.add_statement(sf, a, "disliked", is_seed=True)
+    _vote_all(sf, members, liked.id, [1, 1, -1])
+    _vote_all(sf, members, disliked.id, [1, -1, -1])
+    created = auto_share(sf, pid)
+    assert len(created) == 1
+    assert [s.text for s in part.visible_statements(sf, b)] == ["liked"]
+    assert auto_share(sf, pid) == []
+
+
+@pytest.mark.slow
+def test_items_cluster_translations_and_keep_renamed_labels(
+    session_factory: SessionFactory,
+) -> None:
+    sf = session_factory
+    pid, a, b = _process(sf)
+    texts_a = [
+        ("en", "Humanitarian aid must reach every region without obstruction."),
+        ("en", "All sanctions on the civilian economy should be lifted."),
+        ("en", "Refugees must be able to return home safely."),
+        ("de", "Die humanitäre Hilfe muss alle Regionen ungehindert erreichen."),
+        ("de", "Alle Sanktionen gegen die zivile Wirtschaft sollten aufgehoben werden."),
+        ("de", "Flüchtlinge müssen sicher nach Hause zurückkehren können."),
+    ]
+    texts_b = [
+        ("fr", "L'aide humanitaire doit atteindre toutes les régions sans entrave."),
+        ("fr", "Toutes les sanctions contre l'économie civile doivent être levées."),
+        ("fr", "Les réfugiés doivent pouvoir rentrer chez eux en sécurité."),
+    ]
+    ids_a = [part.add_statement(sf, a, t, is_seed=True, language=lg).id for lg, t in texts_a]
+    ids_b = [part.add_statement(sf, b, t, is_seed=True, language=lg).id for lg, t in texts_b]
+    assert refresh_agenda_items(sf, pid) == 3
+    agenda = process_agenda(sf, pid, bridging=False)
+    groups = sorted(sorted(s["id"] for s in item["statements"]) for item in agenda.to_list())
+    assert groups == sorted(sorted([ids_a[k], ids_a[k + 3], ids_b[k]]) for k in range(3))
+    item = next(i for i in agenda.to_list() if ids_a[0] in [s["id"] for s in i["statements"]])
+    rename_item(sf, pid, item["item"], "Humanitarian access")
+    part.add_statement(sf, b, "Les réfugiés ont le droit de revenir.", is_seed=True, language="fr")
+    refresh_agenda_items(sf, pid, force=True)
+    labels = {i["label"] for i in process_agenda(sf, pid, bridging=False).to_list()}
+    assert "Humanitarian access" in labels
+    pairs = duplicate_pairs(sf, pid)
+    assert any({p.a.id, p.b.id} == {ids_a[0], ids_b[0]} for p in pairs)
+    assert all(p.votes is None for p in pairs)  # nobody voted yet
+    assert np.isfinite([p.score for p in pairs]).all()
