@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from sqlalchemy import select
@@ -30,7 +32,7 @@ from parley.services.processes import (
 from parley.services.votes import cast_vote
 
 
-def _process(sf: SessionFactory, **kwargs: object) -> tuple[int, int, int]:
+def _process(sf: SessionFactory, **kwargs: Any) -> tuple[int, int, int]:
     pid = create_process(
         sf, facilitator_id=None, name="Syria", formats=["Astana group", "Small Group"], **kwargs
     )
@@ -143,9 +145,7 @@ def test_merge_in_one_format_keeps_the_last_vote_per_person(
         )
         assert votes == {first: -1, second: 1, only_dup: -1}
         assert not session.scalars(select(Vote).where(Vote.statement_id == drop.id)).all()
-        assert not session.scalars(
-            select(VoteEvent).where(VoteEvent.statement_id == drop.id)
-        ).all()
+        assert not session.scalars(select(VoteEvent).where(VoteEvent.statement_id == drop.id)).all()
         dropped = session.get(Statement, drop.id)
         assert dropped is not None
         assert dropped.moderation_state == -1 and dropped.merged_into_id == keep.id
