@@ -264,14 +264,16 @@ def demo(
     port: PortOption = None,
     get: GetOption = None,
 ) -> None:
-    """Serve the bundled real conversation (imported once) with a demo facilitator."""
+    """Serve the demo: a multilingual process on Syria and a real Polis conversation."""
     with errors_as_messages():
         from parley.services.demo import prepare_demo
+        from parley.services.processes import process_info
         from parley.web import create_app
 
         settings = _settings(database_url=db or DEMO_DATABASE, host=host, port=port)
         with _database(settings) as session_factory:
             access = prepare_demo(session_factory)
+            process = process_info(session_factory, access.process_id)
         app = create_app(settings, run_worker=get is None)
         cid = access.conversation_id
         if get is not None:
@@ -283,9 +285,15 @@ def demo(
             app,
             settings,
             before=[
+                f"demo process {process.name!r}: joint agenda {{base}}/f/p/{process.id}/agenda",
+                *(
+                    f"  join link for {f.name}: {{base}}/c/{f.conversation_id}"
+                    for f in process.formats
+                ),
+                f"  observers: {{base}}/o/{process.observer_key}",
                 f"demo conversation {cid} ({'imported now' if access.is_new else 'kept'})",
-                f"participant link: {{base}}{participant}",
-                f"facilitator link: {{base}}{facilitator}",
+                f"  participant link: {{base}}{participant}",
+                f"  facilitator link: {{base}}{facilitator}",
                 f"facilitator login: name {access.facilitator_name!r}, password "
                 f"{access.password!r}",
                 f"API key (Authorization: Bearer ...): {access.api_key}",

@@ -1,4 +1,4 @@
-"""The demo: the bundled real conversation, imported once, and a demo facilitator who owns it."""
+"""The demo: a demo facilitator, the bundled real conversation and the demo process, loaded once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from parley.db.models import Conversation, Facilitator
 
 from .accounts import create_facilitator, new_api_key, set_password
 from .conversations import import_polis_export
+from .demo_process import demo_process_id, load_demo_process_into
 from .refresh import pending_analyses, refresh_analysis
 from .sessions import read_session
 
@@ -30,6 +31,7 @@ class DemoAccess:
     api_key: str
     password: str
     is_new: bool  # imported just now
+    process_id: int  # the multilingual demo process (parley.services.demo_process)
 
 
 def _demo_conversation(session_factory: SessionFactory, facilitator_id: int) -> int | None:
@@ -76,4 +78,7 @@ def prepare_demo(session_factory: SessionFactory) -> DemoAccess:
     for job in pending_analyses(session_factory):
         if job.conversation_id == conversation_id:
             refresh_analysis(session_factory, job)
-    return DemoAccess(conversation_id, DEMO_FACILITATOR, api_key, password, is_new)
+    process_id = demo_process_id(session_factory, facilitator_id)
+    if process_id is None:
+        process_id = load_demo_process_into(session_factory, facilitator_id)
+    return DemoAccess(conversation_id, DEMO_FACILITATOR, api_key, password, is_new, process_id)

@@ -10,6 +10,7 @@ one short one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,7 +25,10 @@ from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult, Conversation, Statement, Vote
 from parley.errors import NotFoundError
 
+from .processes import auto_share, format_of_conversation
 from .sessions import read_session
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["DatabaseJobs", "pending_analyses", "refresh_analysis"]
 
@@ -179,5 +183,10 @@ class DatabaseJobs:
         return pending_analyses(self.session_factory)
 
     def run(self, job: AnalysisJob) -> None:
-        """Analyse one conversation and store the result."""
+        """Analyse one conversation and store the result; then apply its process's auto-share."""
         refresh_analysis(self.session_factory, job, params=self.params)
+        found = format_of_conversation(self.session_factory, job.conversation_id)
+        if found is not None:
+            shared = auto_share(self.session_factory, found[0])
+            if shared:
+                logger.info("process %d: %d statement copies auto-shared", found[0], len(shared))

@@ -1,0 +1,136 @@
+"""The demo process: two negotiating formats on Syria, in six languages, with simulated votes.
+
+The content (``parley.data.syria_demo``) is fictional and modelled on a public report on a
+coordination mechanism between the Astana group and the Small Group. Each delegation's
+members join their format's conversation; statements are written in the delegation's
+language, with language and embedding stored; statements marked shared are shared with
+the other format; the seeded simulated votes are recorded; every format's analysis, the
+agenda items and their labels are computed before this returns.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from parley.data.syria_demo import DemoProcess, load_demo_process, simulate_votes
+from parley.db.engine import SessionFactory
+from parley.db.models import Conversation, Participant, Process, Statement
+from parley.db.tokens import new_participant_token
+from parley.text.defaults import DEFAULT_MODEL
+
+from .process_agenda import refresh_agenda_items
+from .processes import AutoShare, create_process, process_info, share_statement
+from .refresh import pending_analyses, refresh_analysis
+from .sessions import read_session
+from .statement_text import embed_texts, encode_vector
+from .votes import VoteRequest, record_votes
+
+__all__ = ["DEMO_PROCESS", "demo_process_id", "load_demo_process_into"]
+
+DEMO_PROCESS = "syria"
+DEMO_MIN_VOTES = 3
+DEMO_SEED = 7
+VOTE_BATCH = 500
+
+
+def demo_process_id(session_factory: SessionFactory, facilitator_id: int) -> int | None:
+    """Return the id of the facilitator's demo process, or None when not loaded yet."""
+    with read_session(session_factory) as session:
+        rows = session.execute(
+            select(Process.id, Process.settings)
+            .where(Process.facilitator_id == facilitator_id)
+            .order_by(Process.id)
+        ).all()
+    for process_id, settings in rows:
+        if (settings or {}).get("demo") == DEMO_PROCESS:
+            return int(process_id)
+    return None
+
+
+def _languages(spec: DemoProcess, format_key: str) -> list[str]:
+    fmt = next(f for f in spec.formats if f.key == format_key)
+    tags = [m.language for m in fmt.members]
+    tags += [s.language for s in spec.statements if s.format == format_key]
+    return list(dict.fromkeys(tags))
+
+
+def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int) -> int:
+    """Create the demo process for a facilitator, with members, statements and votes."""
+    spec = load_demo_process()
+    process_id = create_process(
+        session_factory,
+        facilitator_id=facilitator_id,
+        name=spec.name,
+        description=spec.description,
+        formats=[f.name for f in spec.formats],
+        min_votes=DEMO_MIN_VOTES,
+        share=AutoShare(min_votes=8, min_agree=0.8),
+    )
+    info = process_info(session_factory, process_id)
+    conversation_of = {f.key: info.format_named(f.name).conversation_id for f in spec.formats}
+    vectors = embed_texts([s.text for s in spec.statements])
+    member_ids: dict[str, int] = {}
+    statement_ids: dict[str, int] = {}
+    with session_factory.begin() as session:
+        process = session.get(Process, process_id)
+        assert process is not None
+        process.settings = {**process.settings, "demo": DEMO_PROCESS}
+        for fmt in spec.formats:
+            for member in fmt.members:
+                _, token_hash = new_participant_token()
+                row = Participant(
+                    conversation_id=conversation_of[fmt.key], token_hash=token_hash, xid=member.key
+                )
+                session.add(row)
+                session.flush()
+                member_ids[member.key] = row.id
+        for fmt in spec.formats:
+            conversation = session.get_one(Conversation, conversation_of[fmt.key])
+            conversation.languages = _languages(spec, fmt.key)
+        authors: dict[tuple[str, str], int] = {}
+        for fmt in spec.formats:
+            for member in fmt.members:
+                authors.setdefault((fmt.key, member.delegation), member_ids[member.key])
+        for statement, vector in zip(spec.statements, vectors, strict=True):
+            written = Statement(
+                conversation_id=conversation_of[statement.format],
+                text=statement.text,
+                language=statement.language,
+                language_source="author",
+                embedding=encode_vector(vector),
+                embedding_model=DEFAULT_MODEL,
+                author_id=authors[(statement.format, statement.delegation)],
+                moderation_state=1,
+                moderated_by="demo",
+            )
+            session.add(written)
+            session.flush()
+            statement_ids[statement.key] = written.id
+    copies: dict[tuple[str, str], int] = {}
+    for statement in spec.statements:
+        if statement.shared:
+            for target in spec.formats:
+                if target.key != statement.format:
+                    (copy,) = share_statement(
+                        session_factory,
+                        statement_ids[statement.key],
+                        format_ids=[info.format_named(target.name).id],
+                        actor="demo",
+                    )
+                    copies[(statement.key, target.key)] = copy
+    requests: list[VoteRequest] = []
+    format_of = {m.key: f.key for f in spec.formats for m in f.members}
+    origin_of = {s.key: s.format for s in spec.statements}
+    for vote in simulate_votes(spec, seed=DEMO_SEED):
+        home = format_of[vote.member]
+        origin = origin_of[vote.statement]
+        voted = statement_ids[vote.statement] if origin == home else copies[(vote.statement, home)]
+        requests.append(VoteRequest(member_ids[vote.member], voted, vote.value))
+    for start in range(0, len(requests), VOTE_BATCH):
+        record_votes(session_factory, requests[start : start + VOTE_BATCH])
+    conversations = set(conversation_of.values())
+    for job in pending_analyses(session_factory):
+        if job.conversation_id in conversations:
+            refresh_analysis(session_factory, job)
+    refresh_agenda_items(session_factory, process_id)
+    return process_id

@@ -1,0 +1,74 @@
+"""The demo process: formats, six languages, shared statements, common ground on top."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from parley.data.syria_demo import load_demo_process
+from parley.db.engine import SessionFactory
+from parley.db.models import Statement
+from parley.services.demo import prepare_demo
+from parley.services.process_agenda import duplicate_pairs, process_agenda
+from parley.services.processes import process_info
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    """The demo loads on SQLite here; PostgreSQL runs the same services elsewhere."""
+    return f"sqlite:///{tmp_path}/demo.db"
+
+
+def test_the_demo_process_puts_common_ground_on_top(session_factory: SessionFactory) -> None:
+    access = prepare_demo(session_factory)
+    info = process_info(session_factory, access.process_id)
+    assert [f.name for f in info.formats] == ["Astana group", "Small Group"]
+    spec = load_demo_process()
+    sizes = {f.name: len(f.members) for f in spec.formats}
+    assert {f.name: f.n_members for f in info.formats} == sizes
+    agenda = process_agenda(session_factory, access.process_id)
+    items = agenda.to_list()
+    statements = [s for item in items for s in item["statements"]]
+    assert {s["language"] for s in statements} == {"de", "en", "fr", "ru", "tr", "ar"}
+    assert len(statements) == len(spec.statements)
+    # the best items lead with common ground, and every common statement outranks the
+    # contested ones by its common-ground score
+    assert [item["statements"][0]["kind"] for item in items[:3]] == ["common"] * 3
+    planted = {s.text: s for s in spec.statements}
+    common = [
+        s["common_ground"]
+        for s in statements
+        if min(p for p, _ in planted[s["text"]].stance.values()) >= 0.75 and s["common_ground"]
+    ]
+    contested = [
+        s["common_ground"]
+        for s in statements
+        if s["kind"] == "contested" and s["common_ground"] is not None
+    ]
+    assert common and contested and min(common) > max(contested)
+    # one-sided statements are the unshared ones, with a suggestion to share them
+    one_sided = [s for s in statements if s["kind"] == "one-sided"]
+    assert {s["text"] for s in one_sided} == {s.text for s in spec.statements if not s.shared}
+    assert all(s["share_with"] for s in one_sided)
+    # look-alike pairs across languages, and opposites told apart by the votes
+    pairs = duplicate_pairs(session_factory, access.process_id)
+    verdicts = {
+        frozenset((p.a.text, p.b.text)): p.votes.verdict for p in pairs if p.votes is not None
+    }
+    for statement in spec.statements:
+        if statement.opposite is not None:
+            other = next(
+                s for s in spec.statements if s.opposite == statement.opposite and s != statement
+            )
+            verdict = verdicts.get(frozenset((statement.text, other.text)))
+            assert verdict in (None, "opposite"), (statement.key, verdict)
+    assert "opposite" in verdicts.values() and "duplicate" in verdicts.values()
+    # loaded once: a second call keeps the process
+    again = prepare_demo(session_factory)
+    assert again.process_id == access.process_id
+    with session_factory() as session:
+        in_process = Statement.conversation_id.in_([f.conversation_id for f in info.formats])
+        missing = select(func.count()).where(in_process, Statement.embedding.is_(None))
+        assert session.scalar(missing) == 0
