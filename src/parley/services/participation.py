@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,7 @@ from parley.db.models import (
 from parley.db.tokens import hash_token, new_participant_token
 from parley.errors import ConflictError, InputError, NotFoundError
 
+from . import statement_text
 from .sessions import read_session
 from .votes import cast_vote
 
@@ -46,6 +47,7 @@ __all__ = [
     "StatementInfo",
     "add_statement",
     "cast_vote",
+    "correct_language",
     "create_conversation",
     "join_conversation",
     "next_statement",
@@ -164,11 +166,21 @@ def add_statement(
     participant_id: int | None = None,
     is_seed: bool = False,
     language: str | None = None,
+    vector: NDArray[np.float32] | None = None,
 ) -> StatementInfo:
-    """Add a statement: a facilitator's seed (accepted) or a participant's (unmoderated)."""
+    """Add a statement: a facilitator's seed (accepted) or a participant's (unmoderated).
+
+    Without ``language`` it is detected from the text; the sentence embedding is computed
+    now (or ``vector``, already computed for this text, is used) and stored with it.
+    """
     text = _text(text, name="statement text", max_length=MAX_STATEMENT_LENGTH)
     if language is not None:
         language = _language(language)
+        source = "facilitator" if participant_id is None else "author"
+    else:
+        language, source = statement_text.detect(text), "detected"
+    if vector is None:
+        vector = statement_text.embed_texts([text])[0]
     with session_factory.begin() as session:
         _conversation(session, conversation_id)
         if participant_id is not None:
@@ -188,12 +200,34 @@ def add_statement(
             conversation_id=conversation_id,
             text=text,
             language=language,
+            language_source=source,
+            embedding=statement_text.encode_vector(vector),
+            embedding_model=statement_text.shared_embedder().name,
             author_id=participant_id,
             is_seed=is_seed,
             moderation_state=1 if is_seed else 0,
         )
         session.add(statement)
         session.flush()
+        return StatementInfo.of(statement)
+
+
+def correct_language(
+    session_factory: SessionFactory, statement_id: int, participant_id: int, language: str
+) -> StatementInfo:
+    """Let a statement's author correct its language; copies shared elsewhere follow."""
+    language = _language(language)
+    with session_factory.begin() as session:
+        statement = session.get(Statement, statement_id)
+        if statement is None or statement.author_id != participant_id:
+            raise NotFoundError(f"statement {statement_id} is not one of yours")
+        statement.language = language
+        statement.language_source = "author"
+        session.execute(
+            update(Statement)
+            .where(Statement.origin_id == statement_id)
+            .values(language=language, language_source="author")
+        )
         return StatementInfo.of(statement)
 
 

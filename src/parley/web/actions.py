@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import NDArray
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
@@ -46,6 +48,7 @@ async def submit_statement(
     participant_id: int,
     text: str,
     language: str | None = None,
+    vector: NDArray[np.float32] | None = None,
 ) -> StatementInfo:
     """Add a participant's statement (subject to moderation), within their statement rate."""
     runtime = runtime_of(connection)
@@ -63,4 +66,5 @@ async def submit_statement(
         text,
         participant_id=participant_id,
         language=language,
+        vector=vector,
     )

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from parley.db.engine import SessionFactory
 from parley.errors import ConflictError, InputError
-from parley.services import participation, results
+from parley.services import participation, processes, results, statement_text
 from parley.services.votes import is_votable
 from parley.web import actions
 from parley.web.deps import SessionFactoryDep
@@ -32,12 +32,32 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 MAX_STATEMENT_CHARS = participation.MAX_STATEMENT_LENGTH
 _VOTES = {"1": 1, "-1": -1, "0": 0}
+#: languages an author may pick for a statement, by their own names
+LANGUAGE_NAMES = {
+    "ar": "العربية",
+    "de": "Deutsch",
+    "en": "English",
+    "es": "Español",
+    "fa": "فارسی",
+    "fr": "Français",
+    "he": "עברית",
+    "it": "Italiano",
+    "ku": "Kurdî",
+    "pt": "Português",
+    "ru": "Русский",
+    "tr": "Türkçe",
+    "uk": "Українська",
+    "zh": "中文",
+}
 
 
 def _card_context(sf: SessionFactory, conversation_id: int, participant_id: int) -> dict[str, Any]:
+    statement = participation.next_statement(sf, conversation_id, participant_id)
+    origins = processes.origins_of(sf, [statement.id]) if statement is not None else {}
     return {
         "base": f"/c/{conversation_id}",
-        "statement": participation.next_statement(sf, conversation_id, participant_id),
+        "statement": statement,
+        "origin": origins.get(statement.id) if statement is not None else None,
         "progress": participation.participant_progress(sf, conversation_id, participant_id),
         "idempotency_key": secrets.token_urlsafe(12),
         "max_statement_chars": MAX_STATEMENT_CHARS,
@@ -52,8 +72,10 @@ def participate_page(
     conversation = results.conversation_summary(sf, conversation_id)
     participant_id = page_participant(request, conversation_id)
     context = _card_context(sf, conversation_id, participant_id)
+    found = processes.format_of_conversation(sf, conversation_id)
     context.update(
         conversation=conversation,
+        format_name=None if found is None else found[2],
         added=added if added in ("held", "shown") else None,
         error=None,
         previous=None,
@@ -116,31 +138,95 @@ async def add_statement(
     sf: SessionFactoryDep,
     _: PageCsrfDep,
     text: Annotated[str, Form()] = "",
+    language: Annotated[str | None, Form(max_length=35)] = None,
+    confirm: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Add a participant's statement; say whether it waits for a moderator."""
+    """Add a participant's statement, after showing look-alikes in any language first.
+
+    The first post detects the language and looks for similar statements (in the whole
+    process when the conversation is a format); when there are some, the author sees them
+    and may submit anyway (``confirm``), with the language corrected if need be.
+    """
     t = page_translator(request)
     participant_id = await run_in_threadpool(page_participant, request, conversation_id)
     text = text.strip()
     error = None
     outcome = "error"
+    info = None
     if not text:
         error = t("add.empty")
     elif len(text) > MAX_STATEMENT_CHARS:
         error = t("add.too_long", max=MAX_STATEMENT_CHARS)
     else:
+        check = await run_in_threadpool(_check, sf, conversation_id, text, language)
+        if check["similar"] and confirm != "1":
+            context = {**check, "base": f"/c/{conversation_id}", "text": text}
+            template = "pages/_check.html" if is_htmx(request) else "pages/check.html"
+            return render(request, template, context)
         try:
             info = await actions.submit_statement(
-                request, conversation_id=conversation_id, participant_id=participant_id, text=text
+                request,
+                conversation_id=conversation_id,
+                participant_id=participant_id,
+                text=text,
+                language=check["language"] if language in LANGUAGE_NAMES else None,
+                vector=check["vector"],
             )
         except (InputError, ConflictError) as problem:
             error = str(problem)
         else:
             outcome = await run_in_threadpool(_outcome, sf, conversation_id, info.moderation_state)
     if is_htmx(request):
-        return render(request, "pages/_added.html", {"added": outcome, "error": error})
+        context = {
+            "added": outcome,
+            "error": error,
+            "statement": info,
+            "base": f"/c/{conversation_id}",
+            "languages": LANGUAGE_NAMES,
+        }
+        return render(request, "pages/_added.html", context)
     if error is not None:
         return render(request, "pages/error.html", {"message": error}, status_code=400)
     return RedirectResponse(f"/c/{conversation_id}?added={outcome}#add", status_code=303)
+
+
+def _check(
+    sf: SessionFactory, conversation_id: int, text: str, language: str | None
+) -> dict[str, Any]:
+    """Detect the language (unless given), embed the text, find look-alikes."""
+    if language not in LANGUAGE_NAMES:
+        language = statement_text.detect(text)
+    vector = statement_text.embed_texts([text])[0]
+    similar = statement_text.look_alikes(sf, conversation_id, text, language, vector)
+    return {"language": language, "vector": vector, "similar": similar, "languages": LANGUAGE_NAMES}
+
+
+@router.post("/c/{conversation_id}/statements/{statement_id}/language", name="statement_language")
+async def correct_language(
+    request: Request,
+    conversation_id: int,
+    statement_id: int,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    language: Annotated[str, Form(max_length=35)] = "",
+) -> Response:
+    """Let the author correct the language detected for their statement."""
+    participant_id = await run_in_threadpool(page_participant, request, conversation_id)
+    if language not in LANGUAGE_NAMES:
+        raise InputError(f"language {language!r} is not one of {', '.join(LANGUAGE_NAMES)}")
+    info = await run_in_threadpool(
+        participation.correct_language, sf, statement_id, participant_id, language
+    )
+    if is_htmx(request):
+        context = {
+            "added": "language",
+            "error": None,
+            "statement": info,
+            "base": f"/c/{conversation_id}",
+            "languages": LANGUAGE_NAMES,
+        }
+        return render(request, "pages/_added.html", context)
+    return RedirectResponse(f"/c/{conversation_id}#add", status_code=303)
 
 
 def _outcome(sf: SessionFactory, conversation_id: int, moderation_state: int) -> str:
