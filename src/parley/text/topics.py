@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,8 @@ __all__ = ["DISTANCE_THRESHOLD", "Topic", "candidate_phrases", "cluster_topics",
 _CONNECTORS = frozenset(
     {"and", "of", "for", "und", "für", "et", "de", "des", "du", "pour", "и", "ve"}
 )
+SPREAD_PENALTY = 0.15
+"""Score taken off a label candidate found in every other item (pro rata for fewer)."""
 _WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
 
 
@@ -88,6 +90,7 @@ def _label_one(
     embedder: Embedder,
     prefer: str | None,
     max_candidates: int,
+    spread: Mapping[str, float],
 ) -> str:
     chosen = [i for i, tag in enumerate(languages) if tag == prefer] or list(range(len(texts)))
     counts: Counter[str] = Counter()
@@ -101,7 +104,9 @@ def _label_one(
     scores = embedder.embed(candidates) @ centroid
     # A phrase shared by several statements names the item better than one that is not.
     support = np.asarray([counts[c] for c in candidates], dtype=np.float32) / len(chosen)
-    best = int(np.argmax(scores + 0.1 * support))
+    # ... and one found in most other items ("Syria" in talks on Syria) names none of them.
+    shared = np.asarray([spread.get(c, 0.0) for c in candidates], dtype=np.float32)
+    best = int(np.argmax(scores + 0.1 * support - SPREAD_PENALTY * shared))
     return candidates[best]
 
 
@@ -119,8 +124,9 @@ def label_topics(
 
     Candidates are word n-grams without stop-words at either end, from the item's statements
     in ``prefer`` (English by default) when it has any, else from all of them; they are
-    ranked by the cosine of their embedding to the centroid of the item's (uncentred) vectors.
-    Only the ``max_candidates`` phrases found in most statements are embedded.
+    ranked by the cosine of their embedding to the centroid of the item's (uncentred) vectors,
+    less a penalty for phrases that other items' statements use too. Only the
+    ``max_candidates`` phrases found in most statements are embedded.
     """
     if max_candidates < 1:
         raise InputError(f"max_candidates={max_candidates} should be >= 1")
@@ -131,8 +137,17 @@ def label_topics(
             f"({len(vectors)}) should have the same length"
         )
     unit = normalise_rows(np.asarray(vectors))
+    item_ids = sorted(set(np.asarray(items).tolist()))
+    phrases_of = {
+        item: set().union(
+            *(candidate_phrases(texts[i], languages[i]) for i in range(n) if items[i] == item)
+        )
+        for item in item_ids
+    }
+    in_items = Counter(phrase for found in phrases_of.values() for phrase in found)
+    spread = {phrase: (k - 1) / (len(item_ids) - 1) for phrase, k in in_items.items() if k > 1}
     topics: list[Topic] = []
-    for item in sorted(set(np.asarray(items).tolist())):
+    for item in item_ids:
         members = [i for i in range(n) if items[i] == item]
         centroid = normalise_rows(unit[members].mean(axis=0, keepdims=True))[0]
         label = _label_one(
@@ -142,6 +157,7 @@ def label_topics(
             embedder,
             prefer,
             max_candidates,
+            spread,
         )
         topics.append(Topic(int(item), label, tuple(members)))
     return topics
