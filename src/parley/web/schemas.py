@@ -12,6 +12,8 @@ from parley.services.participation import (
     MAX_STATEMENT_LENGTH,
     MAX_TOPIC_LENGTH,
 )
+from parley.services.process_agenda import MAX_LABEL_LENGTH
+from parley.services.processes import DEFAULT_MIN_VOTES, MAX_FORMATS, MAX_NAME_LENGTH, AutoShare
 from parley.services.votes import MAX_IDEMPOTENCY_KEY_LENGTH
 
 __all__ = [
@@ -245,3 +247,201 @@ class SessionOut(BaseModel):
 
 
 AnalysisOut = dict[str, Any]
+
+
+# Processes: formats deliberating in parallel, their shared statements and the joint agenda.
+
+FormatName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
+MinVotes = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class AutoShareRule(BaseModel):
+    """Share a statement with every format once its own format cast this many votes, this
+    share of them agree."""
+
+    model_config = _STRICT
+    min_votes: MinVotes = AutoShare().min_votes
+    min_agree: float = Field(default=AutoShare().min_agree, gt=0.0, le=1.0)
+
+
+class ProcessCreate(BaseModel):
+    """A new process with its formats; each format gets a conversation of its own."""
+
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
+    formats: list[FormatName] = Field(min_length=1, max_length=MAX_FORMATS)
+    languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
+    moderation_mode: Literal["open", "strict"] = "open"
+    min_votes: MinVotes = Field(
+        default=DEFAULT_MIN_VOTES,
+        description="votes every format casts on a statement before it ranks on the agenda",
+    )
+    auto_share: AutoShareRule | None = None
+
+
+class FormatCreate(BaseModel):
+    """A new format of a process."""
+
+    model_config = _STRICT
+    name: FormatName
+    languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
+    moderation_mode: Literal["open", "strict"] = "open"
+
+
+class FormatOut(BaseModel):
+    """A format: its conversation (members join at ``join_url``) and its counts."""
+
+    id: int
+    name: str
+    conversation_id: int
+    position: int
+    n_members: int
+    n_statements: int
+    join_url: str = Field(description="the participation page's path, /c/{conversation_id}")
+
+
+class ProcessOut(BaseModel):
+    """A process, its settings, its formats in order and the observers' key."""
+
+    id: int
+    name: str
+    description: str
+    min_votes: int
+    auto_share: AutoShareRule | None
+    observer_key: str
+    formats: list[FormatOut]
+
+
+class ProcessSettingsIn(BaseModel):
+    """The agenda's minimum votes per format and the auto-share rule (null: off)."""
+
+    model_config = _STRICT
+    min_votes: MinVotes
+    auto_share: AutoShareRule | None
+
+
+class ShareRequest(BaseModel):
+    """Share a statement of the process into some formats (all the others when absent)."""
+
+    model_config = _STRICT
+    statement_id: int
+    format_ids: list[int] | None = Field(default=None, min_length=1, max_length=MAX_FORMATS)
+
+
+class SharedOut(BaseModel):
+    """The ids of the new copies (none for formats that had the statement already)."""
+
+    created: list[int]
+
+
+class MergeRequest(BaseModel):
+    """Merge statement ``drop_id`` into ``keep_id`` (both in the process)."""
+
+    model_config = _STRICT
+    keep_id: int
+    drop_id: int
+
+
+class ItemLabel(BaseModel):
+    """A facilitator's label for an agenda item (kept when the items are recomputed)."""
+
+    model_config = _STRICT
+    label: str = Field(min_length=1, max_length=MAX_LABEL_LENGTH)
+
+
+class ItemsRefreshed(BaseModel):
+    """How many agenda items the process has now."""
+
+    n_items: int
+
+
+class ProcessRef(BaseModel):
+    """A process named in an agenda."""
+
+    id: int
+    name: str
+    min_votes: int
+
+
+VoteKind = Literal["agree", "disagree", "pass"]
+
+
+class AgendaStatementOut(BaseModel):
+    """A joint statement on the agenda with its scores and counts per format."""
+
+    id: int
+    kind: Literal["common", "contested", "one-sided"]
+    common_ground: float | None = Field(description="null until every format voted enough")
+    bridging: float | None
+    by_format: dict[str, dict[VoteKind, int]]
+    share_with: list[str] | None = Field(
+        default=None, description="one-sided: the formats that have not voted enough on it"
+    )
+    text: str
+    language: str | None
+    format: str = Field(description="the format where the statement was written")
+
+
+class AgendaItemOut(BaseModel):
+    """An agenda item: a topic and its statements (a negative id: one statement, no item)."""
+
+    item: int
+    label: str
+    rank: int
+    statements: list[AgendaStatementOut]
+
+
+class AgendaOut(BaseModel):
+    """A process's joint agenda, items best first."""
+
+    process: ProcessRef
+    formats: list[str]
+    items: list[AgendaItemOut]
+
+
+class JointStatementOut(BaseModel):
+    """A joint statement, in its original language, and the format where it was written."""
+
+    id: int
+    text: str
+    language: str | None
+    format: str
+
+
+class DuplicateOut(BaseModel):
+    """Two look-alike joint statements and what the votes of people who voted on both say."""
+
+    a: JointStatementOut
+    b: JointStatementOut
+    score: float
+    verdict: Literal["duplicate", "opposite", "unknown"] | None = Field(
+        description="null until somebody voted on both"
+    )
+    n_co_voters: int
+
+
+class SimilarQuery(BaseModel):
+    """A statement not saved yet, to look for look-alikes in any language."""
+
+    model_config = _STRICT
+    text: str = Field(min_length=1, max_length=MAX_STATEMENT_LENGTH)
+    language: LanguageTag | None = None
+
+
+class SimilarOut(BaseModel):
+    """A look-alike: an existing statement of the process (or conversation) and its cosine."""
+
+    model_config = ConfigDict(from_attributes=True)
+    statement_id: int
+    text: str
+    language: str | None
+    format_name: str | None
+    score: float
+
+
+class SimilarResult(BaseModel):
+    """The language detected (or given) for the draft, and its look-alikes, best first."""
+
+    language: str
+    similar: list[SimilarOut]

@@ -177,3 +177,24 @@ def test_next_statement_needs_a_participant(sqlite_api: Any) -> None:
     api = sqlite_api
     cid = api.create_conversation()
     assert api.client.get(f"{V1}/conversations/{cid}/statements/next").status_code == 401
+
+
+def test_similar_lists_look_alikes_across_languages_before_submitting(api: Any) -> None:
+    cid = api.create_conversation(topic="Talks", languages=["en", "fr"])
+    root = api.seed(cid, "Les réfugiés doivent pouvoir rentrer chez eux en sécurité.")
+    api.seed(cid, "Sanctions should be lifted.")
+    _, token = api.join(cid)
+    response = api.client.post(
+        f"{V1}/conversations/{cid}/statements/similar",
+        json={"text": "Refugees must be able to return home safely."},
+        headers=api.auth(token),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["language"] == "en"
+    assert [s["statement_id"] for s in body["similar"]] == [root]
+    assert body["similar"][0]["language"] == "fr" and body["similar"][0]["score"] > 0.9
+    # nothing was saved, and a participant token is needed
+    assert root in _visible(api, cid) and len(_visible(api, cid)) == 2
+    anonymous = api.client.post(f"{V1}/conversations/{cid}/statements/similar", json={"text": "x"})
+    assert anonymous.status_code == 401

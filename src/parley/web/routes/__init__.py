@@ -9,12 +9,30 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from . import conversations, moderation, participants, results, session, statements, votes
+from . import (
+    conversations,
+    moderation,
+    participants,
+    processes,
+    results,
+    session,
+    statements,
+    votes,
+)
 
 __all__ = ["API_PREFIX", "include_api"]
 
 API_PREFIX = "/api/v1"
-_MODULES = (votes, statements, participants, conversations, moderation, results, session)
+_MODULES = (
+    votes,
+    statements,
+    participants,
+    conversations,
+    moderation,
+    results,
+    session,
+    processes,
+)
 
 
 def include_api(app: FastAPI) -> None:

@@ -1,0 +1,340 @@
+"""``/processes``: formats in parallel, shared statements, the joint agenda; ``/observe/{key}``.
+
+A facilitator manages the processes they created and those without an owner (as with
+conversations). Observers read a process's agenda with its observer key and no login. The
+agenda is computed from the votes stored now; reading it never clusters statements (that
+needs the embedding model): ``POST .../items/refresh`` does, and statements that no refresh
+has placed yet are items of their own (negative item id) until then.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from starlette.concurrency import run_in_threadpool
+
+from parley.db.engine import SessionFactory
+from parley.errors import ForbiddenError, NotFoundError
+from parley.services.accounts import facilitator_info
+from parley.services.participation import statement_info
+from parley.services.process_agenda import (
+    JointStatement,
+    ProcessAgenda,
+    duplicate_pairs,
+    process_agenda,
+    refresh_agenda_items,
+    rename_item,
+)
+from parley.services.processes import (
+    AutoShare,
+    FormatInfo,
+    ProcessInfo,
+    add_format,
+    auto_share,
+    create_process,
+    list_processes,
+    merge_statements,
+    process_for_observer,
+    process_info,
+    set_process_settings,
+    share_statement,
+)
+
+from ..deps import FacilitatorDep, SessionFactoryDep
+from ..schemas import (
+    AgendaOut,
+    AutoShareRule,
+    DuplicateOut,
+    FormatCreate,
+    FormatOut,
+    ItemLabel,
+    ItemsRefreshed,
+    JointStatementOut,
+    MergeRequest,
+    ProcessCreate,
+    ProcessOut,
+    ProcessSettingsIn,
+    SharedOut,
+    ShareRequest,
+)
+
+router = APIRouter(tags=["processes"])
+
+_PROCESS = "/processes/{process_id}"
+_CSV = "text/csv; charset=utf-8"
+_MARKDOWN = "text/markdown; charset=utf-8"
+
+
+async def managed_process(
+    process_id: int, facilitator_id: FacilitatorDep, sf: SessionFactoryDep
+) -> ProcessInfo:
+    """Return the process once the facilitator may manage it (else 403 or 404)."""
+    info = await run_in_threadpool(process_info, sf, process_id)
+    if info.facilitator_id is not None and info.facilitator_id != facilitator_id:
+        raise ForbiddenError(f"process {process_id} belongs to another facilitator")
+    return info
+
+
+ManagedProcessDep = Annotated[ProcessInfo, Depends(managed_process)]
+
+
+def _format_out(info: FormatInfo) -> FormatOut:
+    return FormatOut(
+        id=info.id,
+        name=info.name,
+        conversation_id=info.conversation_id,
+        position=info.position,
+        n_members=info.n_members,
+        n_statements=info.n_statements,
+        join_url=f"/c/{info.conversation_id}",
+    )
+
+
+def _process_out(info: ProcessInfo) -> ProcessOut:
+    share = info.auto_share
+    return ProcessOut(
+        id=info.id,
+        name=info.name,
+        description=info.description,
+        min_votes=info.min_votes,
+        auto_share=(
+            None
+            if share is None
+            else AutoShareRule(min_votes=share.min_votes, min_agree=share.min_agree)
+        ),
+        observer_key=info.observer_key,
+        formats=[_format_out(f) for f in info.formats],
+    )
+
+
+def _share_rule(rule: AutoShareRule | None) -> AutoShare | None:
+    return None if rule is None else AutoShare(rule.min_votes, rule.min_agree)
+
+
+def _agenda_out(agenda: ProcessAgenda) -> dict[str, Any]:
+    process = agenda.process
+    return {
+        "process": {"id": process.id, "name": process.name, "min_votes": process.min_votes},
+        "formats": agenda.format_names,
+        "items": agenda.to_list(),
+    }
+
+
+def _joint_out(statement: JointStatement) -> JointStatementOut:
+    return JointStatementOut(
+        id=statement.id,
+        text=statement.text,
+        language=statement.language,
+        format=statement.format_name,
+    )
+
+
+def _ensure_in_process(sf: SessionFactory, info: ProcessInfo, statement_id: int) -> None:
+    conversation_id = statement_info(sf, statement_id).conversation_id
+    if conversation_id not in {f.conversation_id for f in info.formats}:
+        raise NotFoundError(f"statement {statement_id} is not in process {info.id}")
+
+
+@router.post("/processes", status_code=status.HTTP_201_CREATED, response_model=ProcessOut)
+async def create(
+    body: ProcessCreate, facilitator_id: FacilitatorDep, sf: SessionFactoryDep
+) -> ProcessOut:
+    """Create a process owned by the calling facilitator, with a conversation per format."""
+
+    def write() -> ProcessInfo:
+        process_id = create_process(
+            sf,
+            facilitator_id=facilitator_id,
+            name=body.name,
+            formats=body.formats,
+            description=body.description,
+            languages=body.languages,
+            moderation_mode=body.moderation_mode,
+            min_votes=body.min_votes,
+            share=_share_rule(body.auto_share),
+        )
+        return process_info(sf, process_id)
+
+    return _process_out(await run_in_threadpool(write))
+
+
+@router.get("/processes", response_model=list[ProcessOut])
+async def list_mine(facilitator_id: FacilitatorDep, sf: SessionFactoryDep) -> list[ProcessOut]:
+    """List the processes the facilitator may manage, newest first."""
+    infos = await run_in_threadpool(list_processes, sf, facilitator_id)
+    return [_process_out(info) for info in infos]
+
+
+@router.get(_PROCESS, response_model=ProcessOut)
+async def read(info: ManagedProcessDep) -> ProcessOut:
+    """Return the process, its settings, formats (with join paths) and observer key."""
+    return _process_out(info)
+
+
+@router.post(f"{_PROCESS}/formats", status_code=status.HTTP_201_CREATED, response_model=FormatOut)
+async def create_format(
+    info: ManagedProcessDep, body: FormatCreate, sf: SessionFactoryDep
+) -> FormatOut:
+    """Add a format (and its conversation) to the process, after the others."""
+    created = await run_in_threadpool(
+        lambda: add_format(
+            sf,
+            info.id,
+            body.name,
+            languages=body.languages,
+            moderation_mode=body.moderation_mode,
+        )
+    )
+    return _format_out(created)
+
+
+@router.put(f"{_PROCESS}/settings", response_model=ProcessOut)
+async def settings(
+    info: ManagedProcessDep, body: ProcessSettingsIn, sf: SessionFactoryDep
+) -> ProcessOut:
+    """Set the agenda's minimum votes per format and the auto-share rule (null turns it off)."""
+
+    def write() -> ProcessInfo:
+        set_process_settings(
+            sf, info.id, min_votes=body.min_votes, share=_share_rule(body.auto_share)
+        )
+        return process_info(sf, info.id)
+
+    return _process_out(await run_in_threadpool(write))
+
+
+@router.post(f"{_PROCESS}/share", response_model=SharedOut)
+async def share(
+    info: ManagedProcessDep,
+    facilitator_id: FacilitatorDep,
+    body: ShareRequest,
+    sf: SessionFactoryDep,
+) -> SharedOut:
+    """Share a statement of the process into other formats (all of them by default)."""
+
+    def write() -> list[int]:
+        _ensure_in_process(sf, info, body.statement_id)
+        return share_statement(
+            sf,
+            body.statement_id,
+            format_ids=body.format_ids,
+            actor=facilitator_info(sf, facilitator_id).name,
+        )
+
+    return SharedOut(created=await run_in_threadpool(write))
+
+
+@router.post(f"{_PROCESS}/auto-share", response_model=SharedOut)
+async def share_supported(info: ManagedProcessDep, sf: SessionFactoryDep) -> SharedOut:
+    """Share every statement its own format supports as the auto-share rule asks (now)."""
+    return SharedOut(created=await run_in_threadpool(auto_share, sf, info.id))
+
+
+@router.post(f"{_PROCESS}/merge", status_code=status.HTTP_204_NO_CONTENT)
+async def merge(
+    info: ManagedProcessDep,
+    facilitator_id: FacilitatorDep,
+    body: MergeRequest,
+    sf: SessionFactoryDep,
+) -> Response:
+    """Merge duplicate ``drop_id`` into ``keep_id``: in one format votes join, across formats
+    ``drop_id`` becomes a copy of ``keep_id``'s joint statement."""
+
+    def write() -> None:
+        for statement_id in (body.keep_id, body.drop_id):
+            _ensure_in_process(sf, info, statement_id)
+        merge_statements(
+            sf, body.keep_id, body.drop_id, actor=facilitator_info(sf, facilitator_id).name
+        )
+
+    await run_in_threadpool(write)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(f"{_PROCESS}/agenda", response_model=AgendaOut)
+async def agenda(info: ManagedProcessDep, sf: SessionFactoryDep) -> dict[str, Any]:
+    """Return the joint agenda: items best first, each statement's counts per format."""
+    computed = await run_in_threadpool(lambda: process_agenda(sf, info.id, refresh_items=False))
+    return _agenda_out(computed)
+
+
+@router.get(
+    f"{_PROCESS}/agenda.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "One row per statement."}},
+)
+async def agenda_csv(info: ManagedProcessDep, sf: SessionFactoryDep) -> Response:
+    """Return the agenda as CSV: one row per statement, items best first, counts per format."""
+    computed = await run_in_threadpool(lambda: process_agenda(sf, info.id, refresh_items=False))
+    return Response(
+        computed.to_csv(),
+        media_type=_CSV,
+        headers={"Content-Disposition": f'attachment; filename="process-{info.id}-agenda.csv"'},
+    )
+
+
+@router.get(
+    f"{_PROCESS}/agenda.md",
+    response_class=Response,
+    responses={200: {"content": {"text/markdown": {}}, "description": "A Markdown document."}},
+)
+async def agenda_markdown(info: ManagedProcessDep, sf: SessionFactoryDep) -> Response:
+    """Return the agenda as a Markdown document: items best first, stances per format."""
+    computed = await run_in_threadpool(lambda: process_agenda(sf, info.id, refresh_items=False))
+    return Response(computed.to_markdown(), media_type=_MARKDOWN)
+
+
+@router.get(f"{_PROCESS}/duplicates", response_model=list[DuplicateOut])
+async def duplicates(
+    info: ManagedProcessDep,
+    sf: SessionFactoryDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[DuplicateOut]:
+    """List look-alike joint statements (any language), with the vote test once people voted."""
+    pairs = await run_in_threadpool(lambda: duplicate_pairs(sf, info.id, limit=limit))
+    return [
+        DuplicateOut(
+            a=_joint_out(p.a),
+            b=_joint_out(p.b),
+            score=p.score,
+            verdict=None if p.votes is None else p.votes.verdict,
+            n_co_voters=0 if p.votes is None else p.votes.n_co_voters,
+        )
+        for p in pairs
+    ]
+
+
+@router.put(f"{_PROCESS}/items/{{item_id}}", status_code=status.HTTP_204_NO_CONTENT)
+async def rename(
+    info: ManagedProcessDep, item_id: int, body: ItemLabel, sf: SessionFactoryDep
+) -> Response:
+    """Label an agenda item; the label is kept when the items are recomputed."""
+    await run_in_threadpool(rename_item, sf, info.id, item_id, body.label)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(f"{_PROCESS}/items/refresh", response_model=ItemsRefreshed)
+async def refresh_items(
+    info: ManagedProcessDep,
+    sf: SessionFactoryDep,
+    force: Annotated[bool, Query(description="recluster even when every statement has one")] = (
+        False
+    ),
+) -> ItemsRefreshed:
+    """Cluster the joint statements into agenda items (embedding them first where needed)."""
+    n_items = await run_in_threadpool(lambda: refresh_agenda_items(sf, info.id, force=force))
+    return ItemsRefreshed(n_items=n_items)
+
+
+@router.get("/observe/{observer_key}/agenda", response_model=AgendaOut)
+async def observe_agenda(observer_key: str, sf: SessionFactoryDep) -> dict[str, Any]:
+    """Return a process's joint agenda to an observer holding its key (no login)."""
+
+    def read() -> ProcessAgenda:
+        process_id = process_for_observer(sf, observer_key)
+        if process_id is None:
+            raise NotFoundError("no process has this observer key")
+        return process_agenda(sf, process_id, refresh_items=False)
+
+    return _agenda_out(await run_in_threadpool(read))
