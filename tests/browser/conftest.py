@@ -45,6 +45,15 @@ def _skip_reason() -> str | None:
 
 
 @dataclass
+class ProcessSeed:
+    """A process with two formats, each holding one statement of its own, nothing shared."""
+
+    id: int
+    format_conversations: dict[str, int]
+    statements: dict[str, str]  # format name -> the text of its statement
+
+
+@dataclass
 class LiveServer:
     """A parley server running in this process, and what was stored before it started."""
 
@@ -52,6 +61,7 @@ class LiveServer:
     database_url: str
     conversation_id: int
     statement_ids: list[int]
+    process: ProcessSeed
     facilitator_name: str = FACILITATOR[0]
     facilitator_password: str = FACILITATOR[1]
 
@@ -64,7 +74,29 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-def _seed(database_url: str) -> tuple[int, list[int]]:
+def _seed_process(sf: Any, facilitator_id: int) -> ProcessSeed:
+    from parley.services import participation
+    from parley.services.processes import create_process, process_info
+
+    pid = create_process(
+        sf,
+        facilitator_id=facilitator_id,
+        name="Syria <i>talks</i>",
+        formats=["Astana group", "Small Group"],
+        min_votes=1,
+    )
+    info = process_info(sf, pid)
+    conversations = {f.name: f.conversation_id for f in info.formats}
+    texts = {
+        "Astana group": "Гуманитарная помощь должна доходить до всех нуждающихся.",
+        "Small Group": "Sanctions on the civilian economy should be lifted.",
+    }
+    for name, text in texts.items():
+        participation.add_statement(sf, conversations[name], text, is_seed=True)
+    return ProcessSeed(pid, conversations, texts)
+
+
+def _seed(database_url: str) -> tuple[int, list[int], ProcessSeed]:
     """Store a facilitator and a strict conversation whose votes form two opinion groups."""
     from parley.db import create_engine_for, create_session_factory
     from parley.db.migrate import upgrade_database
@@ -99,7 +131,7 @@ def _seed(database_url: str) -> tuple[int, list[int]]:
             for j, sid in enumerate(ids):
                 value = camp if j % 3 else (1 if n % 5 else 0)
                 participation.cast_vote(sf, participant_id, sid, value)
-        return cid, ids
+        return cid, ids, _seed_process(sf, facilitator_id)
     finally:
         engine.dispose()
 
@@ -117,7 +149,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     folder = tmp_path_factory.mktemp("server")
     database_url = f"sqlite:///{folder / 'parley.db'}"
-    conversation_id, statement_ids = _seed(database_url)
+    conversation_id, statement_ids, process = _seed(database_url)
     sock = _free_socket()
     port = sock.getsockname()[1]
     settings = Settings(database_url=database_url, port=port, analysis_interval=0.2)
@@ -133,7 +165,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             raise RuntimeError("the parley server did not start")
         time.sleep(0.05)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", database_url, conversation_id, statement_ids)
+        yield LiveServer(
+            f"http://127.0.0.1:{port}", database_url, conversation_id, statement_ids, process
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=15)

@@ -1,0 +1,90 @@
+"""End to end in chromium: two formats vote, a statement is shared, the joint agenda shows both.
+
+Runs after test_browser_pages.py against the same server (the process is seeded with it).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("playwright.sync_api")
+
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _log_in(page: Any, live_server: Any, path: str) -> None:
+    page.goto(f"{live_server.url}{path}")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.fill("#name", live_server.facilitator_name)
+    page.fill("#password", live_server.facilitator_password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+
+
+def test_two_formats_vote_on_a_shared_statement_and_the_agenda_shows_both(
+    live_server: Any, new_page: Any, artifacts: Path
+) -> None:
+    process = live_server.process
+    astana_text = process.statements["Astana group"]
+    astana = process.format_conversations["Astana group"]
+    small = process.format_conversations["Small Group"]
+
+    # a member of the Astana group agrees with the statement their format wrote
+    member_a = new_page(locale="ru-RU")
+    member_a.goto(f"{live_server.url}/c/{astana}")
+    expect(member_a.locator(".member-of")).to_contain_text("Astana group")
+    expect(member_a.locator("#card .statement-text")).to_have_text(astana_text)
+    member_a.locator("#card button[data-vote=agree]").click()
+    expect(member_a.locator("#card .done")).to_be_visible()
+
+    # the facilitator shares it with the Small Group from the process's statements page
+    facilitator = new_page(locale="en-GB")
+    _log_in(facilitator, live_server, f"/f/p/{process.id}/statements")
+    row = facilitator.locator("tr").filter(has_text=astana_text)
+    row.get_by_role("button", name=re.compile("Share", re.I)).click()
+    row = facilitator.locator("tr").filter(has_text=astana_text)
+    expect(row).to_contain_text("Small Group")
+
+    # a member of the Small Group, on a phone, sees where it comes from and agrees too
+    member_b = new_page(viewport=PHONE, locale="en-GB")
+    member_b.goto(f"{live_server.url}/c/{small}")
+    expect(member_b.locator(".member-of")).to_contain_text("Small Group")
+    card = member_b.locator("#card")
+    own = process.statements["Small Group"]
+    for n in range(1, 3):  # two statements in this format's queue: its own and the shared one
+        text = card.locator(".statement-text").inner_text()
+        if text == astana_text:
+            expect(card.locator(".origin")).to_contain_text("Shared from the Astana group")
+            expect(card.locator(".statement-text")).to_have_attribute("lang", "ru")
+            member_b.screenshot(path=artifacts / "process-member-phone.png", full_page=True)
+        else:
+            assert text == own
+        card.locator("button[data-vote=agree]").click()
+        expect(member_b.locator("#progress")).to_contain_text(f"{n} of 2")
+    expect(card.locator(".done")).to_be_visible()
+
+    # the joint agenda shows the shared statement with both formats' stance
+    facilitator.goto(f"{live_server.url}/f/p/{process.id}/agenda")
+    entry = facilitator.locator("li.agenda-statement").filter(has_text=astana_text)
+    expect(entry).to_contain_text("Astana group")
+    expect(entry).to_contain_text("Small Group")
+    stances = entry.locator(".stances li")
+    expect(stances).to_have_count(2)
+    for name in ("Astana group", "Small Group"):
+        expect(stances.filter(has_text=name)).to_contain_text("1 agree")
+    expect(entry.locator("[lang=ru]").first).to_have_text(astana_text)
+    facilitator.screenshot(path=artifacts / "process-agenda.png", full_page=True)
+    # the exports offer the same data
+    response = facilitator.request.get(f"{live_server.url}/f/p/{process.id}/agenda.json")
+    data = response.json()
+    shared = [s for item in data["items"] for s in item["statements"] if s["text"] == astana_text]
+    assert shared[0]["by_format"]["Small Group"]["agree"] == 1
+    assert shared[0]["by_format"]["Astana group"]["agree"] == 1
