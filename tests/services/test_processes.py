@@ -218,3 +218,18 @@ def test_items_cluster_translations_and_keep_renamed_labels(
     assert any({p.a.id, p.b.id} == {ids_a[0], ids_b[0]} for p in pairs)
     assert all(p.votes is None for p in pairs)  # nobody voted yet
     assert np.isfinite([p.score for p in pairs]).all()
+
+
+def test_the_analysis_worker_applies_auto_share(session_factory: SessionFactory) -> None:
+    from parley.services.refresh import DatabaseJobs
+
+    sf = session_factory
+    pid, a, b = _process(sf, share=AutoShare(min_votes=2, min_agree=0.5))
+    members = _members(sf, a, 2)
+    liked = part.add_statement(sf, a, "liked by its format", is_seed=True)
+    _vote_all(sf, members, liked.id, [1, 1])
+    jobs = DatabaseJobs(sf)
+    for job in jobs.pending():
+        jobs.run(job)
+    assert [s.text for s in part.visible_statements(sf, b)] == ["liked by its format"]
+    assert process_info(sf, pid).formats[1].n_statements == 1
