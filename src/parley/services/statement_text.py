@@ -108,9 +108,10 @@ class LookAlike:
     language: str | None
     format_name: str | None
     score: float
+    conversation_id: int
 
 
-_PoolRow = tuple[int, str, str | None, bytes | None, str | None]
+_PoolRow = tuple[int, str, str | None, bytes | None, str | None, int]
 
 
 def _pool(session_factory: SessionFactory, conversation_id: int) -> list[_PoolRow]:
@@ -126,6 +127,7 @@ def _pool(session_factory: SessionFactory, conversation_id: int) -> list[_PoolRo
                 Statement.language,
                 Statement.embedding,
                 ProcessFormat.name,
+                Statement.conversation_id,
             )
             .join(Conversation, Conversation.id == Statement.conversation_id)
             .outerjoin(ProcessFormat, ProcessFormat.conversation_id == Conversation.id)
@@ -136,7 +138,7 @@ def _pool(session_factory: SessionFactory, conversation_id: int) -> list[_PoolRo
         else:
             query = query.where(ProcessFormat.process_id == process_id)
         rows = session.execute(query.order_by(Statement.id)).all()
-        return [(int(r[0]), str(r[1]), r[2], r[3], r[4]) for r in rows]
+        return [(int(r[0]), str(r[1]), r[2], r[3], r[4], int(r[5])) for r in rows]
 
 
 def look_alikes(
@@ -185,6 +187,7 @@ def look_alikes(
                 row[2],
                 row[4],
                 1.0 if same_text else round(float(scores[i]), 3),
+                row[5],
             )
         )
     found.sort(key=lambda match: -match.score)

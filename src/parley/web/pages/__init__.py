@@ -1,4 +1,5 @@
-"""HTML pages: participation (``/c/{id}``) and the facilitator's pages (``/login``, ``/f``).
+"""HTML pages: participation (``/c/{id}``), the facilitator's pages (``/login``, ``/f``,
+``/f/processes``, ``/f/p/{id}``) and the observers' joint agenda (``/o/{key}``).
 
 ``router`` holds every page route; ``create_app`` includes it next to the JSON API and passes
 ``render_error`` to ``install_error_handlers`` so that errors outside /api/ are pages.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from parley.web.pages import assets, facilitate, participate, results
+from parley.web.pages import agenda, assets, facilitate, participate, processes, results
 from parley.web.pages.route import render_error
 
 __all__ = ["render_error", "router"]
@@ -18,3 +19,5 @@ router.include_router(assets.router)
 router.include_router(participate.router)
 router.include_router(facilitate.router)
 router.include_router(results.router)
+router.include_router(processes.router)
+router.include_router(agenda.router)

@@ -159,7 +159,12 @@ async def add_statement(
         error = t("add.too_long", max=MAX_STATEMENT_CHARS)
     else:
         check = await run_in_threadpool(_check, sf, conversation_id, text, language)
-        if check["similar"] and confirm != "1":
+        same = [
+            match
+            for match in check["similar"]
+            if match.conversation_id == conversation_id and match.score == 1.0
+        ]
+        if check["similar"] and confirm != "1" and not same:  # an exact repeat: refused below
             context = {**check, "base": f"/c/{conversation_id}", "text": text}
             template = "pages/_check.html" if is_htmx(request) else "pages/check.html"
             return render(request, template, context)

@@ -1,0 +1,267 @@
+"""Facilitator pages of a process: its formats and settings, its statements across formats.
+
+A process's joint agenda and the observers' read-only view of it are in
+``parley.web.pages.agenda``; both use ``managed_process`` from here to check access.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from parley.errors import ForbiddenError, InputError, NotFoundError
+from parley.services import process_agenda, processes
+from parley.services.process_statements import placed_statements
+from parley.services.processes import AutoShare, ProcessInfo
+from parley.services.statement_text import embed_missing
+from parley.web.deps import SessionFactoryDep
+from parley.web.i18n import Translator
+from parley.web.pages.access import PageFacilitatorDep
+from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.route import PageRoute
+from parley.web.pages.security import PageCsrfDep
+
+__all__ = ["flash_message", "managed_process", "router", "site_url"]
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+#: ``?done=`` codes of the redirects after a form, and the message each shows
+_DONE = {
+    "created": "process.created",
+    "saved": "process.saved",
+    "format_added": "process.format_added",
+    "shared": "process.shared",
+    "merged": "process.merged",
+    "refreshed": "process.refreshed",
+    "renamed": "agenda.renamed",
+}
+_BACK = {"statements": "/statements", "agenda": "/agenda", "overview": ""}
+_LANGUAGE_SPLIT = re.compile(r"[\s,;]+")
+MAX_FORMAT_LINES = processes.MAX_FORMATS
+
+
+def managed_process(sf: SessionFactoryDep, facilitator_id: int, process_id: int) -> ProcessInfo:
+    """Return the process, or raise unless the facilitator owns it (or it has no owner)."""
+    info = processes.process_info(sf, process_id)
+    if info.facilitator_id is not None and info.facilitator_id != facilitator_id:
+        raise ForbiddenError(f"process {process_id} belongs to another facilitator")
+    return info
+
+
+def flash_message(t: Translator, done: str | None, n: int) -> str | None:
+    """Return the message of a ``?done=`` code (None for none or an unknown one)."""
+    key = _DONE.get(done or "")
+    return None if key is None else t(key, n=n)
+
+
+def site_url(request: Request, path: str) -> str:
+    """Return the absolute URL of a path on this site (for links to hand out)."""
+    return str(request.base_url).rstrip("/") + path
+
+
+def _languages(text: str) -> list[str]:
+    tags = [tag for tag in _LANGUAGE_SPLIT.split(text) if tag]
+    return tags or ["en"]
+
+
+def _share_rule(enabled: str | None, min_votes: int, min_agree_percent: float) -> AutoShare | None:
+    if not enabled:
+        return None
+    return AutoShare(min_votes=min_votes, min_agree=min_agree_percent / 100.0)
+
+
+def _go(process_id: int, page: str, done: str, n: int = 0) -> Response:
+    path = _BACK.get(page, "")
+    return RedirectResponse(f"/f/p/{process_id}{path}?done={done}&n={n}", status_code=303)
+
+
+@router.get("/f/processes", name="processes")
+def process_list(request: Request, me: PageFacilitatorDep, sf: SessionFactoryDep) -> Response:
+    """List the facilitator's processes, with a form to create one."""
+    items = processes.list_processes(sf, me.id)
+    context = {"processes": items, "default_min_votes": processes.DEFAULT_MIN_VOTES}
+    return render(request, "pages/processes.html", context, facilitator=me.name)
+
+
+@router.post("/f/processes")
+def create_process(
+    request: Request,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    name: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    formats: Annotated[str, Form()] = "",
+    languages: Annotated[str, Form()] = "en",
+    moderation_mode: Annotated[str, Form()] = "open",
+    min_votes: Annotated[int, Form()] = processes.DEFAULT_MIN_VOTES,
+    auto_share: Annotated[str | None, Form()] = None,
+    share_min_votes: Annotated[int, Form()] = 5,
+    share_min_agree: Annotated[float, Form()] = 70.0,
+) -> Response:
+    """Create a process with one format per line and open its overview."""
+    t = page_translator(request)
+    if not name.strip():
+        raise InputError(t("process.name") + ": ∅")
+    names = [line.strip() for line in formats.splitlines() if line.strip()]
+    if len(names) > MAX_FORMAT_LINES:
+        raise InputError(f"{len(names)} formats; at most {MAX_FORMAT_LINES}")
+    process_id = processes.create_process(
+        sf,
+        facilitator_id=me.id,
+        name=name,
+        formats=names,
+        description=description,
+        languages=_languages(languages),
+        moderation_mode=moderation_mode,
+        min_votes=min_votes,
+        share=_share_rule(auto_share, share_min_votes, share_min_agree),
+    )
+    return _go(process_id, "overview", "created")
+
+
+@router.get("/f/p/{process_id}", name="process")
+def process_page(
+    request: Request,
+    process_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    done: str | None = None,
+    n: int = 0,
+) -> Response:
+    """Show a process: its formats with their join links, the observer link, its settings."""
+    info = managed_process(sf, me.id, process_id)
+    context = {
+        "process": info,
+        "tab": "overview",
+        "flash": flash_message(page_translator(request), done, n),
+        "join_urls": {f.id: site_url(request, f"/c/{f.conversation_id}") for f in info.formats},
+        "observer_url": site_url(request, f"/o/{info.observer_key}"),
+        "n_members": sum(f.n_members for f in info.formats),
+        "n_statements": sum(f.n_statements for f in info.formats),
+    }
+    return render(request, "pages/process.html", context, facilitator=me.name)
+
+
+@router.post("/f/p/{process_id}/settings")
+def save_settings(
+    process_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    min_votes: Annotated[int, Form()] = processes.DEFAULT_MIN_VOTES,
+    auto_share: Annotated[str | None, Form()] = None,
+    share_min_votes: Annotated[int, Form()] = 5,
+    share_min_agree: Annotated[float, Form()] = 70.0,
+) -> Response:
+    """Save the agenda's minimum votes and the auto-share rule; apply the rule at once."""
+    managed_process(sf, me.id, process_id)
+    share = _share_rule(auto_share, share_min_votes, share_min_agree)
+    processes.set_process_settings(sf, process_id, min_votes=min_votes, share=share)
+    n_shared = len(processes.auto_share(sf, process_id)) if share is not None else 0
+    return _go(process_id, "overview", "saved", n_shared)
+
+
+@router.post("/f/p/{process_id}/formats")
+def add_format(
+    process_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    name: Annotated[str, Form()] = "",
+    languages: Annotated[str, Form()] = "en",
+    moderation_mode: Annotated[str, Form()] = "open",
+) -> Response:
+    """Add a format (with a conversation of its own) to the process."""
+    managed_process(sf, me.id, process_id)
+    processes.add_format(
+        sf, process_id, name, languages=_languages(languages), moderation_mode=moderation_mode
+    )
+    return _go(process_id, "overview", "format_added")
+
+
+def _pair(pair: process_agenda.DuplicatePair) -> dict[str, Any]:
+    votes = pair.votes
+    return {
+        "a": pair.a,
+        "b": pair.b,
+        "score": pair.score,
+        "verdict": None if votes is None else votes.verdict,
+        "votes": votes,
+    }
+
+
+@router.get("/f/p/{process_id}/statements", name="process_statements")
+def statements_page(
+    request: Request,
+    process_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    done: str | None = None,
+    n: int = 0,
+) -> Response:
+    """Show the joint statements per format, where each is, and look-alike pairs to merge."""
+    info = managed_process(sf, me.id, process_id)
+    placed = placed_statements(sf, process_id)
+    embed_missing(sf, [s.id for s in placed])  # look-alikes are found by their embeddings
+    context = {
+        "process": info,
+        "tab": "statements",
+        "flash": flash_message(page_translator(request), done, n),
+        "by_format": {f.name: [s for s in placed if s.format_name == f.name] for f in info.formats},
+        "n_formats": len(info.formats),
+        "pairs": [_pair(p) for p in process_agenda.duplicate_pairs(sf, process_id)],
+    }
+    return render(request, "pages/process_statements.html", context, facilitator=me.name)
+
+
+def _joint_ids(sf: SessionFactoryDep, process_id: int) -> set[int]:
+    return {s.id for s in placed_statements(sf, process_id)}
+
+
+@router.post("/f/p/{process_id}/share")
+def share(
+    process_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    statement_id: Annotated[int, Form()],
+    back: Annotated[str, Form()] = "statements",
+) -> Response:
+    """Share a joint statement with every format that lacks it."""
+    managed_process(sf, me.id, process_id)
+    if statement_id not in _joint_ids(sf, process_id):
+        raise NotFoundError(f"statement {statement_id} is not a joint statement of this process")
+    created = processes.share_statement(sf, statement_id, actor=me.name)
+    return _go(process_id, back, "shared", len(created))
+
+
+@router.post("/f/p/{process_id}/merge")
+def merge(
+    process_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    keep_id: Annotated[int, Form()],
+    drop_id: Annotated[int, Form()],
+) -> Response:
+    """Merge one joint statement into another (its votes count for the one kept)."""
+    managed_process(sf, me.id, process_id)
+    unknown = sorted({keep_id, drop_id} - _joint_ids(sf, process_id))
+    if unknown:
+        raise NotFoundError(f"statement(s) {unknown} are not joint statements of this process")
+    processes.merge_statements(sf, keep_id, drop_id, actor=me.name)
+    return _go(process_id, "statements", "merged")
+
+
+@router.post("/f/p/{process_id}/items/refresh")
+def refresh_items(
+    process_id: int, me: PageFacilitatorDep, sf: SessionFactoryDep, _: PageCsrfDep
+) -> Response:
+    """Cluster the joint statements into agenda items anew (renamed labels stay)."""
+    managed_process(sf, me.id, process_id)
+    n_items = process_agenda.refresh_agenda_items(sf, process_id, force=True)
+    return _go(process_id, "statements", "refreshed", n_items)
