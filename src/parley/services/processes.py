@@ -31,7 +31,7 @@ from parley.db.models import (
     VoteEvent,
 )
 from parley.db.types import utc_now
-from parley.errors import ConflictError, InputError, NotFoundError
+from parley.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 
 from .participation import create_conversation
 from .sessions import read_session
@@ -46,6 +46,7 @@ __all__ = [
     "create_process",
     "format_of_conversation",
     "list_processes",
+    "managed_process",
     "merge_statements",
     "origins_of",
     "process_for_observer",
@@ -258,6 +259,16 @@ def process_info(session_factory: SessionFactory, process_id: int) -> ProcessInf
         if process is None:
             raise NotFoundError(f"process {process_id} does not exist")
         return _info(session, process)
+
+
+def managed_process(
+    session_factory: SessionFactory, process_id: int, facilitator_id: int
+) -> ProcessInfo:
+    """Return a process the facilitator may manage: theirs, or one with no owner (else 403)."""
+    info = process_info(session_factory, process_id)
+    if info.facilitator_id is not None and info.facilitator_id != facilitator_id:
+        raise ForbiddenError(f"process {process_id} belongs to another facilitator")
+    return info
 
 
 def list_processes(

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from parley.errors import ForbiddenError, InputError, NotFoundError
+from parley.errors import InputError, NotFoundError
 from parley.services import process_agenda, processes
 from parley.services.process_statements import placed_statements
 from parley.services.processes import AutoShare, ProcessInfo
@@ -45,10 +45,7 @@ MAX_FORMAT_LINES = processes.MAX_FORMATS
 
 def managed_process(sf: SessionFactoryDep, facilitator_id: int, process_id: int) -> ProcessInfo:
     """Return the process, or raise unless the facilitator owns it (or it has no owner)."""
-    info = processes.process_info(sf, process_id)
-    if info.facilitator_id is not None and info.facilitator_id != facilitator_id:
-        raise ForbiddenError(f"process {process_id} belongs to another facilitator")
-    return info
+    return processes.managed_process(sf, process_id, facilitator_id)
 
 
 def flash_message(t: Translator, done: str | None, n: int) -> str | None:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from parley.db.engine import SessionFactory
-from parley.errors import ForbiddenError, NotFoundError
+from parley.errors import NotFoundError
 from parley.services.accounts import facilitator_info
 from parley.services.participation import statement_info
 from parley.services.process_agenda import (
@@ -40,6 +40,7 @@ from parley.services.processes import (
     set_process_settings,
     share_statement,
 )
+from parley.services.processes import managed_process as managed_process_info
 
 from ..deps import FacilitatorDep, SessionFactoryDep
 from ..schemas import (
@@ -70,10 +71,7 @@ async def managed_process(
     process_id: int, facilitator_id: FacilitatorDep, sf: SessionFactoryDep
 ) -> ProcessInfo:
     """Return the process once the facilitator may manage it (else 403 or 404)."""
-    info = await run_in_threadpool(process_info, sf, process_id)
-    if info.facilitator_id is not None and info.facilitator_id != facilitator_id:
-        raise ForbiddenError(f"process {process_id} belongs to another facilitator")
-    return info
+    return await run_in_threadpool(managed_process_info, sf, process_id, facilitator_id)
 
 
 ManagedProcessDep = Annotated[ProcessInfo, Depends(managed_process)]
