@@ -356,3 +356,12 @@ def test_process_pages_in_every_language(pages_env: Any, lang: str) -> None:
         keys = set(_KEY.findall(html)) - {"agenda.json", "agenda.csv", "agenda.md"}
         assert not keys, (path, keys)  # every message translated, no key shown
     assert f'<html lang="{lang}">' in pages_env.client.get(f"/o/{key}?lang={lang}").text
+
+
+def test_observer_views_are_rate_limited_per_address(pages_env: Any) -> None:
+    from parley.web.pages.agenda import OBSERVER_BURST
+
+    _, _, key = _agenda_fixture(pages_env)
+    codes = [pages_env.client.get(f"/o/{key}/agenda.json").status_code for _ in range(25)]
+    assert codes[:OBSERVER_BURST] == [200] * OBSERVER_BURST
+    assert 429 in codes[OBSERVER_BURST:]

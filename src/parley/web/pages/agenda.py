@@ -27,6 +27,7 @@ from parley.web.pages.processes import flash_message, managed_process
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
+from parley.web.runtime import runtime_of
 
 __all__ = ["agenda_document", "router"]
 
@@ -35,6 +36,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 KINDS = ("common", "contested", "one-sided")
 STANCES = ("agree", "disagree", "pass")
 MAP_HEIGHT = 380
+OBSERVER_RATE = 1.0  # agenda views per second and address, after a burst of OBSERVER_BURST
+OBSERVER_BURST = 20
 EXPORT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -180,7 +183,12 @@ def rename(
     )
 
 
-def _observed(sf: SessionFactoryDep, key: str) -> int:
+def _observed(request: Request, sf: SessionFactoryDep, key: str) -> int:
+    """Return the process of an observer key, within the address's observer rate."""
+    host = request.client.host if request.client else "?"
+    runtime_of(request).limiter.check(
+        ("observe", host), rate=OBSERVER_RATE, burst=OBSERVER_BURST, what="agenda views"
+    )
     process_id = processes.process_for_observer(sf, key)
     if process_id is None:
         raise NotFoundError("no process has this observer key")
@@ -190,7 +198,7 @@ def _observed(sf: SessionFactoryDep, key: str) -> int:
 @router.get("/o/{observer_key}", name="observer")
 def observer_page(request: Request, observer_key: str, sf: SessionFactoryDep) -> Response:
     """Show a process's joint agenda to observers: read-only, no login."""
-    process_id = _observed(sf, observer_key)
+    process_id = _observed(request, sf, observer_key)
     context = _agenda_context(request, sf, process_id)
     context.update(
         {"tab": None, "flash": None, "editable": False, "export_base": f"/o/{observer_key}/agenda"}
@@ -202,8 +210,10 @@ def observer_page(request: Request, observer_key: str, sf: SessionFactoryDep) ->
 
 
 @router.get("/o/{observer_key}/agenda.{ext}", name="observer_export")
-def observer_export(observer_key: str, ext: str, sf: SessionFactoryDep) -> Response:
+def observer_export(
+    request: Request, observer_key: str, ext: str, sf: SessionFactoryDep
+) -> Response:
     """Export the joint agenda for observers as JSON, CSV or Markdown."""
-    response = _export(sf, _observed(sf, observer_key), ext)
+    response = _export(sf, _observed(request, sf, observer_key), ext)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
