@@ -233,3 +233,25 @@ def test_the_analysis_worker_applies_auto_share(session_factory: SessionFactory)
         jobs.run(job)
     assert [s.text for s in part.visible_statements(sf, b)] == ["liked by its format"]
     assert process_info(sf, pid).formats[1].n_statements == 1
+
+
+def test_the_worker_embeds_statements_that_lack_an_embedding(
+    session_factory: SessionFactory,
+) -> None:
+    from parley.services.refresh import DatabaseJobs
+
+    sf = session_factory
+    cid = part.create_conversation(sf, facilitator_id=None, topic="imported")
+    s = part.add_statement(sf, cid, "Parks need more trees", is_seed=True)
+    (member,) = _members(sf, cid, 1)
+    with sf.begin() as session:  # as an import leaves it
+        row = session.get(Statement, s.id)
+        assert row is not None
+        row.embedding = None
+    cast_vote(sf, member, s.id, 1)
+    jobs = DatabaseJobs(sf)
+    for job in jobs.pending():
+        jobs.run(job)
+    with sf() as session:
+        row = session.get(Statement, s.id)
+        assert row is not None and row.embedding is not None and len(row.embedding) == 4 * 384

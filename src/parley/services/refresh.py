@@ -27,6 +27,7 @@ from parley.errors import NotFoundError
 
 from .processes import auto_share, format_of_conversation
 from .sessions import read_session
+from .statement_text import embed_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -183,8 +184,12 @@ class DatabaseJobs:
         return pending_analyses(self.session_factory)
 
     def run(self, job: AnalysisJob) -> None:
-        """Analyse one conversation and store the result; then apply its process's auto-share."""
+        """Analyse one conversation and store the result; then apply its process's auto-share.
+
+        Statements without an embedding (an import, say) are embedded a batch at a time.
+        """
         refresh_analysis(self.session_factory, job, params=self.params)
+        embed_conversation(self.session_factory, job.conversation_id)
         found = format_of_conversation(self.session_factory, job.conversation_id)
         if found is not None:
             shared = auto_share(self.session_factory, found[0])

