@@ -201,3 +201,15 @@ def test_centring_commutes_with_reordering_rows(seed: int) -> None:
     centred = centre_by_language(vectors, languages)
     reordered = centre_by_language(vectors[order], [languages[i] for i in order])
     np.testing.assert_allclose(reordered, centred[order], atol=1e-5)
+
+
+def test_near_duplicates_in_blocks_finds_the_same_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from parley.text import matching
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(300, 8)).astype(np.float32)
+    languages = ["en"] * 140 + ["de"] * 160
+    whole = matching.near_duplicates(vectors, languages, threshold=0.7)
+    monkeypatch.setattr(matching, "BLOCK_ROWS", 7)
+    assert matching.near_duplicates(vectors, languages, threshold=0.7) == whole
+    assert whole and all(a < b for a, b, _ in whole)

@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from parley.core.agenda import Agenda, build_agenda
 from parley.core.matrix import build_vote_matrix
 from parley.db.engine import SessionFactory
-from parley.db.models import AgendaItem, Conversation, ProcessFormat, Statement, Vote
+from parley.db.models import AgendaItem, Conversation, ProcessFormat, Statement
+from parley.db.queries import current_votes
 from parley.errors import InputError, NotFoundError
 from parley.text.matching import OppositeTest, near_duplicates, tell_opposites
 from parley.text.topics import cluster_topics, label_topics
@@ -199,30 +200,53 @@ def rename_item(session_factory: SessionFactory, process_id: int, item_id: int, 
         item.is_custom = True
 
 
-def _process_votes(
-    session_factory: SessionFactory, process_id: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], dict[int, int]]:
-    """Every current vote of the process: participant, joint statement, value; formats."""
+@dataclass(frozen=True, eq=False)
+class _Votes:
+    """A process's current votes: voter, joint statement (root), value, voter's format."""
+
+    participants: NDArray[np.int64]
+    statements: NDArray[np.int64]
+    values: NDArray[np.int8]
+    formats: NDArray[np.int64]  # position of the voter's format
+
+
+def _process_votes(session_factory: SessionFactory, process_id: int) -> _Votes:
+    """Every current vote on a visible statement of the process, copies mapped to roots."""
+    parts: list[tuple[NDArray[np.int64], ...]] = []
     with read_session(session_factory) as session:
-        rows = session.execute(
-            select(
-                Vote.participant_id,
-                Statement.id,
-                Statement.origin_id,
-                Vote.value,
-                ProcessFormat.position,
+        formats = session.execute(
+            select(ProcessFormat.conversation_id, ProcessFormat.position).where(
+                ProcessFormat.process_id == process_id
             )
-            .join(Statement, Statement.id == Vote.statement_id)
-            .join(ProcessFormat, ProcessFormat.conversation_id == Vote.conversation_id)
-            .where(ProcessFormat.process_id == process_id, Statement.moderation_state != -1)
         ).all()
-    participants = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    statements = np.fromiter(
-        (r[2] if r[2] is not None else r[1] for r in rows), dtype=np.int64, count=len(rows)
+        conversation_ids = [int(cid) for cid, _ in formats]
+        links = np.asarray(
+            session.execute(
+                select(Statement.id, func.coalesce(Statement.origin_id, Statement.id)).where(
+                    Statement.conversation_id.in_(conversation_ids),
+                    Statement.moderation_state != -1,
+                )
+            ).all(),
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        for conversation_id, position in formats:
+            voters, voted, cast = current_votes(session.connection(), int(conversation_id))
+            in_format = np.full(len(cast), int(position), dtype=np.int64)
+            parts.append((voters, voted, cast.astype(np.int64), in_format))
+    order = np.argsort(links[:, 0])
+    ids, roots = links[order, 0], links[order, 1]
+    participants, statements, values, where = (
+        np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+        for k in range(4)
     )
-    values = np.fromiter((r[3] for r in rows), dtype=np.int8, count=len(rows))
-    formats = {int(r[0]): int(r[4]) for r in rows}
-    return participants, statements, values, formats
+    at = np.minimum(np.searchsorted(ids, statements), max(len(ids) - 1, 0))
+    known = (ids[at] == statements) if len(ids) else np.zeros(len(statements), dtype=bool)
+    return _Votes(
+        participants[known],
+        roots[at[known]],
+        values[known].astype(np.int8),
+        where[known],
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -376,15 +400,14 @@ def process_agenda(
                 select(AgendaItem.id, AgendaItem.label).where(AgendaItem.process_id == process_id)
             ).all()
         }
-    participants, statements, values, formats = _process_votes(session_factory, process_id)
+    votes = _process_votes(session_factory, process_id)
     ids = np.asarray([s.id for s in joint], dtype=np.int64)
-    keep = np.isin(statements, ids)
+    keep = np.isin(votes.statements, ids)
     matrix = build_vote_matrix(
-        participants[keep], statements[keep], values[keep], all_statement_ids=ids
+        votes.participants[keep], votes.statements[keep], votes.values[keep], all_statement_ids=ids
     )
-    participant_formats = np.asarray(
-        [formats[int(p)] for p in matrix.participant_ids.tolist()], dtype=np.int64
-    )
+    participant_formats = np.full(matrix.n_participants, -1, dtype=np.int64)
+    participant_formats[matrix.row_of(votes.participants[keep])] = votes.formats[keep]
     by_id = {s.id: s for s in joint}
     items = np.asarray(
         [
@@ -443,9 +466,11 @@ def duplicate_pairs(
     )[:limit]
     if not pairs:
         return []
-    participants, statements, values, _ = _process_votes(session_factory, process_id)
+    votes = _process_votes(session_factory, process_id)
+    ids = np.asarray([s.id for s in joint], dtype=np.int64)
+    keep = np.isin(votes.statements, ids)
     matrix = build_vote_matrix(
-        participants, statements, values, all_statement_ids=[s.id for s in joint]
+        votes.participants[keep], votes.statements[keep], votes.values[keep], all_statement_ids=ids
     )
     columns = matrix.values.tocsc()
     result = []

@@ -13,16 +13,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy import delete, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from parley.compute.analysis import AnalysisInput, AnalysisOutput, run_analysis
 from parley.compute.worker import AnalysisJob
 from parley.core.pipeline import Params
 from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult, Conversation, Statement, Vote
+from parley.db.queries import current_votes
 from parley.errors import NotFoundError
 
 from .processes import auto_share, format_of_conversation
@@ -76,29 +75,6 @@ def pending_analyses(session_factory: SessionFactory) -> list[AnalysisJob]:
     ]
 
 
-def _final_votes(
-    session: Session, conversation_id: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
-    """Read the current votes as arrays through the driver's cursor, in the session's snapshot.
-
-    ``parley.db.queries.final_votes`` builds a Row per vote and sorts them; at 10^5 votes that
-    is half of a whole update, so the worker reads plain tuples, unsorted (the matrix sorts).
-    """
-    connection = session.connection()
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(
-            "SELECT participant_id, statement_id, value FROM votes "
-            f"WHERE conversation_id = {marker}",
-            (conversation_id,),
-        )
-        rows = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
-    finally:
-        cursor.close()
-    return rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].astype(np.int8)
-
-
 def _snapshot(
     session_factory: SessionFactory, job: AnalysisJob, params: Params
 ) -> tuple[AnalysisInput, int, int]:
@@ -116,7 +92,7 @@ def _snapshot(
             .where(Statement.conversation_id == job.conversation_id)
             .order_by(Statement.id)
         ).all()
-        pids, sids, values = _final_votes(session, job.conversation_id)
+        pids, sids, values = current_votes(session.connection(), job.conversation_id)
         state = None
         if not job.is_full:
             state = session.scalar(

@@ -25,6 +25,9 @@ __all__ = [
     "tell_opposites",
 ]
 
+BLOCK_ROWS = 1024
+"""Rows of the similarity matrix ``near_duplicates`` scores at a time."""
+
 MIN_PER_LANGUAGE = 3
 """A language with fewer statements than this is centred on the mean of all statements."""
 
@@ -126,10 +129,15 @@ def near_duplicates(
     if not -1.0 <= threshold <= 1.0:
         raise InputError(f"threshold={threshold} should be in [-1, 1]")
     centred = centre_by_language(vectors, languages)
-    scores = centred @ centred.T
-    rows, cols = np.nonzero(np.triu(scores >= threshold, k=1))
-    pairs = [Match(int(i), int(j), float(scores[i, j])) for i, j in zip(rows, cols, strict=True)]
-    return sorted(pairs, key=lambda match: -match.score)
+    pairs: list[Match] = []
+    for start in range(0, centred.shape[0], BLOCK_ROWS):  # memory stays O(block x n)
+        block = centred[start : start + BLOCK_ROWS] @ centred[start:].T
+        rows, cols = np.nonzero(np.triu(block >= threshold, k=1))
+        pairs += [
+            Match(int(i) + start, int(j) + start, float(block[i, j]))
+            for i, j in zip(rows, cols, strict=True)
+        ]
+    return sorted(pairs, key=lambda match: (-match.score, match.a, match.b))
 
 
 @dataclass(frozen=True)
