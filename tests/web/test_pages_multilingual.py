@@ -111,3 +111,14 @@ def test_a_new_statement_without_look_alikes_is_saved_with_its_detected_language
         saved = session.scalars(select(Statement).where(Statement.text == text)).one()
         assert (saved.language, saved.language_source) == ("de", "detected")
     assert f"/statements/{saved.id}/language" in response.text
+
+
+def test_a_browser_that_joined_one_format_cannot_join_another(process_env: Any) -> None:
+    _, a, b, _, _ = process_env.process
+    client = process_env.client
+    assert client.get(f"/c/{a}").status_code == 200
+    refused = client.get(f"/c/{b}")
+    assert refused.status_code == 409
+    assert "You are a member of the Astana already" in refused.text
+    assert client.get(f"/c/{a}").status_code == 200  # their own format still works
+    assert client.get(f"/c/{process_env.open_id}").status_code == 200  # and other conversations

@@ -45,6 +45,7 @@ __all__ = [
     "auto_share",
     "create_process",
     "format_of_conversation",
+    "joined_other_format",
     "list_processes",
     "managed_process",
     "merge_statements",
@@ -303,6 +304,32 @@ def format_of_conversation(
             )
         ).first()
         return None if row is None else (int(row[0]), int(row[1]), str(row[2]))
+
+
+def joined_other_format(
+    session_factory: SessionFactory, conversation_id: int, joined: Sequence[int]
+) -> str | None:
+    """Return the name of another format of this conversation's process among ``joined``.
+
+    A member belongs to one format: a browser that joined one format's conversation should
+    not join another format of the same process.
+    """
+    others = [cid for cid in joined if cid != conversation_id]
+    if not others:
+        return None
+    with read_session(session_factory) as session:
+        mine = select(ProcessFormat.process_id).where(
+            ProcessFormat.conversation_id == conversation_id
+        )
+        name = session.scalar(
+            select(ProcessFormat.name)
+            .where(
+                ProcessFormat.process_id.in_(mine.scalar_subquery()),
+                ProcessFormat.conversation_id.in_(others),
+            )
+            .limit(1)
+        )
+    return None if name is None else str(name)
 
 
 def set_process_settings(

@@ -90,6 +90,12 @@ def remember_participant(connection: HTTPConnection, conversation_id: int, token
     csrf_token(connection)
 
 
+def remembered_conversations(connection: HTTPConnection) -> list[int]:
+    """Return the conversations this session holds a participant token for."""
+    tokens = _session(connection).get("participants", {})
+    return [int(key) for key in tokens if str(key).isdigit()]
+
+
 def participant_token(connection: HTTPConnection, conversation_id: int) -> str | None:
     """Return the participant token this session holds for a conversation, or None."""
     token = _session(connection).get("participants", {}).get(str(conversation_id))

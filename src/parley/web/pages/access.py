@@ -10,10 +10,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from parley.errors import NotFoundError
-from parley.services import accounts, participation
+from parley.errors import ConflictError, NotFoundError
+from parley.services import accounts, participation, processes
 from parley.services.accounts import FacilitatorInfo
 from parley.web import sessions
+from parley.web.pages.rendering import page_translator
 from parley.web.pages.security import LoginRequired
 from parley.web.runtime import runtime_of
 
@@ -48,6 +49,11 @@ def page_participant(request: Request, conversation_id: int) -> int:
         if participant_id is not None:
             runtime.participants.put(conversation_id, token, participant_id)
             return participant_id
+    other = processes.joined_other_format(
+        runtime.session_factory, conversation_id, sessions.remembered_conversations(request)
+    )
+    if other is not None:
+        raise ConflictError(page_translator(request)("participate.other_format", format=other))
     participant_id, token = participation.join_conversation(
         runtime.session_factory, conversation_id
     )
