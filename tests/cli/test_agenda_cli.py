@@ -82,3 +82,33 @@ def test_missing_export_exits_1(tmp_path: Path) -> None:
     code, _, err = run("agenda", str(tmp_path / "nothing"), "--formats", str(formats_csv(tmp_path)))
     assert code == 1
     assert "error:" in err
+
+
+def test_csv_and_markdown_files_hold_the_same_agenda(tmp_path: Path) -> None:
+    table, notes = tmp_path / "agenda.csv", tmp_path / "agenda.md"
+    formats = str(formats_csv(tmp_path))
+    code, out, err = run(
+        "agenda", str(FIXTURE), "--formats", formats, "--json", "--csv", str(table),
+        "--markdown", str(notes),
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    with table.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    flat = [(item["rank"], s["id"]) for item in data for s in item["statements"]]
+    assert [(int(r["rank"]), int(r["statement"])) for r in rows] == flat
+    first = data[0]["statements"][0]
+    assert int(rows[0]["panel agree"]) == first["by_format"]["panel"]["agree"]
+    assert rows[0]["text"]  # the statements' text comes from the export
+    text = notes.read_text(encoding="utf-8")
+    assert text.startswith("# Joint agenda: london") and "### Common ground" in text
+    assert f"## 1. {data[0]['label']}" in text
+
+
+def test_an_unwritable_output_file_exits_1(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "agenda.csv"
+    code, _, err = run(
+        "agenda", str(FIXTURE), "--formats", str(formats_csv(tmp_path)), "--csv", str(missing)
+    )
+    assert code == 1
+    assert "cannot write the agenda" in err

@@ -43,6 +43,22 @@ def agenda(
         int,
         typer.Option(help="Votes every format must cast on a statement before it ranks.", min=1),
     ] = 5,
+    csv_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Also write the agenda as CSV here (one row per statement, counts per format).",
+            dir_okay=False,
+        ),
+    ] = None,
+    markdown_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--markdown",
+            help="Also write the agenda as a Markdown document here, with the statements' text.",
+            dir_okay=False,
+        ),
+    ] = None,
     flipped_signs: FlippedSignsOption = False,
 ) -> None:
     """Rank agenda items by common ground across formats, with a bridging score.
@@ -65,6 +81,19 @@ def agenda(
         )
     except ParleyError as error:
         fail(error)
+    if csv_out is not None or markdown_out is not None:
+        from parley.services.agenda import agenda_csv, agenda_markdown
+
+        entries = result.to_list(with_text=True)
+        names = result.format_names
+        try:
+            if csv_out is not None:
+                csv_out.write_text(agenda_csv(entries, names), encoding="utf-8")
+            if markdown_out is not None:
+                text = agenda_markdown(entries, names, title=path.name, min_votes=min_votes)
+                markdown_out.write_text(text, encoding="utf-8")
+        except OSError as error:
+            fail(ParleyError(f"cannot write the agenda: {error}"))
     if as_json:
         typer.echo(json.dumps(result.to_list(), ensure_ascii=False, indent=1))
     else:

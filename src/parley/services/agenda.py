@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,9 @@ from parley.io.polis import PolisExport, SignMode, read_polis_export
 __all__ = [
     "FormatTable",
     "JointAgenda",
+    "agenda_csv",
     "agenda_entries",
+    "agenda_markdown",
     "bridging_scores",
     "joint_agenda",
     "read_formats_csv",
@@ -109,9 +112,15 @@ class JointAgenda:
         i = int(np.searchsorted(st.ids, statement_id))
         return st.texts[i] if i < len(st.ids) and st.ids[i] == statement_id else ""
 
-    def to_list(self) -> list[dict[str, Any]]:
-        """Return the documented JSON data: items best first, each with its statements."""
-        return agenda_entries(self.agenda, self.statement_ids, self.format_names, self.item_labels)
+    def to_list(self, *, with_text: bool = False) -> list[dict[str, Any]]:
+        """Return the documented JSON data: items best first, each with its statements.
+
+        ``with_text`` adds each statement's ``text`` (for the CSV and Markdown renderings).
+        """
+        describe = (lambda sid: {"text": self.text_of(sid)}) if with_text else None
+        return agenda_entries(
+            self.agenda, self.statement_ids, self.format_names, self.item_labels, describe
+        )
 
 
 def agenda_entries(
@@ -154,6 +163,102 @@ def agenda_entries(
             {"item": item, "label": item_labels[item], "rank": rank, "statements": statements}
         )
     return out
+
+
+_STANCES = ("agree", "disagree", "pass")
+_HEADINGS = {"common": "Common ground", "contested": "Contested", "one-sided": "One-sided"}
+
+
+def agenda_csv(entries: Sequence[Mapping[str, Any]], format_names: Sequence[str]) -> str:
+    """Render agenda entries (``agenda_entries``) as CSV: one row per statement, best first.
+
+    Columns ``text``, ``language`` and ``format`` are filled when the entries have them.
+    Cells of user text that start like a spreadsheet formula are defused with a quote.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    per_format = [f"{name} {what}" for name in format_names for what in _STANCES]
+    writer.writerow(
+        [
+            "rank",
+            "item",
+            "label",
+            "statement",
+            "kind",
+            "common_ground",
+            "bridging",
+            "format",
+            "language",
+            "text",
+            *per_format,
+        ]
+    )
+    for item in entries:
+        for s in item["statements"]:
+            counts = [s["by_format"][name][what] for name in format_names for what in _STANCES]
+            writer.writerow(
+                [
+                    item["rank"],
+                    item["item"],
+                    _cell(item["label"]),
+                    s["id"],
+                    s["kind"],
+                    "" if s["common_ground"] is None else s["common_ground"],
+                    "" if s["bridging"] is None else s["bridging"],
+                    _cell(s.get("format") or ""),
+                    s.get("language") or "",
+                    _cell(s.get("text") or ""),
+                    *counts,
+                ]
+            )
+    return out.getvalue()
+
+
+def agenda_markdown(
+    entries: Sequence[Mapping[str, Any]],
+    format_names: Sequence[str],
+    *,
+    title: str,
+    min_votes: int,
+) -> str:
+    """Render agenda entries as a Markdown document: items best first, stances per format."""
+    lines = [f"# Joint agenda: {_md(title)}", ""]
+    lines.append(
+        f"Formats: {', '.join(_md(n) for n in format_names)}. "
+        f"A statement ranks once every format cast {min_votes} votes on it."
+    )
+    for item in entries:
+        lines += ["", f"## {item['rank']}. {_md(item['label'])}"]
+        for kind, heading in _HEADINGS.items():
+            chosen = [s for s in item["statements"] if s["kind"] == kind]
+            if not chosen:
+                continue
+            lines += ["", f"### {heading}", ""]
+            for s in chosen:
+                stance = "; ".join(
+                    f"{_md(name)} {c['agree']} agree, {c['disagree']} disagree, {c['pass']} pass"
+                    for name, c in s["by_format"].items()
+                )
+                cg = s["common_ground"]
+                score = "" if cg is None else f" (common ground {cg:.2f})"
+                said = _md(s.get("text") or f"statement {s['id']}")
+                origin = f" — from {_md(s['format'])}" if s.get("format") else ""
+                tag = f"[{s['language']}] " if s.get("language") else ""
+                lines.append(f"- {tag}{said}{origin}{score}. {stance}.")
+                if kind == "one-sided" and s.get("share_with"):
+                    lines.append(f"  Share with: {', '.join(map(_md, s['share_with']))}.")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Defuse spreadsheet formulas in user text (a leading =, +, - or @)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _md(text: str) -> str:
+    """Escape Markdown (and inline HTML) in user text."""
+    escaped = "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>" else c for c in text)
+    return escaped.replace("\n", " ")
 
 
 def bridging_scores(matrix: VoteMatrix) -> NDArray[np.float64]:

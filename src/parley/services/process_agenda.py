@@ -9,8 +9,6 @@ facilitator gave it) when it keeps most of its statements.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +26,7 @@ from parley.errors import InputError, NotFoundError
 from parley.text.matching import OppositeTest, near_duplicates, tell_opposites
 from parley.text.topics import cluster_topics, label_topics
 
-from .agenda import agenda_entries, bridging_scores
+from .agenda import agenda_csv, agenda_entries, agenda_markdown, bridging_scores
 from .processes import ProcessInfo, process_info
 from .sessions import read_session
 from .statement_text import decode_vector, embed_missing, shared_embedder
@@ -281,99 +279,16 @@ class ProcessAgenda:
 
     def to_csv(self) -> str:
         """Return one CSV row per statement, items best first, counts per format."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        per_format = [
-            f"{name} {what}" for name in self.format_names for what in ("agree", "disagree", "pass")
-        ]
-        writer.writerow(
-            [
-                "rank",
-                "item",
-                "label",
-                "statement",
-                "kind",
-                "common_ground",
-                "bridging",
-                "format",
-                "language",
-                "text",
-                *per_format,
-            ]
-        )
-        for item in self.to_list():
-            for s in item["statements"]:
-                counts = [
-                    s["by_format"][name][what]
-                    for name in self.format_names
-                    for what in ("agree", "disagree", "pass")
-                ]
-                writer.writerow(
-                    [
-                        item["rank"],
-                        item["item"],
-                        _cell(item["label"]),
-                        s["id"],
-                        s["kind"],
-                        "" if s["common_ground"] is None else s["common_ground"],
-                        "" if s["bridging"] is None else s["bridging"],
-                        _cell(s["format"]),
-                        s["language"] or "",
-                        _cell(s["text"]),
-                        *counts,
-                    ]
-                )
-        return out.getvalue()
+        return agenda_csv(self.to_list(), self.format_names)
 
     def to_markdown(self) -> str:
         """Return the agenda as a Markdown document: items best first, stances per format."""
-        lines = [f"# Joint agenda: {_md(self.process.name)}", ""]
-        lines.append(
-            f"Formats: {', '.join(_md(n) for n in self.format_names)}. "
-            f"A statement ranks once every format cast {self.process.min_votes} votes on it."
+        return agenda_markdown(
+            self.to_list(),
+            self.format_names,
+            title=self.process.name,
+            min_votes=self.process.min_votes,
         )
-        headings = {"common": "Common ground", "contested": "Contested", "one-sided": "One-sided"}
-        for item in self.to_list():
-            lines += ["", f"## {item['rank']}. {_md(item['label'])}"]
-            for kind, heading in headings.items():
-                chosen = [s for s in item["statements"] if s["kind"] == kind]
-                if not chosen:
-                    continue
-                lines += ["", f"### {heading}", ""]
-                for s in chosen:
-                    stance = "; ".join(
-                        f"{_md(name)} {c['agree']} agree, {c['disagree']} disagree, "
-                        f"{c['pass']} pass"
-                        for name, c in s["by_format"].items()
-                    )
-                    score = (
-                        ""
-                        if s["common_ground"] is None
-                        else f" (common ground {s['common_ground']:.2f})"
-                    )
-                    lines.append(
-                        f"- [{s['language'] or '?'}] {_md(s['text'])} "
-                        f"— from {_md(s['format'])}{score}. {stance}."
-                    )
-                    if kind == "one-sided" and s.get("share_with"):
-                        lines.append(f"  Share with: {', '.join(map(_md, s['share_with']))}.")
-        return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    """Defuse spreadsheet formulas in user text (a leading =, +, - or @)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def _md(text: str) -> str:
-    """Escape Markdown (and inline HTML) in user text."""
-    out = []
-    for char in text:
-        if char in "\\`*_{}[]()#+-.!|<>":
-            out.append("\\" + char)
-        else:
-            out.append(char)
-    return "".join(out).replace("\n", " ")
 
 
 def process_agenda(
