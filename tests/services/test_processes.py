@@ -255,3 +255,15 @@ def test_the_worker_embeds_statements_that_lack_an_embedding(
     with sf() as session:
         row = session.get(Statement, s.id)
         assert row is not None and row.embedding is not None and len(row.embedding) == 4 * 384
+
+
+def test_a_process_that_cannot_be_created_leaves_nothing(session_factory: SessionFactory) -> None:
+    from parley.db.models import Conversation, Process
+
+    with pytest.raises(InputError, match="language"):
+        create_process(
+            session_factory, facilitator_id=None, name="x", formats=["A", "B"], languages=["?!"]
+        )
+    with session_factory() as session:
+        assert session.scalars(select(Process)).all() == []
+        assert session.scalars(select(Conversation)).all() == []

@@ -50,6 +50,7 @@ __all__ = [
     "correct_language",
     "create_conversation",
     "join_conversation",
+    "new_conversation",
     "next_statement",
     "participant_for_token",
     "participant_progress",
@@ -121,6 +122,31 @@ def _text(value: str, *, name: str, max_length: int, allow_empty: bool = False) 
     return cleaned
 
 
+def new_conversation(
+    *,
+    facilitator_id: int | None,
+    topic: str,
+    description: str = "",
+    languages: Sequence[str] = ("en",),
+    moderation_mode: str = "open",
+) -> Conversation:
+    """Return a validated, not yet stored conversation (to add in the caller's transaction)."""
+    if moderation_mode not in MODERATION_MODES:
+        raise InputError(f"moderation_mode={moderation_mode!r} should be one of {MODERATION_MODES}")
+    if isinstance(languages, str) or not languages:
+        raise InputError(f"languages={languages!r} should be a non-empty list of language tags")
+    return Conversation(
+        topic=_text(topic, name="topic", max_length=MAX_TOPIC_LENGTH),
+        description=_text(
+            description, name="description", max_length=MAX_DESCRIPTION_LENGTH, allow_empty=True
+        ),
+        languages=[_language(tag) for tag in languages],
+        moderation_mode=moderation_mode,
+        settings={},
+        facilitator_id=facilitator_id,
+    )
+
+
 def create_conversation(
     session_factory: SessionFactory,
     *,
@@ -131,19 +157,12 @@ def create_conversation(
     moderation_mode: str = "open",
 ) -> int:
     """Create a conversation owned by a facilitator; return its id."""
-    if moderation_mode not in MODERATION_MODES:
-        raise InputError(f"moderation_mode={moderation_mode!r} should be one of {MODERATION_MODES}")
-    if isinstance(languages, str) or not languages:
-        raise InputError(f"languages={languages!r} should be a non-empty list of language tags")
-    conversation = Conversation(
-        topic=_text(topic, name="topic", max_length=MAX_TOPIC_LENGTH),
-        description=_text(
-            description, name="description", max_length=MAX_DESCRIPTION_LENGTH, allow_empty=True
-        ),
-        languages=[_language(tag) for tag in languages],
-        moderation_mode=moderation_mode,
-        settings={},
+    conversation = new_conversation(
         facilitator_id=facilitator_id,
+        topic=topic,
+        description=description,
+        languages=languages,
+        moderation_mode=moderation_mode,
     )
     with session_factory.begin() as session:
         session.add(conversation)

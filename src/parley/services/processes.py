@@ -33,7 +33,7 @@ from parley.db.models import (
 from parley.db.types import utc_now
 from parley.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 
-from .participation import create_conversation
+from .participation import new_conversation
 from .sessions import read_session
 
 __all__ = [
@@ -139,7 +139,7 @@ def create_process(
     min_votes: int = DEFAULT_MIN_VOTES,
     share: AutoShare | None = None,
 ) -> int:
-    """Create a process with its formats (each gets a conversation); return its id."""
+    """Create a process with its formats (each gets a conversation), all or nothing."""
     names = [_name(n, "format name") for n in formats]
     if not names:
         raise InputError("a process needs at least one format")
@@ -157,16 +157,37 @@ def create_process(
     with session_factory.begin() as session:
         session.add(process)
         session.flush()
-        process_id = process.id
-    for format_name in names:
-        add_format(
-            session_factory,
-            process_id,
-            format_name,
-            languages=languages,
-            moderation_mode=moderation_mode,
-        )
-    return process_id
+        for position, format_name in enumerate(names):
+            _add_format(session, process, format_name, position, languages, moderation_mode)
+        return process.id
+
+
+def _add_format(
+    session: Session,
+    process: Process,
+    name: str,
+    position: int,
+    languages: Sequence[str],
+    moderation_mode: str,
+) -> ProcessFormat:
+    conversation = new_conversation(
+        facilitator_id=process.facilitator_id,
+        topic=f"{process.name}: {name}",
+        description=process.description,
+        languages=languages,
+        moderation_mode=moderation_mode,
+    )
+    session.add(conversation)
+    session.flush()
+    row = ProcessFormat(
+        process_id=process.id,
+        name=name,
+        conversation_id=conversation.id,
+        position=position,
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 def add_format(
@@ -177,34 +198,23 @@ def add_format(
     languages: Sequence[str] = ("en",),
     moderation_mode: str = "open",
 ) -> FormatInfo:
-    """Add a format (and its conversation) to a process."""
+    """Add a format (and its conversation) to a process, in one transaction."""
     name = _name(name, "format name")
-    info = process_info(session_factory, process_id)
-    if any(f.name == name for f in info.formats):
-        raise ConflictError(f"process {process_id} has a format {name!r} already")
-    conversation_id = create_conversation(
-        session_factory,
-        facilitator_id=info.facilitator_id,
-        topic=f"{info.name}: {name}",
-        description=info.description,
-        languages=languages,
-        moderation_mode=moderation_mode,
-    )
-    position = len(info.formats)
     try:
         with session_factory.begin() as session:
-            row = ProcessFormat(
-                process_id=process_id,
-                name=name,
-                conversation_id=conversation_id,
-                position=position,
-            )
-            session.add(row)
-            session.flush()
-            return FormatInfo(row.id, name, conversation_id, position)
-    except IntegrityError:
-        with session_factory.begin() as session:
-            session.execute(delete(Conversation).where(Conversation.id == conversation_id))
+            process = session.get(Process, process_id)
+            if process is None:
+                raise NotFoundError(f"process {process_id} does not exist")
+            taken = session.scalars(
+                select(ProcessFormat.name).where(ProcessFormat.process_id == process_id)
+            ).all()
+            if name in taken:
+                raise ConflictError(f"process {process_id} has a format {name!r} already")
+            if len(taken) >= MAX_FORMATS:
+                raise InputError(f"process {process_id} has {MAX_FORMATS} formats; no more")
+            row = _add_format(session, process, name, len(taken), languages, moderation_mode)
+            return FormatInfo(row.id, name, row.conversation_id, row.position)
+    except IntegrityError:  # a concurrent add of the same name
         raise ConflictError(f"process {process_id} has a format {name!r} already") from None
 
 
