@@ -72,9 +72,6 @@ def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int)
     member_ids: dict[str, int] = {}
     statement_ids: dict[str, int] = {}
     with session_factory.begin() as session:
-        process = session.get(Process, process_id)
-        assert process is not None
-        process.settings = {**process.settings, "demo": DEMO_PROCESS}
         for fmt in spec.formats:
             for member in fmt.members:
                 _, token_hash = new_participant_token()
@@ -133,4 +130,7 @@ def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int)
         if job.conversation_id in conversations:
             refresh_analysis(session_factory, job)
     refresh_agenda_items(session_factory, process_id)
+    with session_factory.begin() as session:  # marked complete last: a failed load is not reused
+        process = session.get_one(Process, process_id)
+        process.settings = {**process.settings, "demo": DEMO_PROCESS}
     return process_id
