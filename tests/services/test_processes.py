@@ -267,3 +267,29 @@ def test_a_process_that_cannot_be_created_leaves_nothing(session_factory: Sessio
     with session_factory() as session:
         assert session.scalars(select(Process)).all() == []
         assert session.scalars(select(Conversation)).all() == []
+
+
+def test_the_joint_map_places_every_format_on_the_joint_statements(
+    session_factory: SessionFactory,
+) -> None:
+    sf = session_factory
+    pid, a, b = _process(sf)
+    members_a, members_b = _members(sf, a, 6), _members(sf, b, 6)
+    quiet = _members(sf, b, 1)  # votes too little to be placed
+    roots = [part.add_statement(sf, a, f"claim {i}", is_seed=True).id for i in range(8)]
+    copies = [share_statement(sf, r)[0] for r in roots]
+    rng = np.random.default_rng(3)
+    for i, (root, copy) in enumerate(zip(roots, copies, strict=True)):
+        split = i % 2 == 0  # contested: the formats disagree; else both agree
+        for m in members_a:
+            cast_vote(sf, m, root, 1 if rng.random() < 0.9 else 0)
+        for m in members_b:
+            cast_vote(sf, m, copy, -1 if split else 1)
+    cast_vote(sf, quiet[0], copies[0], 1)
+    found = process_agenda(sf, pid, bridging=False, refresh_items=False).joint_map()
+    assert [g["name"] for g in found["groups"]] == ["Astana group", "Small Group"]
+    points = found["participants"]
+    assert len(points) == 12  # the quiet member is off the map
+    xs = {g: [p["x"] for p in points if p["group"] == g] for g in (0, 1)}
+    assert np.sign(np.mean(xs[0])) != np.sign(np.mean(xs[1]))
+    assert max(xs[0]) < min(xs[1]) or max(xs[1]) < min(xs[0])  # the split shows on PC 1

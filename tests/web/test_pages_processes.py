@@ -365,3 +365,26 @@ def test_observer_views_are_rate_limited_per_address(pages_env: Any) -> None:
     codes = [pages_env.client.get(f"/o/{key}/agenda.json").status_code for _ in range(25)]
     assert codes[:OBSERVER_BURST] == [200] * OBSERVER_BURST
     assert 429 in codes[OBSERVER_BURST:]
+
+
+def test_the_joint_map_shows_members_of_every_format_once_they_voted_enough(
+    pages_env: Any,
+) -> None:
+    pages_env.log_in()
+    pid, _, _ = _agenda_fixture(pages_env)
+    assert 'id="joint-map"' not in pages_env.client.get(f"/f/p/{pid}/agenda").text
+    sf = pages_env.session_factory
+    a, b = (f.conversation_id for f in process_info(sf, pid).formats)
+    roots = [participation.add_statement(sf, a, f"claim {i}", is_seed=True).id for i in range(8)]
+    copies = [share_statement(sf, r)[0] for r in roots]
+    for member in _members(pages_env, a, 3):
+        for root in roots:
+            cast_vote(sf, member, root, 1)
+    for member in _members(pages_env, b, 3):
+        for copy in copies:
+            cast_vote(sf, member, copy, -1)
+    html = pages_env.client.get(f"/f/p/{pid}/agenda").text
+    assert 'id="joint-map"' in html
+    figure = html.split('id="joint-map" data-figure="', 1)[1].split('"', 1)[0]
+    assert "Astana group (3)" in figure and "Small Group (3)" in figure
+    assert "6 members of every format" in html

@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from sqlalchemy import delete, func, select, update
 
 from parley.core.agenda import Agenda, build_agenda
-from parley.core.matrix import build_vote_matrix
+from parley.core.matrix import VoteMatrix, build_vote_matrix
+from parley.core.pca import fit_pca, project_participants
 from parley.db.engine import SessionFactory
 from parley.db.models import AgendaItem, Conversation, ProcessFormat, Statement
 from parley.db.queries import current_votes
@@ -44,6 +45,7 @@ __all__ = [
 
 MAX_LABEL_LENGTH = 120
 LABEL_CANDIDATES = 12  # keyword phrases embedded per item when labelling
+JOINT_MAP_MIN_VOTES = 7  # as Polis: with fewer votes a member stays off the map
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,35 @@ class ProcessAgenda:
     statements: dict[int, JointStatement]
     item_labels: dict[int, str]
     n_participants: int
+    votes: VoteMatrix  # participants x joint statements, every format's members
+    participant_formats: NDArray[np.int64]  # format position of each row
+
+    def joint_map(self, *, min_votes: int = JOINT_MAP_MIN_VOTES) -> dict[str, Any]:
+        """Place every member of every format on one opinion map of the joint statements.
+
+        Polis's PCA and sparsity-aware projection on the joint statements; members with
+        fewer than ``min_votes`` votes are left out, as Polis leaves them out of its map.
+        Returns ``{"participants": [{x, y, group}], "groups": [{id, name}]}`` with the
+        format positions as groups.
+        """
+        values = self.votes.values
+        zeroed = np.zeros(values.shape[1], dtype=bool)
+        counts = np.diff(values.indptr)
+        keep = counts >= min_votes
+        if values.shape[1] < 2 or int(keep.sum()) < 2:
+            return {"participants": [], "groups": []}
+        pca = fit_pca(values, zeroed_columns=zeroed)
+        xy = project_participants(values[np.flatnonzero(keep)], pca, zeroed_columns=zeroed)
+        rows = np.flatnonzero(keep)
+        return {
+            "participants": [
+                {"x": float(x), "y": float(y), "group": int(self.participant_formats[r])}
+                for (x, y), r in zip(xy.tolist(), rows.tolist(), strict=True)
+            ],
+            "groups": [
+                {"id": position, "name": name} for position, name in enumerate(self.format_names)
+            ],
+        }
 
     @property
     def format_names(self) -> list[str]:
@@ -349,6 +380,8 @@ def process_agenda(
         statements=by_id,
         item_labels=labels,
         n_participants=matrix.n_participants,
+        votes=matrix,
+        participant_formats=participant_formats,
     )
 
 

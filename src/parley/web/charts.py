@@ -80,7 +80,10 @@ def opinion_map(
     texts: Mapping[int, str] | None = None,
     height: int = 460,
 ) -> go.Figure:
-    """Return the opinion map: participants coloured by group, statements as hidden diamonds."""
+    """Return the opinion map: participants coloured by group, statements as hidden diamonds.
+
+    A group with a ``name`` (a format, on the joint map) is labelled by it.
+    """
     participants = [
         p for p in data.get("participants", []) if p.get("x") is not None and p.get("y") is not None
     ]
@@ -110,7 +113,11 @@ def opinion_map(
                 x=[x for x, _, _ in spots],
                 y=[y for _, y, _ in spots],
                 mode="markers",
-                name=t("chart.group", letter=group_letter(gid), n=len(members)),
+                name=(
+                    f"{group['name']} ({len(members)})"
+                    if group.get("name")
+                    else t("chart.group", letter=group_letter(gid), n=len(members))
+                ),
                 marker={
                     "size": [8 + 4 * math.sqrt(n - 1) for _, _, n in spots],
                     "color": group_color(gid),

@@ -89,11 +89,18 @@ def _maps(sf: SessionFactoryDep, info: ProcessInfo, t: Translator) -> list[dict[
 def _agenda_context(request: Request, sf: SessionFactoryDep, process_id: int) -> dict[str, Any]:
     agenda = process_agenda.process_agenda(sf, process_id)
     holders = {s.id: s.format_names for s in placed_statements(sf, process_id)}
+    t = page_translator(request)
+    joint = agenda.joint_map()
+    joint_figure = None
+    if joint["participants"]:
+        joint_figure = charts.figure_json(charts.opinion_map(joint, t, height=MAP_HEIGHT))
     return {
         "process": agenda.process,
         "n_participants": agenda.n_participants,
         "items": agenda_items(agenda, holders),
-        "maps": _maps(sf, agenda.process, page_translator(request)),
+        "joint_map": joint_figure,
+        "n_mapped": len(joint["participants"]),
+        "maps": _maps(sf, agenda.process, t),
     }
 
 
