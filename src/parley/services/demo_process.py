@@ -16,13 +16,12 @@ from parley.data.syria_demo import DemoProcess, load_demo_process, simulate_vote
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Participant, Process, Statement
 from parley.db.tokens import new_participant_token
-from parley.text.defaults import DEFAULT_MODEL
 
 from .process_agenda import refresh_agenda_items
 from .processes import AutoShare, create_process, process_info, share_statement
 from .refresh import pending_analyses, refresh_analysis
 from .sessions import read_session
-from .statement_text import embed_texts, encode_vector
+from .statement_text import embed_texts, encode_vector, model_name
 from .votes import VoteRequest, record_votes
 
 __all__ = ["DEMO_PROCESS", "demo_process_id", "load_demo_process_into"]
@@ -69,6 +68,7 @@ def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int)
     info = process_info(session_factory, process_id)
     conversation_of = {f.key: info.format_named(f.name).conversation_id for f in spec.formats}
     vectors = embed_texts([s.text for s in spec.statements])
+    model = model_name()
     member_ids: dict[str, int] = {}
     statement_ids: dict[str, int] = {}
     with session_factory.begin() as session:
@@ -95,7 +95,7 @@ def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int)
                 language=statement.language,
                 language_source="author",
                 embedding=encode_vector(vector),
-                embedding_model=DEFAULT_MODEL,
+                embedding_model=model,
                 author_id=authors[(statement.format, statement.delegation)],
                 moderation_state=1,
                 moderated_by="demo",

@@ -221,7 +221,7 @@ def add_statement(
             language=language,
             language_source=source,
             embedding=statement_text.encode_vector(vector),
-            embedding_model=statement_text.shared_embedder().name,
+            embedding_model=statement_text.model_name(),
             author_id=participant_id,
             is_seed=is_seed,
             moderation_state=1 if is_seed else 0,

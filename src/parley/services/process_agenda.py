@@ -30,7 +30,7 @@ from parley.text.topics import cluster_topics, label_topics
 from .agenda import agenda_csv, agenda_entries, agenda_markdown, bridging_scores
 from .processes import ProcessInfo, process_info
 from .sessions import read_session
-from .statement_text import decode_vector, embed_missing, shared_embedder
+from .statement_text import decode_vector, embed_missing, shared_embedder, usable
 
 __all__ = [
     "MAX_LABEL_LENGTH",
@@ -75,6 +75,7 @@ def _joint_statements(session_factory: SessionFactory, process_id: int) -> list[
                 Statement.embedding,
                 Statement.moderation_state,
                 Conversation.moderation_mode,
+                Statement.embedding_model,
             )
             .join(ProcessFormat, ProcessFormat.conversation_id == Statement.conversation_id)
             .join(Conversation, Conversation.id == Statement.conversation_id)
@@ -86,7 +87,7 @@ def _joint_statements(session_factory: SessionFactory, process_id: int) -> list[
             .order_by(Statement.id)
         ).all()
     return [
-        JointStatement(int(r[0]), str(r[1]), r[2], str(r[3]), int(r[4]), r[5], r[6])
+        JointStatement(int(r[0]), str(r[1]), r[2], str(r[3]), int(r[4]), r[5], usable(r[6], r[9]))
         for r in rows
         if r[7] == 1 or r[8] == "open"
     ]

