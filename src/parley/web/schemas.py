@@ -445,3 +445,10 @@ class SimilarResult(BaseModel):
 
     language: str
     similar: list[SimilarOut]
+
+
+class LanguageFix(BaseModel):
+    """The author's correction of a statement's language."""
+
+    model_config = _STRICT
+    language: LanguageTag

@@ -198,3 +198,21 @@ def test_similar_lists_look_alikes_across_languages_before_submitting(api: Any) 
     assert root in _visible(api, cid) and len(_visible(api, cid)) == 2
     anonymous = api.client.post(f"{V1}/conversations/{cid}/statements/similar", json={"text": "x"})
     assert anonymous.status_code == 401
+
+
+def test_the_author_corrects_the_detected_language(api: Any) -> None:
+    cid = api.create_conversation(topic="Talks")
+    _, token = api.join(cid)
+    _, other = api.join(cid)
+    created = _write(api, cid, token, "Das ist eine Aussage auf Deutsch, ganz sicher.")
+    sid = created.json()["id"]
+    listed = api.client.get(f"{V1}/conversations/{cid}/statements").json()
+    assert [s["language"] for s in listed if s["id"] == sid] == ["de"]
+    path = f"{V1}/conversations/{cid}/statements/{sid}"
+    response = api.client.patch(path, json={"language": "de-CH"}, headers=api.auth(token))
+    assert response.status_code == 200, response.text
+    assert response.json()["language"] == "de-CH"
+    refused = api.client.patch(path, json={"language": "fr"}, headers=api.auth(other))
+    assert refused.status_code == 404
+    invalid = api.client.patch(path, json={"language": "not a tag"}, headers=api.auth(token))
+    assert invalid.status_code == 422

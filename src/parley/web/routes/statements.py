@@ -8,11 +8,17 @@ from starlette.requests import Request
 
 from parley.db.engine import SessionFactory
 from parley.services import statement_text
-from parley.services.participation import add_statement, next_statement, visible_statements
+from parley.services.participation import (
+    add_statement,
+    correct_language,
+    next_statement,
+    visible_statements,
+)
 
 from ..actions import submit_statement
 from ..deps import AuthorDep, ParticipantDep, SessionFactoryDep
 from ..schemas import (
+    LanguageFix,
     SimilarOut,
     SimilarQuery,
     SimilarResult,
@@ -88,3 +94,18 @@ async def similar(
 ) -> SimilarResult:
     """Detect a draft's language and list look-alikes from any format, before submitting it."""
     return await run_in_threadpool(_similar, sf, conversation_id, body)
+
+
+@router.patch("/statements/{statement_id}", response_model=StatementOut)
+async def fix_language(
+    conversation_id: int,
+    statement_id: int,
+    body: LanguageFix,
+    participant_id: ParticipantDep,
+    sf: SessionFactoryDep,
+) -> StatementOut:
+    """Let the author correct the language of their statement (404 for anyone else's)."""
+    info = await run_in_threadpool(
+        correct_language, sf, statement_id, participant_id, body.language
+    )
+    return StatementOut.model_validate(info, from_attributes=True)
