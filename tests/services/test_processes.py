@@ -293,3 +293,32 @@ def test_the_joint_map_places_every_format_on_the_joint_statements(
     xs = {g: [p["x"] for p in points if p["group"] == g] for g in (0, 1)}
     assert np.sign(np.mean(xs[0])) != np.sign(np.mean(xs[1]))
     assert max(xs[0]) < min(xs[1]) or max(xs[1]) < min(xs[0])  # the split shows on PC 1
+
+
+def test_merging_a_shared_statement_merges_its_copies_format_by_format(
+    session_factory: SessionFactory,
+) -> None:
+    sf = session_factory
+    pid, a, b = _process(sf, min_votes=1)
+    drop = part.add_statement(sf, a, "Withdraw all foreign forces", is_seed=True)
+    (drop_copy,) = share_statement(sf, drop.id)  # now in the Small Group too
+    keep = part.add_statement(sf, b, "All foreign forces should leave", is_seed=True)
+    (member_a,) = _members(sf, a, 1)
+    first_b, second_b = _members(sf, b, 2)
+    cast_vote(sf, member_a, drop.id, 1)
+    cast_vote(sf, first_b, keep.id, -1)
+    cast_vote(sf, first_b, drop_copy, 1)  # later: wins after the merge
+    cast_vote(sf, second_b, drop_copy, 0)
+    with pytest.raises(InputError, match="is a copy shared from"):
+        merge_statements(sf, keep.id, drop_copy)
+    merge_statements(sf, keep.id, drop.id)
+    agenda = process_agenda(sf, pid, bridging=False, refresh_items=False)
+    (entry,) = [s for item in agenda.to_list() for s in item["statements"]]
+    assert entry["id"] == keep.id
+    assert entry["by_format"]["Astana group"] == {"agree": 1, "disagree": 0, "pass": 0}
+    assert entry["by_format"]["Small Group"] == {"agree": 1, "disagree": 0, "pass": 1}
+    with sf() as session:
+        assert session.get_one(Statement, drop.id).origin_id == keep.id  # stays, as a copy
+        gone = session.get_one(Statement, drop_copy)
+        assert (gone.moderation_state, gone.merged_into_id) == (-1, keep.id)
+    assert [s.id for s in part.visible_statements(sf, b)] == [keep.id]

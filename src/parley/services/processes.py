@@ -538,12 +538,13 @@ def _merge_votes(session: Session, keep: Statement, drop: Statement) -> int:
 def merge_statements(
     session_factory: SessionFactory, keep_id: int, drop_id: int, *, actor: str | None = None
 ) -> None:
-    """Merge duplicate ``drop_id`` into ``keep_id``.
+    """Merge duplicate ``drop_id`` (an original, not a shared copy) into ``keep_id``.
 
-    In one conversation (format), drop's votes join keep's and the later vote per person
-    wins; drop is then rejected with a note. Across formats, drop becomes a copy of keep's
-    joint statement: its votes count for keep on the joint agenda, and if drop's format
-    already holds a copy of keep, the two merge there as above.
+    ``drop`` and its copies in other formats join keep's joint statement, format by format:
+    where a format already holds keep (or a copy of it), the two merge there (their votes
+    join, the later vote per person wins, and the duplicate is rejected with a note); in the
+    other formats the statement stays and becomes a copy of keep's joint statement, its votes
+    counting for keep on the joint agenda. All in one transaction.
     """
     if keep_id == drop_id:
         raise InputError("a statement cannot be merged into itself")
@@ -562,61 +563,63 @@ def merge_statements(
                 )
         if root_of(keep) == root_of(drop):
             raise ConflictError(f"statements {keep_id} and {drop_id} are one joint statement")
-        processes = dict(
-            session.execute(
-                select(ProcessFormat.conversation_id, ProcessFormat.process_id).where(
+        if drop.origin_id is not None:
+            raise InputError(
+                f"statement {drop_id} is a copy shared from statement {drop.origin_id}; "
+                "merge that one instead"
+            )
+        if keep.conversation_id != drop.conversation_id:
+            processes = set(
+                session.scalars(
+                    select(ProcessFormat.process_id).where(
+                        ProcessFormat.conversation_id.in_(
+                            [keep.conversation_id, drop.conversation_id]
+                        )
+                    )
+                ).all()
+            )
+            n_formats = session.scalar(
+                select(func.count()).where(
                     ProcessFormat.conversation_id.in_([keep.conversation_id, drop.conversation_id])
                 )
-            ).all()
-        )
-        same_conversation = keep.conversation_id == drop.conversation_id
-        if not same_conversation and (len(processes) != 2 or len(set(processes.values())) != 1):
-            raise InputError(
-                f"statements {keep_id} and {drop_id} are in different conversations that are "
-                "not formats of one process"
             )
+            if len(processes) != 1 or n_formats != 2:
+                raise InputError(
+                    f"statements {keep_id} and {drop_id} are in different conversations that "
+                    "are not formats of one process"
+                )
         root = root_of(keep)
-        target = keep
-        if not same_conversation:
-            copy = session.scalar(
-                select(Statement).where(
-                    Statement.conversation_id == drop.conversation_id,
-                    (Statement.id == root) | (Statement.origin_id == root),
+        holders = {
+            s.conversation_id: s
+            for s in session.scalars(
+                select(Statement).where((Statement.id == root) | (Statement.origin_id == root))
+            ).all()
+        }
+        group = session.scalars(
+            select(Statement).where((Statement.id == drop.id) | (Statement.origin_id == drop.id))
+        ).all()
+        for duplicate in group:
+            target = holders.get(duplicate.conversation_id)
+            if target is None:
+                duplicate.origin_id = root
+                duplicate.agenda_item_id = None
+            else:
+                _merge_votes(session, target, duplicate)
+                session.add(
+                    ModerationLog(
+                        statement_id=duplicate.id,
+                        from_state=duplicate.moderation_state,
+                        to_state=-1,
+                        actor=actor,
+                        at=now,
+                        reason=f"merged into statement {target.id}",
+                    )
                 )
-            )
-            if copy is None:
-                # drop stays and becomes a copy of keep's joint statement
-                old_root = root_of(drop)
-                session.execute(
-                    update(Statement)
-                    .where((Statement.id == old_root) | (Statement.origin_id == old_root))
-                    .values(origin_id=root, agenda_item_id=None)
-                )
-                _bump(session, drop.conversation_id, votes=True)
-                return
-            target = copy
-        _merge_votes(session, target, drop)
-        # copies of drop elsewhere now copy keep's joint statement
-        session.execute(
-            update(Statement)
-            .where(Statement.origin_id == drop.id)
-            .values(origin_id=root, agenda_item_id=None)
-        )
-        session.add(
-            ModerationLog(
-                statement_id=drop.id,
-                from_state=drop.moderation_state,
-                to_state=-1,
-                actor=actor,
-                at=now,
-                reason=f"merged into statement {target.id}",
-            )
-        )
-        drop.moderation_state = -1
-        drop.moderated_by = actor
-        drop.moderated_at = now
-        drop.merged_into_id = target.id
-        _bump(session, drop.conversation_id, votes=True)
+                duplicate.moderation_state = -1
+                duplicate.moderated_by = actor
+                duplicate.moderated_at = now
+                duplicate.merged_into_id = target.id
+            _bump(session, duplicate.conversation_id, votes=True)
 
 
 def _bump(session: Session, conversation_id: int, *, votes: bool) -> None:
