@@ -207,6 +207,7 @@ class Statement(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "id"),
         UniqueConstraint("conversation_id", "external_id"),
+        UniqueConstraint("conversation_id", "origin_id"),  # one copy per joint statement
         ForeignKeyConstraint(
             ["conversation_id", "author_id"], ["participants.conversation_id", "participants.id"]
         ),

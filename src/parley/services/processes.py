@@ -430,6 +430,20 @@ def share_statement(
     The copies are accepted statements that join those formats' voting queues, with their
     origin shown. Returns the ids of the new copies (none for formats that have it).
     """
+    try:
+        return _share_now(session_factory, statement_id, format_ids, actor)
+    except IntegrityError:  # a concurrent share made the same copy first
+        raise ConflictError(
+            f"statement {statement_id} is being shared by someone else; try again"
+        ) from None
+
+
+def _share_now(
+    session_factory: SessionFactory,
+    statement_id: int,
+    format_ids: Sequence[int] | None,
+    actor: str | None,
+) -> list[int]:
     with session_factory.begin() as session:
         statement = session.get(Statement, statement_id)
         if statement is None:

@@ -111,11 +111,15 @@ def upgrade() -> None:
             )
         batch.create_index(op.f("ix_statements_agenda_item_id"), ["agenda_item_id"])
         batch.create_index(op.f("ix_statements_origin_id"), ["origin_id"])
+        batch.create_unique_constraint(
+            op.f("uq_statements_conversation_id_origin_id"), ["conversation_id", "origin_id"]
+        )
 
 
 def downgrade() -> None:
     """Drop what upgrade added."""
     with op.batch_alter_table("statements") as batch:
+        batch.drop_constraint(op.f("uq_statements_conversation_id_origin_id"), type_="unique")
         batch.drop_index(op.f("ix_statements_origin_id"))
         batch.drop_index(op.f("ix_statements_agenda_item_id"))
         for column, target in reversed(_STATEMENT_LINKS):
