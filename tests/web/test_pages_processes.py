@@ -388,3 +388,19 @@ def test_the_joint_map_shows_members_of_every_format_once_they_voted_enough(
     figure = html.split('id="joint-map" data-figure="', 1)[1].split('"', 1)[0]
     assert "Astana group (3)" in figure and "Small Group (3)" in figure
     assert "6 members of every format" in html
+
+
+def test_share_everything_puts_every_statement_in_every_format(pages_env: Any) -> None:
+    pages_env.log_in()
+    sf = pages_env.session_factory
+    pid, a, b = _process(pages_env)
+    for cid, text in ((a, "one from Astana"), (b, "one from the Small Group")):
+        participation.add_statement(sf, cid, text, is_seed=True)
+    page = f"/f/p/{pid}/statements"
+    response = _post(pages_env, f"/f/p/{pid}/share-all", {}, page=page)
+    assert response.status_code == 303 and "done=shared&n=2" in response.headers["location"]
+    for cid in (a, b):
+        texts = {s.text for s in participation.visible_statements(sf, cid)}
+        assert texts == {"one from Astana", "one from the Small Group"}
+    again = _post(pages_env, f"/f/p/{pid}/share-all", {}, page=page)
+    assert "n=0" in again.headers["location"]

@@ -54,6 +54,7 @@ __all__ = [
     "process_info",
     "root_of",
     "set_process_settings",
+    "share_everything",
     "share_statement",
 ]
 
@@ -467,6 +468,38 @@ def _share_now(
                 raise NotFoundError(f"format(s) {unknown} are not in process {process_id}")
             targets = [by_id[i] for i in sorted(set(format_ids))]
         return _share(session, statement, targets, actor)
+
+
+def share_everything(
+    session_factory: SessionFactory, process_id: int, *, actor: str | None = None
+) -> list[int]:
+    """Share every visible joint statement with every format that lacks it, at once."""
+    try:
+        with session_factory.begin() as session:
+            formats = _format_rows(session, process_id)
+            if not formats:
+                raise NotFoundError(f"process {process_id} does not exist or has no format")
+            roots = session.scalars(
+                select(Statement)
+                .join(Conversation, Conversation.id == Statement.conversation_id)
+                .where(
+                    Statement.conversation_id.in_([f.conversation_id for f in formats]),
+                    Statement.origin_id.is_(None),
+                    (Statement.moderation_state == 1)
+                    | (
+                        (Statement.moderation_state == 0) & (Conversation.moderation_mode == "open")
+                    ),
+                )
+                .order_by(Statement.id)
+            ).all()
+            created: list[int] = []
+            for root in roots:
+                created += _share(session, root, formats, actor)
+            return created
+    except IntegrityError:
+        raise ConflictError(
+            "someone else is sharing statements of this process; try again"
+        ) from None
 
 
 def auto_share(session_factory: SessionFactory, process_id: int) -> list[int]:

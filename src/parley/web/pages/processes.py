@@ -236,6 +236,20 @@ def share(
     return _go(process_id, back, "shared", len(created))
 
 
+@router.post("/f/p/{process_id}/share-all")
+def share_all(
+    process_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    back: Annotated[str, Form()] = "statements",
+) -> Response:
+    """Share every joint statement with every format that lacks it."""
+    managed_process(sf, me.id, process_id)
+    created = processes.share_everything(sf, process_id, actor=me.name)
+    return _go(process_id, back, "shared", len(created))
+
+
 @router.post("/f/p/{process_id}/merge")
 def merge(
     process_id: int,
