@@ -55,6 +55,7 @@ __all__ = [
     "participant_for_token",
     "participant_progress",
     "participant_vote",
+    "participant_votes",
     "statement_info",
     "visible_statements",
 ]
@@ -306,6 +307,15 @@ def participant_vote(
                 Vote.participant_id == participant_id, Vote.statement_id == statement_id
             )
         )
+
+
+def participant_votes(session_factory: SessionFactory, participant_id: int) -> dict[int, int]:
+    """Return a participant's current votes, statement id -> value, in one query."""
+    with read_session(session_factory) as session:
+        rows = session.execute(
+            select(Vote.statement_id, Vote.value).where(Vote.participant_id == participant_id)
+        ).all()
+    return {int(sid): int(value) for sid, value in rows}
 
 
 def _visible(conversation: Conversation) -> list[int]:

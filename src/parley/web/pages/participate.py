@@ -248,10 +248,9 @@ def _votes_of(
     sf: SessionFactory, conversation_id: int, participant_id: int
 ) -> list[dict[str, Any]]:
     """Return the visible statements the participant voted on, each with their vote."""
-    # one query per statement: participation.participant_votes (one query) would replace it
-    out = []
-    for statement in participation.visible_statements(sf, conversation_id):
-        value = participation.participant_vote(sf, participant_id, statement.id)
-        if value is not None:
-            out.append({"statement": statement, "value": value})
-    return out
+    votes = participation.participant_votes(sf, participant_id)
+    return [
+        {"statement": statement, "value": votes[statement.id]}
+        for statement in participation.visible_statements(sf, conversation_id)
+        if statement.id in votes
+    ]
