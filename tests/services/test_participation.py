@@ -113,3 +113,17 @@ def test_progress_and_next_statement(session_factory: SessionFactory) -> None:
         cast_vote(session_factory, pid, nxt.id, 1)
     assert sorted(drawn) == ids
     assert participation.participant_progress(session_factory, cid, pid).n_voted == 3
+
+
+def test_participant_votes_are_the_current_ones(session_factory: SessionFactory) -> None:
+    sf = session_factory
+    cid = participation.create_conversation(sf, facilitator_id=None, topic="t")
+    a, b = (participation.add_statement(sf, cid, t, is_seed=True).id for t in ("one", "two"))
+    pid, _ = participation.join_conversation(sf, cid)
+    other, _ = participation.join_conversation(sf, cid)
+    cast_vote(sf, pid, a, 1)
+    cast_vote(sf, pid, a, -1)  # changed: the last vote counts
+    cast_vote(sf, pid, b, 0)
+    cast_vote(sf, other, b, 1)
+    assert participation.participant_votes(sf, pid) == {a: -1, b: 0}
+    assert participation.participant_votes(sf, 999_999) == {}
