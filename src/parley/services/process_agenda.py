@@ -309,6 +309,27 @@ class ProcessAgenda:
             self.agenda, self.statement_ids, self.format_names, self.item_labels, self._describe
         )
 
+    def document(self) -> dict[str, Any]:
+        """Return the agenda as one JSON document: the process, its formats, the items.
+
+        The web page's JSON export and the API answer with this same document.
+        """
+        info = self.process
+        return {
+            "process": {
+                "id": info.id,
+                "name": info.name,
+                "description": info.description,
+                "min_votes": info.min_votes,
+                "n_participants": self.n_participants,
+            },
+            "formats": [
+                {"name": f.name, "n_members": f.n_members, "n_statements": f.n_statements}
+                for f in info.formats
+            ],
+            "items": self.to_list(),
+        }
+
     def to_csv(self) -> str:
         """Return one CSV row per statement, items best first, counts per format."""
         return agenda_csv(self.to_list(), self.format_names)

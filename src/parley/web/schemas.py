@@ -361,7 +361,17 @@ class ProcessRef(BaseModel):
 
     id: int
     name: str
+    description: str
     min_votes: int
+    n_participants: int = Field(description="voters counted on the agenda")
+
+
+class FormatRef(BaseModel):
+    """A format named in an agenda, with its size."""
+
+    name: str
+    n_members: int
+    n_statements: int
 
 
 VoteKind = Literal["agree", "disagree", "pass"]
@@ -396,7 +406,7 @@ class AgendaOut(BaseModel):
     """A process's joint agenda, items best first."""
 
     process: ProcessRef
-    formats: list[str]
+    formats: list[FormatRef]
     items: list[AgendaItemOut]
 
 

@@ -58,8 +58,16 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
     assert again.json() == {"created": []}  # every format has it
 
     agenda = api.client.get(f"{V1}/processes/{pid}/agenda", headers=api.auth(api.key)).json()
-    assert agenda["process"] == {"id": pid, "name": "Syria", "min_votes": 1}
-    assert agenda["formats"] == FORMATS
+    assert agenda["process"] == {
+        "id": pid,
+        "name": "Syria",
+        "description": "Talks",
+        "min_votes": 1,
+        "n_participants": 2,
+    }
+    assert agenda["formats"] == [
+        {"name": name, "n_members": 1, "n_statements": 1} for name in FORMATS
+    ]
     (item,) = agenda["items"]
     (entry,) = item["statements"]
     assert entry["id"] == statement and entry["format"] == "Astana group"
@@ -326,8 +334,14 @@ def test_observers_need_the_key_only(sqlite_api: Any) -> None:
     observed = sqlite_api.client.get(f"{V1}/observe/{process['observer_key']}/agenda")
     assert observed.status_code == 200
     assert observed.json() == {
-        "process": {"id": process["id"], "name": "Syria", "min_votes": 1},
-        "formats": FORMATS,
+        "process": {
+            "id": process["id"],
+            "name": "Syria",
+            "description": "",
+            "min_votes": 1,
+            "n_participants": 0,
+        },
+        "formats": [{"name": name, "n_members": 0, "n_statements": 0} for name in FORMATS],
         "items": [],
     }
     unknown = sqlite_api.client.get(f"{V1}/observe/not-a-key/agenda")

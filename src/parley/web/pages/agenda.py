@@ -29,7 +29,7 @@ from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
 from parley.web.runtime import runtime_of
 
-__all__ = ["agenda_document", "router"]
+__all__ = ["router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -104,25 +104,6 @@ def _agenda_context(request: Request, sf: SessionFactoryDep, process_id: int) ->
     }
 
 
-def agenda_document(agenda: ProcessAgenda) -> dict[str, Any]:
-    """Return the agenda as the JSON export: the process, its formats and the items."""
-    info = agenda.process
-    return {
-        "process": {
-            "id": info.id,
-            "name": info.name,
-            "description": info.description,
-            "min_votes": info.min_votes,
-            "n_participants": agenda.n_participants,
-        },
-        "formats": [
-            {"name": f.name, "n_members": f.n_members, "n_statements": f.n_statements}
-            for f in info.formats
-        ],
-        "items": agenda.to_list(),
-    }
-
-
 def _export(sf: SessionFactoryDep, process_id: int, ext: str) -> Response:
     media_type = EXPORT_TYPES.get(ext)
     if media_type is None:
@@ -130,7 +111,7 @@ def _export(sf: SessionFactoryDep, process_id: int, ext: str) -> Response:
     agenda = process_agenda.process_agenda(sf, process_id)
     response: Response
     if ext == "json":
-        response = JSONResponse(agenda_document(agenda))
+        response = JSONResponse(agenda.document())
     else:
         body = agenda.to_csv() if ext == "csv" else agenda.to_markdown()
         response = Response(body, media_type=media_type)

@@ -110,15 +110,6 @@ def _share_rule(rule: AutoShareRule | None) -> AutoShare | None:
     return None if rule is None else AutoShare(rule.min_votes, rule.min_agree)
 
 
-def _agenda_out(agenda: ProcessAgenda) -> dict[str, Any]:
-    process = agenda.process
-    return {
-        "process": {"id": process.id, "name": process.name, "min_votes": process.min_votes},
-        "formats": agenda.format_names,
-        "items": agenda.to_list(),
-    }
-
-
 def _joint_out(statement: JointStatement) -> JointStatementOut:
     return JointStatementOut(
         id=statement.id,
@@ -254,7 +245,7 @@ async def merge(
 async def agenda(info: ManagedProcessDep, sf: SessionFactoryDep) -> dict[str, Any]:
     """Return the joint agenda: items best first, each statement's counts per format."""
     computed = await run_in_threadpool(lambda: process_agenda(sf, info.id, refresh_items=False))
-    return _agenda_out(computed)
+    return computed.document()
 
 
 @router.get(
@@ -335,4 +326,4 @@ async def observe_agenda(observer_key: str, sf: SessionFactoryDep) -> dict[str, 
             raise NotFoundError("no process has this observer key")
         return process_agenda(sf, process_id, refresh_items=False)
 
-    return _agenda_out(await run_in_threadpool(read))
+    return (await run_in_threadpool(read)).document()
