@@ -232,7 +232,9 @@ def test_the_analysis_worker_applies_auto_share(session_factory: SessionFactory)
     for job in jobs.pending():
         jobs.run(job)
     assert [s.text for s in part.visible_statements(sf, b)] == ["liked by its format"]
-    assert process_info(sf, pid).formats[1].n_statements == 1
+    info = process_info(sf, pid)
+    assert info.formats[1].n_statements == 1
+    assert info.n_joint_statements == 1  # the copy is the same joint statement
 
 
 def test_the_worker_embeds_statements_that_lack_an_embedding(

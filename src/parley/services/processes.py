@@ -101,6 +101,7 @@ class ProcessInfo:
     min_votes: int
     auto_share: AutoShare | None
     formats: list[FormatInfo] = field(default_factory=list)
+    n_joint_statements: int = 0  # originals, each counted once however often shared
 
     def format_named(self, name: str) -> FormatInfo:
         """Return the format called ``name``."""
@@ -240,6 +241,13 @@ def _info(session: Session, process: Process) -> ProcessInfo:
             .group_by(Statement.conversation_id)
         ).all()
     )
+    n_joint = session.scalar(
+        select(func.count()).where(
+            Statement.conversation_id.in_(ids),
+            Statement.origin_id.is_(None),
+            Statement.moderation_state != -1,
+        )
+    )
     settings = process.settings or {}
     share = settings.get("auto_share")
     return ProcessInfo(
@@ -261,6 +269,7 @@ def _info(session: Session, process: Process) -> ProcessInfo:
             )
             for f in formats
         ],
+        n_joint_statements=int(n_joint or 0),
     )
 
 

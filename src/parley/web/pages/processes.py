@@ -138,7 +138,7 @@ def process_page(
         "join_urls": {f.id: site_url(request, f"/c/{f.conversation_id}") for f in info.formats},
         "observer_url": site_url(request, f"/o/{info.observer_key}"),
         "n_members": sum(f.n_members for f in info.formats),
-        "n_statements": sum(f.n_statements for f in info.formats),
+        "n_statements": info.n_joint_statements,
     }
     return render(request, "pages/process.html", context, facilitator=me.name)
 
