@@ -13,22 +13,25 @@ import string
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Final
+from typing import Final, Literal
 
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGE_COOKIE",
     "LANGUAGE_NAMES",
+    "RTL_LANGUAGES",
     "SUPPORTED_LANGUAGES",
+    "TextDirection",
     "Translator",
     "load_catalog",
     "negotiate_language",
     "parse_accept_language",
     "placeholders",
+    "text_direction",
     "translator",
 ]
 
-SUPPORTED_LANGUAGES: Final = ("en", "de", "fr", "ru")
+SUPPORTED_LANGUAGES: Final = ("en", "de", "fr", "ru", "tr", "ar")
 DEFAULT_LANGUAGE: Final = "en"
 LANGUAGE_COOKIE: Final = "parley_lang"
 #: each language's name in itself, for the language switch
@@ -37,7 +40,18 @@ LANGUAGE_NAMES: Final[Mapping[str, str]] = {
     "de": "Deutsch",
     "fr": "Français",
     "ru": "Русский",
+    "tr": "Türkçe",
+    "ar": "العربية",
 }
+#: languages written right to left (only ``ar`` is supported today; the others are ready)
+RTL_LANGUAGES: Final = frozenset({"ar", "fa", "he", "ur"})
+
+TextDirection = Literal["ltr", "rtl"]
+
+
+def text_direction(language: str) -> TextDirection:
+    """Return the writing direction of a language: ``"rtl"`` for Arabic and the like."""
+    return "rtl" if _base(language) in RTL_LANGUAGES else "ltr"
 
 
 @cache

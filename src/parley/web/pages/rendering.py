@@ -21,6 +21,7 @@ from parley.web.i18n import (
     SUPPORTED_LANGUAGES,
     Translator,
     negotiate_language,
+    text_direction,
     translator,
 )
 
@@ -84,11 +85,12 @@ def render(
     status_code: int = 200,
     facilitator: str | None = None,
 ) -> HTMLResponse:
-    """Render a template with the common context (language, ``t``, CSRF token, language links)."""
+    """Render a template with the common context (language, direction, ``t``, CSRF, lang links)."""
     language = page_language(request)
     values: dict[str, Any] = {
         "request": request,
         "lang": language,
+        "text_dir": text_direction(language),
         "t": translator(language),
         "languages": LANGUAGE_NAMES,
         "lang_links": _language_links(request),
