@@ -181,3 +181,16 @@ def test_properties(seed: int, n_rows: int, n_cols: int, n_formats: int, min_vot
     assert sorted(agenda.item_ids.tolist()) == sorted(set(items.tolist()))
     listed = np.concatenate([agenda.statements_of(i) for i in agenda.item_ids.tolist()])
     assert sorted(listed.tolist()) == list(range(n_cols))
+
+
+def test_a_statement_every_format_rejects_is_flagged_not_split() -> None:
+    # columns: rejected by both formats, split (format 0 agrees, 1 disagrees), common
+    votes = sp.csr_array(
+        np.array(
+            [[-1, 1, 1], [-1, 1, 1], [-1, 1, 1], [-1, -1, 1], [-1, -1, 1], [-1, -1, 1]],
+            dtype=np.float64,
+        )
+    )
+    agenda = build_agenda(votes, [0, 0, 0, 1, 1, 1], min_votes=3)
+    assert [KIND_NAMES[k] for k in agenda.kinds] == ["contested", "contested", "common"]
+    assert agenda.rejected.tolist() == [True, False, False]

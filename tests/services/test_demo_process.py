@@ -48,6 +48,13 @@ def test_the_demo_process_puts_common_ground_on_top(session_factory: SessionFact
         if s["kind"] == "contested" and s["common_ground"] is not None
     ]
     assert common and contested and min(common) > max(contested)
+    # statements both formats were planted to reject are flagged, not shown as a split
+    rejected = {s["text"] for s in statements if s["rejected_by_all"]}
+    planted_rejected = {
+        s.text for s in spec.statements if s.shared and max(p for p, _ in s.stance.values()) < 0.2
+    }
+    assert planted_rejected and planted_rejected <= rejected
+    assert all(s["kind"] == "contested" for s in statements if s["rejected_by_all"])
     # one-sided statements are the unshared ones, with a suggestion to share them
     one_sided = [s for s in statements if s["kind"] == "one-sided"]
     assert {s["text"] for s in one_sided} == {s.text for s in spec.statements if not s.shared}

@@ -404,3 +404,23 @@ def test_share_everything_puts_every_statement_in_every_format(pages_env: Any) -
         assert texts == {"one from Astana", "one from the Small Group"}
     again = _post(pages_env, f"/f/p/{pid}/share-all", {}, page=page)
     assert "n=0" in again.headers["location"]
+
+
+def test_statements_every_format_rejects_are_listed_apart(pages_env: Any) -> None:
+    pages_env.log_in()
+    sf = pages_env.session_factory
+    pid, a, b = _process(pages_env, min_votes=2)
+    s = participation.add_statement(sf, a, "Postpone every talk for a year", is_seed=True)
+    (copy,) = share_statement(sf, s.id)
+    for member in _members(pages_env, a, 2):
+        cast_vote(sf, member, s.id, -1)
+    for member in _members(pages_env, b, 2):
+        cast_vote(sf, member, copy, -1)
+    html = pages_env.client.get(f"/f/p/{pid}/agenda").text
+    assert "Rejected by every format" in html and "Contested" not in html
+    assert 'class="agenda-statement kind-contested rejected"' in html
+    document = pages_env.client.get(f"/f/p/{pid}/agenda.json").json()
+    (entry,) = document["items"][0]["statements"]
+    assert entry["kind"] == "contested" and entry["rejected_by_all"] is True
+    markdown = pages_env.client.get(f"/f/p/{pid}/agenda.md").text
+    assert "### Rejected by every format" in markdown

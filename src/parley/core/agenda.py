@@ -17,7 +17,8 @@ at least ``min_votes`` votes on it; before that its score is NaN.
 Kinds: "one-sided" when fewer than two formats reached ``min_votes`` (share it with the
 others; with a single format, when it has not), "common" when in every format that reached
 ``min_votes`` the smoothed agree share ``(A_f + 1) / (S_f + 2)`` exceeds 1/2, else
-"contested" (the formats split, or none agrees).
+"contested". A contested statement that every such format rejects (smoothed disagree share
+above 1/2) is flagged ``rejected``: the formats agree to drop it rather than split on it.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class Agenda:
     kinds : ndarray of shape (n_statements,), int8 codes into ``KIND_NAMES``
     covered : ndarray of shape (n_formats, n_statements), bool
         Formats that cast at least ``min_votes`` votes on the statement.
+    rejected : ndarray of shape (n_statements,), bool
+        Contested statements that every covered format rejects (smoothed disagree share
+        above 1/2 in each): the formats do not split on them, they agree to drop them.
     items : ndarray of shape (n_statements,), int64 item id of each statement
     item_ids : ndarray of shape (n_items,), int64, best item first
     item_scores : ndarray of shape (n_items,)
@@ -72,6 +76,7 @@ class Agenda:
     bridging: Float64Array
     kinds: NDArray[np.int8]
     covered: NDArray[np.bool_]
+    rejected: NDArray[np.bool_]
     items: IntArray
     item_ids: IntArray
     item_scores: Float64Array
@@ -149,6 +154,8 @@ def build_agenda(
     n_covered = covered.sum(axis=0)
     agrees = np.where(covered, share > 0.5, True).all(axis=0)
     kinds = np.where(n_covered < min(2, n_f), ONE_SIDED, np.where(agrees, COMMON, CONTESTED))
+    against = (counts.disagree + 1.0) / (seen + 2.0)
+    rejected = (kinds == CONTESTED) & np.where(covered, against > 0.5, True).all(axis=0)
     item_ids, item_codes = np.unique(item_of, return_inverse=True)
     best = np.full(len(item_ids), -np.inf)
     np.maximum.at(best, item_codes, np.nan_to_num(common_ground, nan=-np.inf))
@@ -163,6 +170,7 @@ def build_agenda(
         bridging=bridge,
         kinds=kinds.astype(np.int8),
         covered=covered,
+        rejected=rejected,
         items=item_of,
         item_ids=item_ids[order].astype(np.int64),
         item_scores=np.where(np.isfinite(scores), scores, np.nan),

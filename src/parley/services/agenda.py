@@ -145,6 +145,7 @@ def agenda_entries(
                 "kind": kind,
                 "common_ground": _number(agenda.common_ground[column]),
                 "bridging": _number(agenda.bridging[column]),
+                "rejected_by_all": bool(agenda.rejected[column]),
                 "by_format": {
                     name: {
                         "agree": int(agenda.agree[f, column]),
@@ -166,7 +167,12 @@ def agenda_entries(
 
 
 _STANCES = ("agree", "disagree", "pass")
-_HEADINGS = {"common": "Common ground", "contested": "Contested", "one-sided": "One-sided"}
+_HEADINGS = {
+    "common": "Common ground",
+    "contested": "Contested",
+    "rejected": "Rejected by every format",
+    "one-sided": "One-sided",
+}
 
 
 def agenda_csv(entries: Sequence[Mapping[str, Any]], format_names: Sequence[str]) -> str:
@@ -185,6 +191,7 @@ def agenda_csv(entries: Sequence[Mapping[str, Any]], format_names: Sequence[str]
             "label",
             "statement",
             "kind",
+            "rejected_by_all",
             "common_ground",
             "bridging",
             "format",
@@ -203,6 +210,7 @@ def agenda_csv(entries: Sequence[Mapping[str, Any]], format_names: Sequence[str]
                     _cell(item["label"]),
                     s["id"],
                     s["kind"],
+                    int(bool(s.get("rejected_by_all"))),
                     "" if s["common_ground"] is None else s["common_ground"],
                     "" if s["bridging"] is None else s["bridging"],
                     _cell(s.get("format") or ""),
@@ -230,7 +238,7 @@ def agenda_markdown(
     for item in entries:
         lines += ["", f"## {item['rank']}. {_md(item['label'])}"]
         for kind, heading in _HEADINGS.items():
-            chosen = [s for s in item["statements"] if s["kind"] == kind]
+            chosen = [s for s in item["statements"] if _heading_of(s) == kind]
             if not chosen:
                 continue
             lines += ["", f"### {heading}", ""]
@@ -248,6 +256,11 @@ def agenda_markdown(
                 if kind == "one-sided" and s.get("share_with"):
                     lines.append(f"  Share with: {', '.join(map(_md, s['share_with']))}.")
     return "\n".join(lines) + "\n"
+
+
+def _heading_of(entry: Mapping[str, Any]) -> str:
+    """The group a statement is listed under: its kind, or "rejected" (a contested one)."""
+    return "rejected" if entry.get("rejected_by_all") else str(entry["kind"])
 
 
 def _cell(text: str) -> str:

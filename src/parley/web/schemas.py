@@ -384,6 +384,9 @@ class AgendaStatementOut(BaseModel):
     kind: Literal["common", "contested", "one-sided"]
     common_ground: float | None = Field(description="null until every format voted enough")
     bridging: float | None
+    rejected_by_all: bool = Field(
+        description="contested, but every format that voted enough rejects it"
+    )
     by_format: dict[str, dict[VoteKind, int]]
     share_with: list[str] | None = Field(
         default=None, description="one-sided: the formats that have not voted enough on it"

@@ -33,7 +33,7 @@ __all__ = ["router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-KINDS = ("common", "contested", "one-sided")
+KINDS = ("common", "contested", "rejected", "one-sided")
 STANCES = ("agree", "disagree", "pass")
 MAP_HEIGHT = 380
 OBSERVER_RATE = 1.0  # agenda views per second and address, after a burst of OBSERVER_BURST
@@ -62,12 +62,17 @@ def _statement(entry: Mapping[str, Any], holders: Sequence[str]) -> dict[str, An
     }
 
 
+def _group_of(entry: Mapping[str, Any]) -> str:
+    """Where a statement is listed: its kind, or "rejected" when every format rejects it."""
+    return "rejected" if entry.get("rejected_by_all") else str(entry["kind"])
+
+
 def agenda_items(agenda: ProcessAgenda, holders: Mapping[int, Sequence[str]]) -> list[Any]:
     """Return the agenda's items best first, their statements grouped by kind, for a page."""
     out = []
     for item in agenda.to_list():
         statements = [_statement(s, holders.get(s["id"], ())) for s in item["statements"]]
-        groups = [(kind, [s for s in statements if s["kind"] == kind]) for kind in KINDS]
+        groups = [(kind, [s for s in statements if _group_of(s) == kind]) for kind in KINDS]
         out.append({**item, "groups": [(kind, chosen) for kind, chosen in groups if chosen]})
     return out
 
