@@ -63,3 +63,21 @@ def test_look_alikes_leave_out_rejected_statements(session_factory: SessionFacto
     assert st.look_alikes(sf, cid, text, "en", st.embed_texts([text])[0]) == []
     with sf() as session:
         assert session.scalar(select(Statement.language).where(Statement.id == s.id)) == "en"
+
+
+def test_a_look_alike_is_votable_where_the_author_is_once_shared(
+    session_factory: SessionFactory,
+) -> None:
+    from parley.services.processes import create_process, process_info, share_statement
+
+    sf = session_factory
+    pid = create_process(sf, facilitator_id=None, name="p", formats=["A", "B"])
+    a, b = (f.conversation_id for f in process_info(sf, pid).formats)
+    root = part.add_statement(sf, a, "Refugees must be able to return home safely.", is_seed=True)
+    text = "Les réfugiés doivent pouvoir rentrer chez eux en sécurité."
+    vector = st.embed_texts([text])[0]
+    (before,) = st.look_alikes(sf, b, text, "fr", vector)
+    assert (before.statement_id, before.format_name, before.local_id) == (root.id, "A", None)
+    (copy,) = share_statement(sf, root.id)
+    (after,) = st.look_alikes(sf, b, text, "fr", vector)
+    assert after.local_id == copy

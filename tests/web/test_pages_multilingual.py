@@ -63,6 +63,9 @@ def test_look_alikes_in_another_language_come_before_saving(process_env: Any) ->
     with process_env.session_factory() as session:  # nothing saved yet
         assert session.scalar(select(Statement.id).where(Statement.text == english)) is None
     assert '<option value="en" lang="en" selected>' in html  # the detected language
+    # the look-alike is in this format's queue (shared): the author may vote on it instead
+    copy = process_env.process[4]
+    assert f'name="statement_id" value="{copy}"' in html and "Vote on it instead" in html
     # the author submits anyway, correcting the language on the way
     response = client.post(
         f"/c/{b}/statements",

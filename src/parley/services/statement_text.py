@@ -15,7 +15,7 @@ import importlib.util
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy import ColumnElement, or_, select, update
@@ -167,6 +167,7 @@ class LookAlike:
     format_name: str | None
     score: float
     conversation_id: int
+    local_id: int | None = None  # the statement, or its shared copy, in the asking conversation
 
 
 _PoolRow = tuple[int, str, str | None, bytes | None, str | None, int]
@@ -250,4 +251,32 @@ def look_alikes(
             )
         )
     found.sort(key=lambda match: -match.score)
-    return found[:limit]
+    return _with_local_ids(session_factory, conversation_id, found[:limit])
+
+
+def _with_local_ids(
+    session_factory: SessionFactory, conversation_id: int, found: list[LookAlike]
+) -> list[LookAlike]:
+    """Fill ``local_id``: what the author can vote on in their own conversation instead."""
+    roots = [match.statement_id for match in found]
+    if not roots:
+        return found
+    with read_session(session_factory) as session:
+        copies = dict(
+            session.execute(
+                select(Statement.origin_id, Statement.id).where(
+                    Statement.conversation_id == conversation_id,
+                    Statement.origin_id.in_(roots),
+                    Statement.moderation_state != -1,
+                )
+            ).all()
+        )
+    return [
+        replace(
+            match,
+            local_id=match.statement_id
+            if match.conversation_id == conversation_id
+            else copies.get(match.statement_id),
+        )
+        for match in found
+    ]

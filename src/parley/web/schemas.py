@@ -451,6 +451,9 @@ class SimilarOut(BaseModel):
     language: str | None
     format_name: str | None
     score: float
+    local_id: int | None = Field(
+        description="the statement, or its shared copy, in this conversation: vote on it instead"
+    )
 
 
 class SimilarResult(BaseModel):

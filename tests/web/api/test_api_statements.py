@@ -194,6 +194,7 @@ def test_similar_lists_look_alikes_across_languages_before_submitting(api: Any) 
     assert body["language"] == "en"
     assert [s["statement_id"] for s in body["similar"]] == [root]
     assert body["similar"][0]["language"] == "fr" and body["similar"][0]["score"] > 0.9
+    assert body["similar"][0]["local_id"] == root  # in this very conversation
     # nothing was saved, and a participant token is needed
     assert root in _visible(api, cid) and len(_visible(api, cid)) == 2
     anonymous = api.client.post(f"{V1}/conversations/{cid}/statements/similar", json={"text": "x"})
