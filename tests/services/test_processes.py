@@ -324,3 +324,33 @@ def test_merging_a_shared_statement_merges_its_copies_format_by_format(
         gone = session.get_one(Statement, drop_copy)
         assert (gone.moderation_state, gone.merged_into_id) == (-1, keep.id)
     assert [s.id for s in part.visible_statements(sf, b)] == [keep.id]
+
+
+def test_an_existing_conversation_becomes_a_format(session_factory: SessionFactory) -> None:
+    from parley.errors import ForbiddenError
+    from parley.services.accounts import create_facilitator
+    from parley.services.processes import attach_conversation, free_conversations
+
+    sf = session_factory
+    owner, _ = create_facilitator(sf, "owner")
+    other, _ = create_facilitator(sf, "other")
+    pid = create_process(sf, facilitator_id=owner, name="p", formats=["Online"])
+    imported = part.create_conversation(sf, facilitator_id=owner, topic="Panel, imported")
+    foreign = part.create_conversation(sf, facilitator_id=other, topic="not mine")
+    mine = [cid for cid, _ in free_conversations(sf, owner)]
+    assert imported in mine and foreign not in mine  # formats are not offered either
+    assert process_info(sf, pid).formats[0].conversation_id not in mine
+    voter = _members(sf, imported, 1)[0]
+    s = part.add_statement(sf, imported, "Hold the talks in Geneva", is_seed=True)
+    cast_vote(sf, voter, s.id, 1)
+    with pytest.raises(ForbiddenError):
+        attach_conversation(sf, pid, foreign, "Theirs", facilitator_id=owner)
+    with pytest.raises(ConflictError, match="has a format 'Online'"):
+        attach_conversation(sf, pid, imported, "Online", facilitator_id=owner)
+    added = attach_conversation(sf, pid, imported, "Panel", facilitator_id=owner)
+    assert (added.name, added.position) == ("Panel", 1)
+    with pytest.raises(ConflictError, match="is a format of process"):
+        attach_conversation(sf, pid, imported, "Again", facilitator_id=owner)
+    agenda = process_agenda(sf, pid, bridging=False, refresh_items=False)
+    (entry,) = [e for item in agenda.to_list() for e in item["statements"]]
+    assert entry["id"] == s.id and entry["by_format"]["Panel"]["agree"] == 1

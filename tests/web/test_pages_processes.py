@@ -424,3 +424,18 @@ def test_statements_every_format_rejects_are_listed_apart(pages_env: Any) -> Non
     assert entry["kind"] == "contested" and entry["rejected_by_all"] is True
     markdown = pages_env.client.get(f"/f/p/{pid}/agenda.md").text
     assert "### Rejected by every format" in markdown
+
+
+def test_a_facilitator_adds_one_of_their_conversations_as_a_format(pages_env: Any) -> None:
+    pages_env.log_in()
+    pid, _, _ = _process(pages_env)
+    html = pages_env.client.get(f"/f/p/{pid}").text
+    assert f'<option value="{pages_env.open_id}">' in html
+    data = {"conversation_id": str(pages_env.open_id), "name": "Park <b>panel</b>"}
+    response = _post(pages_env, f"/f/p/{pid}/attach", data, page=f"/f/p/{pid}")
+    assert response.status_code == 303
+    info = process_info(pages_env.session_factory, pid)
+    assert [f.conversation_id for f in info.formats][-1] == pages_env.open_id
+    html = pages_env.client.get(f"/f/p/{pid}").text
+    assert f'<option value="{pages_env.open_id}">' not in html  # offered once only
+    assert "Park &lt;b&gt;panel&lt;/b&gt;" in html

@@ -42,9 +42,11 @@ __all__ = [
     "FormatInfo",
     "ProcessInfo",
     "add_format",
+    "attach_conversation",
     "auto_share",
     "create_process",
     "format_of_conversation",
+    "free_conversations",
     "joined_other_format",
     "list_processes",
     "managed_process",
@@ -218,6 +220,84 @@ def add_format(
             return FormatInfo(row.id, name, row.conversation_id, row.position)
     except IntegrityError:  # a concurrent add of the same name
         raise ConflictError(f"process {process_id} has a format {name!r} already") from None
+
+
+def attach_conversation(
+    session_factory: SessionFactory,
+    process_id: int,
+    conversation_id: int,
+    name: str,
+    *,
+    facilitator_id: int | None = None,
+) -> FormatInfo:
+    """Make an existing conversation (an imported Polis export, say) a format of a process.
+
+    Its participants become the format's members and its statements stay where they are:
+    the statements page then suggests look-alikes across formats to merge into joint
+    statements. A conversation can be a format of one process only; with
+    ``facilitator_id`` it must be theirs or have no owner.
+    """
+    name = _name(name, "format name")
+    try:
+        with session_factory.begin() as session:
+            process = session.get(Process, process_id)
+            if process is None:
+                raise NotFoundError(f"process {process_id} does not exist")
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFoundError(f"conversation {conversation_id} does not exist")
+            owner = conversation.facilitator_id
+            if facilitator_id is not None and owner is not None and owner != facilitator_id:
+                raise ForbiddenError(
+                    f"conversation {conversation_id} belongs to another facilitator"
+                )
+            names = session.scalars(
+                select(ProcessFormat.name).where(ProcessFormat.process_id == process_id)
+            ).all()
+            if name in names:
+                raise ConflictError(f"process {process_id} has a format {name!r} already")
+            if len(names) >= MAX_FORMATS:
+                raise InputError(f"process {process_id} has {MAX_FORMATS} formats; no more")
+            in_use = session.scalar(
+                select(ProcessFormat.process_id).where(
+                    ProcessFormat.conversation_id == conversation_id
+                )
+            )
+            if in_use is not None:
+                raise ConflictError(
+                    f"conversation {conversation_id} is a format of process {in_use} already"
+                )
+            row = ProcessFormat(
+                process_id=process_id,
+                name=name,
+                conversation_id=conversation_id,
+                position=len(names),
+            )
+            session.add(row)
+            session.flush()
+            return FormatInfo(row.id, name, conversation_id, row.position)
+    except IntegrityError:
+        raise ConflictError(
+            f"conversation {conversation_id} or the name {name!r} is taken in this process"
+        ) from None
+
+
+def free_conversations(
+    session_factory: SessionFactory, facilitator_id: int | None
+) -> list[tuple[int, str]]:
+    """Return (id, topic) of the conversations a facilitator may attach: in no process yet."""
+    with read_session(session_factory) as session:
+        query = (
+            select(Conversation.id, Conversation.topic)
+            .where(Conversation.id.not_in(select(ProcessFormat.conversation_id)))
+            .order_by(Conversation.id.desc())
+        )
+        if facilitator_id is not None:
+            query = query.where(
+                (Conversation.facilitator_id == facilitator_id)
+                | Conversation.facilitator_id.is_(None)
+            )
+        return [(int(cid), str(topic)) for cid, topic in session.execute(query).all()]
 
 
 def _info(session: Session, process: Process) -> ProcessInfo:

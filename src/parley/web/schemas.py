@@ -287,6 +287,12 @@ class FormatCreate(BaseModel):
     name: FormatName
     languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
     moderation_mode: Literal["open", "strict"] = "open"
+    conversation_id: int | None = Field(
+        default=None,
+        description="an existing conversation of yours (an imported Polis export, say) "
+        "to make this format, instead of a new one; languages and moderation_mode are then "
+        "the conversation's own",
+    )
 
 
 class FormatOut(BaseModel):

@@ -416,3 +416,25 @@ def test_openapi_describes_the_process_endpoints(sqlite_api: Any) -> None:
     } <= set(schema["paths"])
     csv = schema["paths"][f"{pid}/agenda.csv"]["get"]["responses"]["200"]["content"]
     assert "text/csv" in csv
+
+
+def test_an_existing_conversation_is_added_as_a_format(sqlite_api: Any) -> None:
+    process = create_process(sqlite_api)
+    cid = sqlite_api.create_conversation(topic="Imported panel")
+    path = f"{V1}/processes/{process['id']}/formats"
+    body = {"name": "Panel", "conversation_id": cid}
+    response = sqlite_api.client.post(path, json=body, headers=sqlite_api.auth(sqlite_api.key))
+    assert response.status_code == 201, response.text
+    assert response.json()["conversation_id"] == cid
+    again = sqlite_api.client.post(
+        path,
+        json={"name": "Again", "conversation_id": cid},
+        headers=sqlite_api.auth(sqlite_api.key),
+    )
+    assert again.status_code == 409
+    missing = sqlite_api.client.post(
+        path,
+        json={"name": "Gone", "conversation_id": 99_999},
+        headers=sqlite_api.auth(sqlite_api.key),
+    )
+    assert missing.status_code == 404

@@ -139,6 +139,7 @@ def process_page(
         "observer_url": site_url(request, f"/o/{info.observer_key}"),
         "n_members": sum(f.n_members for f in info.formats),
         "n_statements": info.n_joint_statements,
+        "free_conversations": processes.free_conversations(sf, me.id),
     }
     return render(request, "pages/process.html", context, facilitator=me.name)
 
@@ -177,6 +178,21 @@ def add_format(
     processes.add_format(
         sf, process_id, name, languages=_languages(languages), moderation_mode=moderation_mode
     )
+    return _go(process_id, "overview", "format_added")
+
+
+@router.post("/f/p/{process_id}/attach")
+def attach(
+    process_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    conversation_id: Annotated[int, Form()],
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    """Make one of the facilitator's conversations (an imported Polis export) a format."""
+    managed_process(sf, me.id, process_id)
+    processes.attach_conversation(sf, process_id, conversation_id, name, facilitator_id=me.id)
     return _go(process_id, "overview", "format_added")
 
 

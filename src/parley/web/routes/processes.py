@@ -31,6 +31,7 @@ from parley.services.processes import (
     FormatInfo,
     ProcessInfo,
     add_format,
+    attach_conversation,
     auto_share,
     create_process,
     list_processes,
@@ -163,19 +164,23 @@ async def read(info: ManagedProcessDep) -> ProcessOut:
 
 @router.post(f"{_PROCESS}/formats", status_code=status.HTTP_201_CREATED, response_model=FormatOut)
 async def create_format(
-    info: ManagedProcessDep, body: FormatCreate, sf: SessionFactoryDep
+    info: ManagedProcessDep,
+    body: FormatCreate,
+    facilitator_id: FacilitatorDep,
+    sf: SessionFactoryDep,
 ) -> FormatOut:
-    """Add a format (and its conversation) to the process, after the others."""
-    created = await run_in_threadpool(
-        lambda: add_format(
-            sf,
-            info.id,
-            body.name,
-            languages=body.languages,
-            moderation_mode=body.moderation_mode,
+    """Add a format to the process, after the others: a new conversation or an existing one."""
+
+    def write() -> FormatInfo:
+        if body.conversation_id is not None:
+            return attach_conversation(
+                sf, info.id, body.conversation_id, body.name, facilitator_id=facilitator_id
+            )
+        return add_format(
+            sf, info.id, body.name, languages=body.languages, moderation_mode=body.moderation_mode
         )
-    )
-    return _format_out(created)
+
+    return _format_out(await run_in_threadpool(write))
 
 
 @router.put(f"{_PROCESS}/settings", response_model=ProcessOut)
