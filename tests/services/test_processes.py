@@ -347,8 +347,12 @@ def test_an_existing_conversation_becomes_a_format(session_factory: SessionFacto
         attach_conversation(sf, pid, foreign, "Theirs", facilitator_id=owner)
     with pytest.raises(ConflictError, match="has a format 'Online'"):
         attach_conversation(sf, pid, imported, "Online", facilitator_id=owner)
+    with sf.begin() as session:  # as an import leaves it: no embedding yet
+        session.get_one(Statement, s.id).embedding = None
     added = attach_conversation(sf, pid, imported, "Panel", facilitator_id=owner)
     assert (added.name, added.position) == ("Panel", 1)
+    with sf() as session:  # embedded on attaching, for look-alikes across formats
+        assert session.get_one(Statement, s.id).embedding is not None
     with pytest.raises(ConflictError, match="is a format of process"):
         attach_conversation(sf, pid, imported, "Again", facilitator_id=owner)
     agenda = process_agenda(sf, pid, bridging=False, refresh_items=False)

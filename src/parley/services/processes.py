@@ -35,6 +35,7 @@ from parley.errors import ConflictError, ForbiddenError, InputError, NotFoundErr
 
 from .participation import new_conversation
 from .sessions import read_session
+from .statement_text import embed_conversation
 
 __all__ = [
     "DEFAULT_MIN_VOTES",
@@ -229,14 +230,31 @@ def attach_conversation(
     name: str,
     *,
     facilitator_id: int | None = None,
+    embed: bool = True,
 ) -> FormatInfo:
     """Make an existing conversation (an imported Polis export, say) a format of a process.
 
     Its participants become the format's members and its statements stay where they are:
     the statements page then suggests look-alikes across formats to merge into joint
     statements. A conversation can be a format of one process only; with
-    ``facilitator_id`` it must be theirs or have no owner.
+    ``facilitator_id`` it must be theirs or have no owner. With ``embed``, its statements
+    that lack an embedding get one now (about 40 a second), so that look-alikes across
+    formats can be found at once.
     """
+    info = _attach(session_factory, process_id, conversation_id, name, facilitator_id)
+    if embed:
+        while embed_conversation(session_factory, conversation_id):
+            pass
+    return info
+
+
+def _attach(
+    session_factory: SessionFactory,
+    process_id: int,
+    conversation_id: int,
+    name: str,
+    facilitator_id: int | None,
+) -> FormatInfo:
     name = _name(name, "format name")
     try:
         with session_factory.begin() as session:
