@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from parley.services import accounts, participation
-from parley.services.process_agenda import JointStatement, process_agenda
-from parley.services.process_statements import placed_statements
+from parley.services.process_agenda import JointStatement, joint_statements, process_agenda
 from parley.services.processes import (
     AutoShare,
     ProcessInfo,
@@ -268,7 +267,7 @@ def test_the_merge_form_merges_two_joint_statements(pages_env: Any) -> None:
     page = f"/f/p/{pid}/statements"
     response = _post(pages_env, f"/f/p/{pid}/merge", {"keep_id": x.id, "drop_id": y.id}, page=page)
     assert response.status_code == 303
-    placed = placed_statements(sf, pid)
+    placed = joint_statements(sf, pid)
     assert [(s.id, s.format_names) for s in placed] == [(x.id, FORMATS)]
     assert "Statements merged." in pages_env.client.get(response.headers["location"]).text
     again = _post(pages_env, f"/f/p/{pid}/merge", {"keep_id": x.id, "drop_id": y.id}, page=page)

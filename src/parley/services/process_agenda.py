@@ -38,6 +38,7 @@ __all__ = [
     "JointStatement",
     "ProcessAgenda",
     "duplicate_pairs",
+    "joint_statements",
     "process_agenda",
     "refresh_agenda_items",
     "rename_item",
@@ -59,10 +60,15 @@ class JointStatement:
     conversation_id: int
     agenda_item_id: int | None
     embedding: bytes | None
+    format_names: tuple[str, ...] = ()  # the formats holding it (itself or a copy), in order
 
 
-def _joint_statements(session_factory: SessionFactory, process_id: int) -> list[JointStatement]:
-    """The process's visible roots, in id order."""
+def joint_statements(session_factory: SessionFactory, process_id: int) -> list[JointStatement]:
+    """Return the process's visible joint statements in id order, with where each is held.
+
+    Visible as on the joint agenda: not rejected, and accepted unless the format's
+    conversation is moderated in open mode.
+    """
     with read_session(session_factory) as session:
         rows = session.execute(
             select(
@@ -76,20 +82,31 @@ def _joint_statements(session_factory: SessionFactory, process_id: int) -> list[
                 Statement.moderation_state,
                 Conversation.moderation_mode,
                 Statement.embedding_model,
+                Statement.origin_id,
+                ProcessFormat.position,
             )
             .join(ProcessFormat, ProcessFormat.conversation_id == Statement.conversation_id)
             .join(Conversation, Conversation.id == Statement.conversation_id)
-            .where(
-                ProcessFormat.process_id == process_id,
-                Statement.origin_id.is_(None),
-                Statement.moderation_state != -1,
-            )
+            .where(ProcessFormat.process_id == process_id, Statement.moderation_state != -1)
             .order_by(Statement.id)
         ).all()
+    holders: dict[int, dict[str, int]] = {}
+    for r in rows:
+        root = int(r[10]) if r[10] is not None else int(r[0])
+        holders.setdefault(root, {})[str(r[3])] = int(r[11])
     return [
-        JointStatement(int(r[0]), str(r[1]), r[2], str(r[3]), int(r[4]), r[5], usable(r[6], r[9]))
+        JointStatement(
+            int(r[0]),
+            str(r[1]),
+            r[2],
+            str(r[3]),
+            int(r[4]),
+            r[5],
+            usable(r[6], r[9]),
+            tuple(sorted(holders[int(r[0])], key=holders[int(r[0])].__getitem__)),
+        )
         for r in rows
-        if r[7] == 1 or r[8] == "open"
+        if r[10] is None and (r[7] == 1 or r[8] == "open")
     ]
 
 
@@ -102,14 +119,14 @@ def refresh_agenda_items(
     Embeddings missing so far are computed and stored first.
     """
     process_info(session_factory, process_id)
-    joint = _joint_statements(session_factory, process_id)
+    joint = joint_statements(session_factory, process_id)
     if not joint:
         return 0
     if not force and all(s.agenda_item_id is not None for s in joint):
         return len({s.agenda_item_id for s in joint})
     if any(s.embedding is None for s in joint):
         embed_missing(session_factory, [s.id for s in joint if s.embedding is None])
-        joint = _joint_statements(session_factory, process_id)
+        joint = joint_statements(session_factory, process_id)
     vectors = np.vstack([decode_vector(s.embedding) for s in joint if s.embedding is not None])
     languages = [s.language or "und" for s in joint]
     clusters = cluster_topics(vectors, languages)
@@ -358,9 +375,10 @@ def process_agenda(
     item (``refresh_items=False``) are items of their own.
     """
     info = process_info(session_factory, process_id)
-    if refresh_items:
+    joint = joint_statements(session_factory, process_id)
+    if refresh_items and any(s.agenda_item_id is None for s in joint):
         refresh_agenda_items(session_factory, process_id)
-    joint = _joint_statements(session_factory, process_id)
+        joint = joint_statements(session_factory, process_id)
     with read_session(session_factory) as session:
         labels = {
             int(i): str(label)
@@ -425,7 +443,7 @@ def duplicate_pairs(
     The vote test compares the votes of people who voted on both (in any format): agreeing
     with one and disagreeing with the other says they are opposites, not duplicates.
     """
-    joint = [s for s in _joint_statements(session_factory, process_id) if s.embedding]
+    joint = [s for s in joint_statements(session_factory, process_id) if s.embedding]
     if len(joint) < 2:
         return []
     vectors = np.vstack([decode_vector(s.embedding) for s in joint if s.embedding is not None])

@@ -195,6 +195,21 @@ def _add_format(
     return row
 
 
+def _free_slot(session: Session, process_id: int, name: str) -> tuple[Process, int]:
+    """Check a new format's name is free in the process; return the process and position."""
+    process = session.get(Process, process_id)
+    if process is None:
+        raise NotFoundError(f"process {process_id} does not exist")
+    taken = session.scalars(
+        select(ProcessFormat.name).where(ProcessFormat.process_id == process_id)
+    ).all()
+    if name in taken:
+        raise ConflictError(f"process {process_id} has a format {name!r} already")
+    if len(taken) >= MAX_FORMATS:
+        raise InputError(f"process {process_id} has {MAX_FORMATS} formats; no more")
+    return process, len(taken)
+
+
 def add_format(
     session_factory: SessionFactory,
     process_id: int,
@@ -207,17 +222,8 @@ def add_format(
     name = _name(name, "format name")
     try:
         with session_factory.begin() as session:
-            process = session.get(Process, process_id)
-            if process is None:
-                raise NotFoundError(f"process {process_id} does not exist")
-            taken = session.scalars(
-                select(ProcessFormat.name).where(ProcessFormat.process_id == process_id)
-            ).all()
-            if name in taken:
-                raise ConflictError(f"process {process_id} has a format {name!r} already")
-            if len(taken) >= MAX_FORMATS:
-                raise InputError(f"process {process_id} has {MAX_FORMATS} formats; no more")
-            row = _add_format(session, process, name, len(taken), languages, moderation_mode)
+            process, position = _free_slot(session, process_id, name)
+            row = _add_format(session, process, name, position, languages, moderation_mode)
             return FormatInfo(row.id, name, row.conversation_id, row.position)
     except IntegrityError:  # a concurrent add of the same name
         raise ConflictError(f"process {process_id} has a format {name!r} already") from None
@@ -258,9 +264,7 @@ def _attach(
     name = _name(name, "format name")
     try:
         with session_factory.begin() as session:
-            process = session.get(Process, process_id)
-            if process is None:
-                raise NotFoundError(f"process {process_id} does not exist")
+            _, position = _free_slot(session, process_id, name)
             conversation = session.get(Conversation, conversation_id)
             if conversation is None:
                 raise NotFoundError(f"conversation {conversation_id} does not exist")
@@ -269,13 +273,6 @@ def _attach(
                 raise ForbiddenError(
                     f"conversation {conversation_id} belongs to another facilitator"
                 )
-            names = session.scalars(
-                select(ProcessFormat.name).where(ProcessFormat.process_id == process_id)
-            ).all()
-            if name in names:
-                raise ConflictError(f"process {process_id} has a format {name!r} already")
-            if len(names) >= MAX_FORMATS:
-                raise InputError(f"process {process_id} has {MAX_FORMATS} formats; no more")
             in_use = session.scalar(
                 select(ProcessFormat.process_id).where(
                     ProcessFormat.conversation_id == conversation_id
@@ -289,7 +286,7 @@ def _attach(
                 process_id=process_id,
                 name=name,
                 conversation_id=conversation_id,
-                position=len(names),
+                position=position,
             )
             session.add(row)
             session.flush()
@@ -347,7 +344,6 @@ def _info(session: Session, process: Process) -> ProcessInfo:
         )
     )
     settings = process.settings or {}
-    share = settings.get("auto_share")
     return ProcessInfo(
         id=process.id,
         name=process.name,
@@ -355,7 +351,7 @@ def _info(session: Session, process: Process) -> ProcessInfo:
         observer_key=process.observer_key,
         facilitator_id=process.facilitator_id,
         min_votes=int(settings.get("min_votes", DEFAULT_MIN_VOTES)),
-        auto_share=None if not share else AutoShare(int(share["min_votes"]), share["min_agree"]),
+        auto_share=_share_rule(settings),
         formats=[
             FormatInfo(
                 f.id,
@@ -369,6 +365,12 @@ def _info(session: Session, process: Process) -> ProcessInfo:
         ],
         n_joint_statements=int(n_joint or 0),
     )
+
+
+def _share_rule(settings: dict[str, Any] | None) -> AutoShare | None:
+    """The auto-share rule stored in a process's settings, or None when it is off."""
+    share = (settings or {}).get("auto_share")
+    return None if not share else AutoShare(int(share["min_votes"]), float(share["min_agree"]))
 
 
 def process_info(session_factory: SessionFactory, process_id: int) -> ProcessInfo:
@@ -609,27 +611,44 @@ def share_everything(
         ) from None
 
 
-def auto_share(session_factory: SessionFactory, process_id: int) -> list[int]:
+def auto_share(
+    session_factory: SessionFactory, process_id: int, *, conversation_id: int | None = None
+) -> list[int]:
     """Share every statement its own format supports as the process's setting asks.
 
     Support counts the votes of the format where the statement was written: at least
-    ``min_votes`` votes and an agree share of at least ``min_agree``. Returns new copies.
+    ``min_votes`` votes and an agree share of at least ``min_agree``. With
+    ``conversation_id`` only that format's statements are looked at (the analysis worker
+    passes the conversation whose votes changed). Returns the new copies.
     """
-    info = process_info(session_factory, process_id)
-    rule = info.auto_share
-    if rule is None or len(info.formats) < 2:
-        return []
     created: list[int] = []
     with session_factory.begin() as session:
+        process = session.get(Process, process_id)
+        if process is None:
+            raise NotFoundError(f"process {process_id} does not exist")
+        rule = _share_rule(process.settings)
         formats = _format_rows(session, process_id)
+        if rule is None or len(formats) < 2:
+            return []
+        sources = [f.conversation_id for f in formats]
+        if conversation_id is not None:
+            sources = [cid for cid in sources if cid == conversation_id]
+        copy = Statement.__table__.alias("copy")
+        n_copies = (
+            select(func.count())
+            .where(copy.c.origin_id == Statement.id)
+            .correlate(Statement)
+            .scalar_subquery()
+        )
         agree = func.sum(case((Vote.value == 1, 1), else_=0))
         rows = session.execute(
             select(Statement.id, func.count(), agree)
             .join(Vote, Vote.statement_id == Statement.id)
             .where(
-                Statement.conversation_id.in_([f.conversation_id for f in formats]),
+                Statement.conversation_id.in_(sources),
                 Statement.origin_id.is_(None),
                 Statement.moderation_state != -1,
+                n_copies < len(formats) - 1,  # not everywhere yet
             )
             .group_by(Statement.id)
             .having(func.count() >= rule.min_votes)

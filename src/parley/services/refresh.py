@@ -168,6 +168,6 @@ class DatabaseJobs:
         embed_conversation(self.session_factory, job.conversation_id)
         found = format_of_conversation(self.session_factory, job.conversation_id)
         if found is not None:
-            shared = auto_share(self.session_factory, found[0])
+            shared = auto_share(self.session_factory, found[0], conversation_id=job.conversation_id)
             if shared:
                 logger.info("process %d: %d statement copies auto-shared", found[0], len(shared))

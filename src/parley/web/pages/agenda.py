@@ -17,7 +17,6 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from parley.errors import NotFoundError
 from parley.services import process_agenda, processes, results
 from parley.services.process_agenda import ProcessAgenda
-from parley.services.process_statements import placed_statements
 from parley.services.processes import ProcessInfo
 from parley.web import charts
 from parley.web.deps import SessionFactoryDep
@@ -93,7 +92,7 @@ def _maps(sf: SessionFactoryDep, info: ProcessInfo, t: Translator) -> list[dict[
 
 def _agenda_context(request: Request, sf: SessionFactoryDep, process_id: int) -> dict[str, Any]:
     agenda = process_agenda.process_agenda(sf, process_id)
-    holders = {s.id: s.format_names for s in placed_statements(sf, process_id)}
+    holders = {sid: s.format_names for sid, s in agenda.statements.items()}
     t = page_translator(request)
     joint = agenda.joint_map()
     joint_figure = None

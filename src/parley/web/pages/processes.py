@@ -14,7 +14,6 @@ from fastapi.responses import RedirectResponse
 
 from parley.errors import InputError, NotFoundError
 from parley.services import process_agenda, processes
-from parley.services.process_statements import placed_statements
 from parley.services.processes import AutoShare, ProcessInfo
 from parley.services.statement_text import embed_missing
 from parley.web.deps import SessionFactoryDep
@@ -218,7 +217,7 @@ def statements_page(
 ) -> Response:
     """Show the joint statements per format, where each is, and look-alike pairs to merge."""
     info = managed_process(sf, me.id, process_id)
-    placed = placed_statements(sf, process_id)
+    placed = process_agenda.joint_statements(sf, process_id)
     embed_missing(sf, [s.id for s in placed])  # look-alikes are found by their embeddings
     context = {
         "process": info,
@@ -232,7 +231,7 @@ def statements_page(
 
 
 def _joint_ids(sf: SessionFactoryDep, process_id: int) -> set[int]:
-    return {s.id for s in placed_statements(sf, process_id)}
+    return {s.id for s in process_agenda.joint_statements(sf, process_id)}
 
 
 @router.post("/f/p/{process_id}/share")
