@@ -21,8 +21,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from parley.db.models import Participant, Statement
-from parley.services.conversations import import_polis_export
 from parley.services.database import open_database
+from parley.services.polis_exchange import import_polis_export
 from parley.services.refresh import DatabaseJobs
 from parley.services.votes import VoteRequest, record_votes
 

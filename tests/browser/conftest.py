@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from parley.services import conversations, participants, statements, votes
+
 CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -75,15 +77,16 @@ def _free_socket() -> socket.socket:
 
 
 def _seed_process(sf: Any, facilitator_id: int) -> ProcessSeed:
-    from parley.services import participation
+
     from parley.services.processes import create_process, process_info
+    from parley.services.rules import ProcessSettings
 
     pid = create_process(
         sf,
         facilitator_id=facilitator_id,
         name="Syria <i>talks</i>",
         formats=["Astana group", "Small Group"],
-        min_votes=1,
+        settings=ProcessSettings(min_votes=1),
     )
     info = process_info(sf, pid)
     conversations = {f.name: f.conversation_id for f in info.formats}
@@ -92,7 +95,7 @@ def _seed_process(sf: Any, facilitator_id: int) -> ProcessSeed:
         "Small Group": "Sanctions on the civilian economy should be lifted.",
     }
     for name, text in texts.items():
-        participation.add_statement(sf, conversations[name], text, is_seed=True)
+        statements.add_statement(sf, conversations[name], text, is_seed=True)
     return ProcessSeed(pid, conversations, texts)
 
 
@@ -100,14 +103,14 @@ def _seed(database_url: str) -> tuple[int, list[int], ProcessSeed]:
     """Store a facilitator and a strict conversation whose votes form two opinion groups."""
     from parley.db import create_engine_for, create_session_factory
     from parley.db.migrate import upgrade_database
-    from parley.services import accounts, participation
+    from parley.services import accounts
 
     engine = create_engine_for(database_url)
     try:
         upgrade_database(engine)
         sf = create_session_factory(engine)
         facilitator_id, _ = accounts.create_facilitator(sf, FACILITATOR[0], password=FACILITATOR[1])
-        cid = participation.create_conversation(
+        cid = conversations.create_conversation(
             sf,
             facilitator_id=facilitator_id,
             topic="Wie gestalten wir den Stadtpark?",
@@ -124,13 +127,13 @@ def _seed(database_url: str) -> tuple[int, list[int], ProcessSeed]:
             "Dogs allowed off the lead everywhere",
             "<script>alert(1)</script> should stay text",
         ]
-        ids = [participation.add_statement(sf, cid, text, is_seed=True).id for text in texts]
+        ids = [statements.add_statement(sf, cid, text, is_seed=True).id for text in texts]
         for n in range(24):  # two camps with opposite views on every statement
-            participant_id, _ = participation.join_conversation(sf, cid)
+            participant_id, _ = participants.join_conversation(sf, cid)
             camp = 1 if n % 2 == 0 else -1
             for j, sid in enumerate(ids):
                 value = camp if j % 3 else (1 if n % 5 else 0)
-                participation.cast_vote(sf, participant_id, sid, value)
+                votes.cast_vote(sf, participant_id, sid, value)
         return cid, ids, _seed_process(sf, facilitator_id)
     finally:
         engine.dispose()

@@ -50,7 +50,7 @@ def test_a_failing_job_is_not_retried_until_its_conversation_changes(
     assert worker.run_once() == 1
     assert worker.run_once() == 0  # job 1 failed at these versions: skipped
     assert worker.n_failures == 1
-    assert "analysing conversation 1 failed" in caplog.text
+    assert "job on conversation 1 failed" in caplog.text
     source.failing.clear()
     source.jobs.append(_job(1, votes=2))
     assert worker.run_once() == 1

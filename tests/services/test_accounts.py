@@ -8,7 +8,7 @@ from sqlalchemy import select
 from parley.db.engine import SessionFactory
 from parley.db.models import Facilitator
 from parley.errors import ConflictError, ForbiddenError, InputError, NotFoundError
-from parley.services import accounts, participation
+from parley.services import accounts, conversations
 
 
 def test_an_api_key_is_shown_once_and_stored_as_a_hash(session_factory: SessionFactory) -> None:
@@ -56,14 +56,14 @@ def test_a_new_api_key_replaces_the_old_one(session_factory: SessionFactory) -> 
 def test_who_may_manage_a_conversation(session_factory: SessionFactory) -> None:
     ada, _ = accounts.create_facilitator(session_factory, "ada")
     bob, _ = accounts.create_facilitator(session_factory, "bob")
-    mine = participation.create_conversation(session_factory, facilitator_id=ada, topic="x")
-    unowned = participation.create_conversation(session_factory, facilitator_id=None, topic="y")
-    accounts.ensure_can_manage(session_factory, ada, mine)
-    accounts.ensure_can_manage(session_factory, bob, unowned)
+    mine = conversations.create_conversation(session_factory, facilitator_id=ada, topic="x")
+    unowned = conversations.create_conversation(session_factory, facilitator_id=None, topic="y")
+    conversations.ensure_can_manage(session_factory, ada, mine)
+    conversations.ensure_can_manage(session_factory, bob, unowned)
     with pytest.raises(ForbiddenError):
-        accounts.ensure_can_manage(session_factory, bob, mine)
+        conversations.ensure_can_manage(session_factory, bob, mine)
     with pytest.raises(NotFoundError):
-        accounts.ensure_can_manage(session_factory, ada, 999)
+        conversations.ensure_can_manage(session_factory, ada, 999)
 
 
 def test_an_instance_secret_is_made_once(session_factory: SessionFactory) -> None:

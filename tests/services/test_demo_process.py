@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 
 from parley.data.syria_demo import load_demo_process
 from parley.db.engine import SessionFactory
 from parley.db.models import Statement
+from parley.services.agenda import AgendaView, read_agenda
 from parley.services.demo import prepare_demo
-from parley.services.process_agenda import duplicate_pairs, process_agenda
+from parley.services.duplicates import duplicate_pairs
 from parley.services.processes import process_info
 
 pytestmark = pytest.mark.slow
+
+
+def _items(view: AgendaView) -> list[dict[str, Any]]:
+    """The agenda's items as plain data, best first."""
+    return [item.model_dump() for item in view.document.items]
 
 
 @pytest.fixture(params=["sqlite"])
@@ -28,8 +36,9 @@ def test_the_demo_process_puts_common_ground_on_top(session_factory: SessionFact
     spec = load_demo_process()
     sizes = {f.name: len(f.members) for f in spec.formats}
     assert {f.name: f.n_members for f in info.formats} == sizes
-    agenda = process_agenda(session_factory, access.process_id)
-    items = agenda.to_list()
+    agenda = read_agenda(session_factory, access.process_id)  # stored by the demo's worker run
+    assert agenda.is_computed
+    items = _items(agenda)
     statements = [s for item in items for s in item["statements"]]
     assert {s["language"] for s in statements} == {"de", "en", "fr", "ru", "tr", "ar"}
     assert len(statements) == len(spec.statements)
@@ -55,10 +64,13 @@ def test_the_demo_process_puts_common_ground_on_top(session_factory: SessionFact
     }
     assert planted_rejected and planted_rejected <= rejected
     assert all(s["kind"] == "contested" for s in statements if s["rejected_by_all"])
-    # one-sided statements are the unshared ones, with a suggestion to share them
+    # one-sided statements are the unshared ones: a suggestion to share each, or (once the
+    # process's auto-share rule shared it) the formats whose votes it waits for
     one_sided = [s for s in statements if s["kind"] == "one-sided"]
     assert {s["text"] for s in one_sided} == {s.text for s in spec.statements if not s.shared}
-    assert all(s["share_with"] for s in one_sided)
+    assert all(bool(s["share_with"]) != bool(s["waiting_for"]) for s in one_sided)
+    for s in one_sided:
+        assert not set(s["share_with"] or []) & set(s["held_by"])  # never its own format
     # look-alike pairs across languages, and opposites told apart by the votes
     pairs = duplicate_pairs(session_factory, access.process_id)
     verdicts = {

@@ -8,14 +8,14 @@ from sqlalchemy import select
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, ModerationLog
 from parley.errors import InputError, NotFoundError
-from parley.services import moderation, participation
+from parley.services import conversations, moderation, participants, statements
 
 
 def test_bulk_moderation_is_logged_and_bumps_the_version(session_factory: SessionFactory) -> None:
-    cid = participation.create_conversation(session_factory, facilitator_id=None, topic="x")
-    pid, _ = participation.join_conversation(session_factory, cid)
+    cid = conversations.create_conversation(session_factory, facilitator_id=None, topic="x")
+    pid, _ = participants.join_conversation(session_factory, cid)
     ids = [
-        participation.add_statement(session_factory, cid, f"s{i}", participant_id=pid).id
+        statements.add_statement(session_factory, cid, f"s{i}", participant_id=pid).id
         for i in range(4)
     ]
     queue = moderation.moderation_queue(session_factory, cid, state=0, limit=3)
@@ -39,9 +39,9 @@ def test_bulk_moderation_is_logged_and_bumps_the_version(session_factory: Sessio
 
 
 def test_moderation_checks_its_input(session_factory: SessionFactory) -> None:
-    cid = participation.create_conversation(session_factory, facilitator_id=None, topic="x")
-    other = participation.create_conversation(session_factory, facilitator_id=None, topic="y")
-    sid = participation.add_statement(session_factory, other, "s", is_seed=True).id
+    cid = conversations.create_conversation(session_factory, facilitator_id=None, topic="x")
+    other = conversations.create_conversation(session_factory, facilitator_id=None, topic="y")
+    sid = statements.add_statement(session_factory, other, "s", is_seed=True).id
     with pytest.raises(NotFoundError, match=r"\[" + str(sid) + r"\] do not exist"):
         moderation.moderate(session_factory, [sid], -1, actor=None, conversation_id=cid)
     with pytest.raises(InputError, match="to_state=2"):

@@ -11,25 +11,25 @@ from sqlalchemy import select
 from parley.db.engine import SessionFactory
 from parley.db.models import Statement, Vote, VoteEvent
 from parley.errors import ConflictError, InputError, NotFoundError
-from parley.services import participation as part
-from parley.services.process_agenda import (
-    duplicate_pairs,
-    process_agenda,
-    refresh_agenda_items,
-    rename_item,
-)
+from parley.services import conversations, participants, statements
+from parley.services.agenda import AgendaView, compute_agenda
+from parley.services.agenda_items import refresh_agenda_items, rename_item
+from parley.services.duplicates import duplicate_pairs
+from parley.services.merging import merge_statements
 from parley.services.processes import (
-    AutoShare,
-    auto_share,
     create_process,
     format_of_conversation,
-    merge_statements,
-    origins_of,
     process_for_observer,
     process_info,
-    share_statement,
 )
+from parley.services.rules import AutoShare, ProcessSettings
+from parley.services.sharing import auto_share, origins_of, share_statement
 from parley.services.votes import cast_vote
+
+
+def _items(view: AgendaView) -> list[dict[str, Any]]:
+    """The agenda's items as plain data, best first."""
+    return [item.model_dump() for item in view.document.items]
 
 
 def _process(sf: SessionFactory, **kwargs: Any) -> tuple[int, int, int]:
@@ -41,7 +41,7 @@ def _process(sf: SessionFactory, **kwargs: Any) -> tuple[int, int, int]:
 
 
 def _members(sf: SessionFactory, conversation_id: int, n: int) -> list[int]:
-    return [part.join_conversation(sf, conversation_id)[0] for _ in range(n)]
+    return [participants.join_conversation(sf, conversation_id)[0] for _ in range(n)]
 
 
 def test_a_process_gives_each_format_a_conversation(session_factory: SessionFactory) -> None:
@@ -60,16 +60,18 @@ def test_sharing_copies_into_the_other_queue_with_its_origin(
     session_factory: SessionFactory,
 ) -> None:
     pid, a, b = _process(session_factory)
-    s = part.add_statement(session_factory, a, "Прекращение огня", is_seed=True, language="ru")
+    s = statements.add_statement(
+        session_factory, a, "Прекращение огня", is_seed=True, language="ru"
+    )
     (copy,) = share_statement(session_factory, s.id)
     assert share_statement(session_factory, s.id) == []  # once per format
-    assert [x.id for x in part.visible_statements(session_factory, b)] == [copy]
+    assert [x.id for x in statements.visible_statements(session_factory, b)] == [copy]
     assert origins_of(session_factory, [copy, s.id]) == {copy: ("Astana group", "ru")}
     # a vote on the copy stays in the voter's format and counts for the joint statement
     (member,) = _members(session_factory, b, 1)
     cast_vote(session_factory, member, copy, 1)
-    agenda = process_agenda(session_factory, pid, bridging=False, refresh_items=False)
-    (item,) = agenda.to_list()
+    agenda = compute_agenda(session_factory, pid, bridging=False, refresh_items=False)
+    (item,) = _items(agenda)
     (entry,) = item["statements"]
     assert entry["id"] == s.id
     assert entry["by_format"]["Small Group"] == {"agree": 1, "disagree": 0, "pass": 0}
@@ -78,8 +80,8 @@ def test_sharing_copies_into_the_other_queue_with_its_origin(
 
 
 def test_share_refuses_statements_outside_a_process(session_factory: SessionFactory) -> None:
-    cid = part.create_conversation(session_factory, facilitator_id=None, topic="t")
-    s = part.add_statement(session_factory, cid, "hello", is_seed=True)
+    cid = conversations.create_conversation(session_factory, facilitator_id=None, topic="t")
+    s = statements.add_statement(session_factory, cid, "hello", is_seed=True)
     with pytest.raises(InputError, match="not in a process"):
         share_statement(session_factory, s.id)
     with pytest.raises(NotFoundError):
@@ -95,11 +97,11 @@ def test_the_agenda_ranks_planted_kinds_and_weighs_formats_equally(
     session_factory: SessionFactory,
 ) -> None:
     sf = session_factory
-    pid, a, b = _process(sf, min_votes=3)
+    pid, a, b = _process(sf, settings=ProcessSettings(min_votes=3))
     small, big = _members(sf, a, 4), _members(sf, b, 8)  # one format twice the other's size
-    common = part.add_statement(sf, a, "Humanitarian access for all", is_seed=True)
-    contested = part.add_statement(sf, a, "Sanctions must stay", is_seed=True)
-    one_sided = part.add_statement(sf, a, "A question only for us", is_seed=True)
+    common = statements.add_statement(sf, a, "Humanitarian access for all", is_seed=True)
+    contested = statements.add_statement(sf, a, "Sanctions must stay", is_seed=True)
+    one_sided = statements.add_statement(sf, a, "A question only for us", is_seed=True)
     copies = {s.id: share_statement(sf, s.id)[0] for s in (common, contested)}
     _vote_all(sf, small, common.id, [1, 1, 1, 1])
     _vote_all(sf, big, copies[common.id], [1, 1, 1, 1, 1, 1, 1, -1])
@@ -107,19 +109,19 @@ def test_the_agenda_ranks_planted_kinds_and_weighs_formats_equally(
     _vote_all(sf, small, contested.id, [-1, -1, -1, -1])
     _vote_all(sf, big, copies[contested.id], [1] * 8)
     _vote_all(sf, small, one_sided.id, [1, 1, 1, 1])
-    agenda = process_agenda(sf, pid, refresh_items=False)
-    kinds = {s["id"]: s["kind"] for item in agenda.to_list() for s in item["statements"]}
+    agenda = compute_agenda(sf, pid, refresh_items=False)
+    kinds = {s["id"]: s["kind"] for item in _items(agenda) for s in item["statements"]}
     assert kinds == {common.id: "common", contested.id: "contested", one_sided.id: "one-sided"}
-    first = agenda.to_list()[0]["statements"][0]
+    first = _items(agenda)[0]["statements"][0]
     assert first["id"] == common.id
-    by_id = {s["id"]: s for item in agenda.to_list() for s in item["statements"]}
+    by_id = {s["id"]: s for item in _items(agenda) for s in item["statements"]}
     # the big format's unanimous agreement does not outweigh the small format's rejection
     assert by_id[contested.id]["common_ground"] < 0.5 < by_id[common.id]["common_ground"]
     assert by_id[one_sided.id]["share_with"] == ["Small Group"]
-    csv_text = agenda.to_csv()
+    csv_text = agenda.document.to_csv()
     assert csv_text.splitlines()[0].startswith("rank,item,label,statement,kind")
     assert "Small Group agree" in csv_text.splitlines()[0]
-    markdown = agenda.to_markdown()
+    markdown = agenda.document.to_markdown()
     assert "### Common ground" in markdown and "Humanitarian access for all" in markdown
 
 
@@ -129,8 +131,8 @@ def test_merge_in_one_format_keeps_the_last_vote_per_person(
     sf = session_factory
     _, a, _ = _process(sf)
     first, second, only_dup = _members(sf, a, 3)
-    keep = part.add_statement(sf, a, "Troops should leave", is_seed=True)
-    drop = part.add_statement(sf, a, "Foreign troops must leave", is_seed=True)
+    keep = statements.add_statement(sf, a, "Troops should leave", is_seed=True)
+    drop = statements.add_statement(sf, a, "Foreign troops must leave", is_seed=True)
     cast_vote(sf, first, keep.id, 1)
     cast_vote(sf, first, drop.id, -1)  # later: wins
     cast_vote(sf, second, drop.id, 0)
@@ -155,14 +157,14 @@ def test_merge_in_one_format_keeps_the_last_vote_per_person(
 
 def test_merge_across_formats_joins_the_joint_statement(session_factory: SessionFactory) -> None:
     sf = session_factory
-    pid, a, b = _process(sf, min_votes=1)
-    x = part.add_statement(sf, a, "Ceasefire now", is_seed=True, language="en")
-    y = part.add_statement(sf, b, "Cessez-le-feu maintenant", is_seed=True, language="fr")
+    pid, a, b = _process(sf, settings=ProcessSettings(min_votes=1))
+    x = statements.add_statement(sf, a, "Ceasefire now", is_seed=True, language="en")
+    y = statements.add_statement(sf, b, "Cessez-le-feu maintenant", is_seed=True, language="fr")
     (member_b,) = _members(sf, b, 1)
     cast_vote(sf, member_b, y.id, 1)
     merge_statements(sf, x.id, y.id)
-    agenda = process_agenda(sf, pid, bridging=False, refresh_items=False)
-    entries = [s for item in agenda.to_list() for s in item["statements"]]
+    agenda = compute_agenda(sf, pid, bridging=False, refresh_items=False)
+    entries = [s for item in _items(agenda) for s in item["statements"]]
     assert [e["id"] for e in entries] == [x.id]
     assert entries[0]["by_format"]["Small Group"]["agree"] == 1
     # sharing x now finds the Small Group has it (y is its copy)
@@ -171,15 +173,17 @@ def test_merge_across_formats_joins_the_joint_statement(session_factory: Session
 
 def test_auto_share_follows_the_process_setting(session_factory: SessionFactory) -> None:
     sf = session_factory
-    pid, a, b = _process(sf, share=AutoShare(min_votes=3, min_agree=0.6))
+    pid, a, b = _process(
+        sf, settings=ProcessSettings(auto_share=AutoShare(min_votes=3, min_agree=0.6))
+    )
     members = _members(sf, a, 3)
-    liked = part.add_statement(sf, a, "liked", is_seed=True)
-    disliked = part.add_statement(sf, a, "disliked", is_seed=True)
+    liked = statements.add_statement(sf, a, "liked", is_seed=True)
+    disliked = statements.add_statement(sf, a, "disliked", is_seed=True)
     _vote_all(sf, members, liked.id, [1, 1, -1])
     _vote_all(sf, members, disliked.id, [1, -1, -1])
     created = auto_share(sf, pid)
     assert len(created) == 1
-    assert [s.text for s in part.visible_statements(sf, b)] == ["liked"]
+    assert [s.text for s in statements.visible_statements(sf, b)] == ["liked"]
     assert auto_share(sf, pid) == []
 
 
@@ -202,17 +206,19 @@ def test_items_cluster_translations_and_keep_renamed_labels(
         ("fr", "Toutes les sanctions contre l'économie civile doivent être levées."),
         ("fr", "Les réfugiés doivent pouvoir rentrer chez eux en sécurité."),
     ]
-    ids_a = [part.add_statement(sf, a, t, is_seed=True, language=lg).id for lg, t in texts_a]
-    ids_b = [part.add_statement(sf, b, t, is_seed=True, language=lg).id for lg, t in texts_b]
+    ids_a = [statements.add_statement(sf, a, t, is_seed=True, language=lg).id for lg, t in texts_a]
+    ids_b = [statements.add_statement(sf, b, t, is_seed=True, language=lg).id for lg, t in texts_b]
     assert refresh_agenda_items(sf, pid) == 3
-    agenda = process_agenda(sf, pid, bridging=False)
-    groups = sorted(sorted(s["id"] for s in item["statements"]) for item in agenda.to_list())
+    agenda = compute_agenda(sf, pid, bridging=False)
+    groups = sorted(sorted(s["id"] for s in item["statements"]) for item in _items(agenda))
     assert groups == sorted(sorted([ids_a[k], ids_a[k + 3], ids_b[k]]) for k in range(3))
-    item = next(i for i in agenda.to_list() if ids_a[0] in [s["id"] for s in i["statements"]])
+    item = next(i for i in _items(agenda) if ids_a[0] in [s["id"] for s in i["statements"]])
     rename_item(sf, pid, item["item"], "Humanitarian access")
-    part.add_statement(sf, b, "Les réfugiés ont le droit de revenir.", is_seed=True, language="fr")
+    statements.add_statement(
+        sf, b, "Les réfugiés ont le droit de revenir.", is_seed=True, language="fr"
+    )
     refresh_agenda_items(sf, pid, force=True)
-    labels = {i["label"] for i in process_agenda(sf, pid, bridging=False).to_list()}
+    labels = {i["label"] for i in _items(compute_agenda(sf, pid, bridging=False))}
     assert "Humanitarian access" in labels
     pairs = duplicate_pairs(sf, pid)
     assert any({p.a.id, p.b.id} == {ids_a[0], ids_b[0]} for p in pairs)
@@ -224,14 +230,16 @@ def test_the_analysis_worker_applies_auto_share(session_factory: SessionFactory)
     from parley.services.refresh import DatabaseJobs
 
     sf = session_factory
-    pid, a, b = _process(sf, share=AutoShare(min_votes=2, min_agree=0.5))
+    pid, a, b = _process(
+        sf, settings=ProcessSettings(auto_share=AutoShare(min_votes=2, min_agree=0.5))
+    )
     members = _members(sf, a, 2)
-    liked = part.add_statement(sf, a, "liked by its format", is_seed=True)
+    liked = statements.add_statement(sf, a, "liked by its format", is_seed=True)
     _vote_all(sf, members, liked.id, [1, 1])
     jobs = DatabaseJobs(sf)
     for job in jobs.pending():
         jobs.run(job)
-    assert [s.text for s in part.visible_statements(sf, b)] == ["liked by its format"]
+    assert [s.text for s in statements.visible_statements(sf, b)] == ["liked by its format"]
     info = process_info(sf, pid)
     assert info.formats[1].n_statements == 1
     assert info.n_joint_statements == 1  # the copy is the same joint statement
@@ -243,8 +251,8 @@ def test_the_worker_embeds_statements_that_lack_an_embedding(
     from parley.services.refresh import DatabaseJobs
 
     sf = session_factory
-    cid = part.create_conversation(sf, facilitator_id=None, topic="imported")
-    s = part.add_statement(sf, cid, "Parks need more trees", is_seed=True)
+    cid = conversations.create_conversation(sf, facilitator_id=None, topic="imported")
+    s = statements.add_statement(sf, cid, "Parks need more trees", is_seed=True)
     (member,) = _members(sf, cid, 1)
     with sf.begin() as session:  # as an import leaves it
         row = session.get(Statement, s.id)
@@ -278,7 +286,7 @@ def test_the_joint_map_places_every_format_on_the_joint_statements(
     pid, a, b = _process(sf)
     members_a, members_b = _members(sf, a, 6), _members(sf, b, 6)
     quiet = _members(sf, b, 1)  # votes too little to be placed
-    roots = [part.add_statement(sf, a, f"claim {i}", is_seed=True).id for i in range(8)]
+    roots = [statements.add_statement(sf, a, f"claim {i}", is_seed=True).id for i in range(8)]
     copies = [share_statement(sf, r)[0] for r in roots]
     rng = np.random.default_rng(3)
     for i, (root, copy) in enumerate(zip(roots, copies, strict=True)):
@@ -288,7 +296,7 @@ def test_the_joint_map_places_every_format_on_the_joint_statements(
         for m in members_b:
             cast_vote(sf, m, copy, -1 if split else 1)
     cast_vote(sf, quiet[0], copies[0], 1)
-    found = process_agenda(sf, pid, bridging=False, refresh_items=False).joint_map()
+    found = compute_agenda(sf, pid, bridging=False, refresh_items=False).joint_map.model_dump()
     assert [g["name"] for g in found["groups"]] == ["Astana group", "Small Group"]
     points = found["participants"]
     assert len(points) == 12  # the quiet member is off the map
@@ -301,10 +309,10 @@ def test_merging_a_shared_statement_merges_its_copies_format_by_format(
     session_factory: SessionFactory,
 ) -> None:
     sf = session_factory
-    pid, a, b = _process(sf, min_votes=1)
-    drop = part.add_statement(sf, a, "Withdraw all foreign forces", is_seed=True)
+    pid, a, b = _process(sf, settings=ProcessSettings(min_votes=1))
+    drop = statements.add_statement(sf, a, "Withdraw all foreign forces", is_seed=True)
     (drop_copy,) = share_statement(sf, drop.id)  # now in the Small Group too
-    keep = part.add_statement(sf, b, "All foreign forces should leave", is_seed=True)
+    keep = statements.add_statement(sf, b, "All foreign forces should leave", is_seed=True)
     (member_a,) = _members(sf, a, 1)
     first_b, second_b = _members(sf, b, 2)
     cast_vote(sf, member_a, drop.id, 1)
@@ -314,8 +322,8 @@ def test_merging_a_shared_statement_merges_its_copies_format_by_format(
     with pytest.raises(InputError, match="is a copy shared from"):
         merge_statements(sf, keep.id, drop_copy)
     merge_statements(sf, keep.id, drop.id)
-    agenda = process_agenda(sf, pid, bridging=False, refresh_items=False)
-    (entry,) = [s for item in agenda.to_list() for s in item["statements"]]
+    agenda = compute_agenda(sf, pid, bridging=False, refresh_items=False)
+    (entry,) = [s for item in _items(agenda) for s in item["statements"]]
     assert entry["id"] == keep.id
     assert entry["by_format"]["Astana group"] == {"agree": 1, "disagree": 0, "pass": 0}
     assert entry["by_format"]["Small Group"] == {"agree": 1, "disagree": 0, "pass": 1}
@@ -323,25 +331,25 @@ def test_merging_a_shared_statement_merges_its_copies_format_by_format(
         assert session.get_one(Statement, drop.id).origin_id == keep.id  # stays, as a copy
         gone = session.get_one(Statement, drop_copy)
         assert (gone.moderation_state, gone.merged_into_id) == (-1, keep.id)
-    assert [s.id for s in part.visible_statements(sf, b)] == [keep.id]
+    assert [s.id for s in statements.visible_statements(sf, b)] == [keep.id]
 
 
 def test_an_existing_conversation_becomes_a_format(session_factory: SessionFactory) -> None:
     from parley.errors import ForbiddenError
     from parley.services.accounts import create_facilitator
-    from parley.services.processes import attach_conversation, free_conversations
+    from parley.services.formats import attach_conversation, free_conversations
 
     sf = session_factory
     owner, _ = create_facilitator(sf, "owner")
     other, _ = create_facilitator(sf, "other")
     pid = create_process(sf, facilitator_id=owner, name="p", formats=["Online"])
-    imported = part.create_conversation(sf, facilitator_id=owner, topic="Panel, imported")
-    foreign = part.create_conversation(sf, facilitator_id=other, topic="not mine")
+    imported = conversations.create_conversation(sf, facilitator_id=owner, topic="Panel, imported")
+    foreign = conversations.create_conversation(sf, facilitator_id=other, topic="not mine")
     mine = [cid for cid, _ in free_conversations(sf, owner)]
     assert imported in mine and foreign not in mine  # formats are not offered either
     assert process_info(sf, pid).formats[0].conversation_id not in mine
     voter = _members(sf, imported, 1)[0]
-    s = part.add_statement(sf, imported, "Hold the talks in Geneva", is_seed=True)
+    s = statements.add_statement(sf, imported, "Hold the talks in Geneva", is_seed=True)
     cast_vote(sf, voter, s.id, 1)
     with pytest.raises(ForbiddenError):
         attach_conversation(sf, pid, foreign, "Theirs", facilitator_id=owner)
@@ -355,6 +363,6 @@ def test_an_existing_conversation_becomes_a_format(session_factory: SessionFacto
         assert session.get_one(Statement, s.id).embedding is not None
     with pytest.raises(ConflictError, match="is a format of process"):
         attach_conversation(sf, pid, imported, "Again", facilitator_id=owner)
-    agenda = process_agenda(sf, pid, bridging=False, refresh_items=False)
-    (entry,) = [e for item in agenda.to_list() for e in item["statements"]]
+    agenda = compute_agenda(sf, pid, bridging=False, refresh_items=False)
+    (entry,) = [e for item in _items(agenda) for e in item["statements"]]
     assert entry["id"] == s.id and entry["by_format"]["Panel"]["agree"] == 1

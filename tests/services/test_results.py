@@ -7,15 +7,14 @@ from sqlalchemy import select
 from parley.compute.analysis import state_from_bytes
 from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult
-from parley.services import moderation, participation, refresh, results
+from parley.services import conversations, moderation, participants, refresh, results, statements
 from parley.services.votes import VoteRequest, record_votes
 
 
 def _two_camps(session_factory: SessionFactory, n_people: int = 16) -> tuple[int, list[int]]:
-    cid = participation.create_conversation(session_factory, facilitator_id=None, topic="x")
+    cid = conversations.create_conversation(session_factory, facilitator_id=None, topic="x")
     ids = [
-        participation.add_statement(session_factory, cid, f"s{i}", is_seed=True).id
-        for i in range(6)
+        statements.add_statement(session_factory, cid, f"s{i}", is_seed=True).id for i in range(6)
     ]
     _more_people(session_factory, cid, ids, n_people)
     return cid, ids
@@ -24,7 +23,7 @@ def _two_camps(session_factory: SessionFactory, n_people: int = 16) -> tuple[int
 def _more_people(session_factory: SessionFactory, cid: int, ids: list[int], n: int) -> None:
     requests = []
     for p in range(n):
-        pid, _ = participation.join_conversation(session_factory, cid)
+        pid, _ = participants.join_conversation(session_factory, cid)
         requests += [
             VoteRequest(pid, sid, 1 if p % 2 == j % 2 else -1) for j, sid in enumerate(ids)
         ]
@@ -33,7 +32,7 @@ def _more_people(session_factory: SessionFactory, cid: int, ids: list[int], n: i
 
 def test_pending_refresh_warm_then_full(session_factory: SessionFactory) -> None:
     cid, ids = _two_camps(session_factory)
-    empty = participation.create_conversation(session_factory, facilitator_id=None, topic="y")
+    empty = conversations.create_conversation(session_factory, facilitator_id=None, topic="y")
     assert results.latest_analysis(session_factory, cid) is None
     (job,) = refresh.pending_analyses(session_factory)  # the empty one is not pending
     assert (job.conversation_id, job.is_full) == (cid, True)
@@ -64,11 +63,11 @@ def test_summaries_and_activity(session_factory: SessionFactory) -> None:
     cid, _ = _two_camps(session_factory)
     for job in refresh.pending_analyses(session_factory):
         refresh.refresh_analysis(session_factory, job)
-    info = results.conversation_summary(session_factory, cid)
+    info = conversations.conversation_summary(session_factory, cid)
     assert (info.n_participants, info.n_statements, info.n_votes) == (16, 6, 96)
     summary = results.results_summary(session_factory, cid)
     assert summary["analysis"]["k"] == 2
     assert len(summary["analysis"]["common_ground"]) <= 5
-    assert [c.id for c in results.list_conversations(session_factory, 1)] == [cid]
+    assert [c.id for c in conversations.list_conversations(session_factory, 1)] == [cid]
     (day, n), *rest = results.votes_over_time(session_factory, cid)
     assert n == 96 and rest == [] and len(day) == 10

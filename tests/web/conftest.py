@@ -19,7 +19,8 @@ from parley.config import Settings
 from parley.db import create_engine_for, create_session_factory
 from parley.db.engine import SessionFactory
 from parley.db.migrate import upgrade_database
-from parley.services import accounts, participation
+from parley.services import accounts, conversations, statements
+from parley.services.refresh import refresh_everything
 
 FACILITATOR = ("ada", "correct horse battery")
 SCRIPT = "<script>alert(1)</script>"
@@ -38,6 +39,11 @@ class PagesEnv:
     open_id: int
     strict_id: int
     seed_ids: list[int]
+    api_key: str = ""
+
+    def catch_up(self) -> int:
+        """Run the analysis worker's pending jobs now (analyses, joint agendas)."""
+        return refresh_everything(self.session_factory)
 
     def csrf(self, path: str = "/login") -> str:
         """Return the CSRF token of the first form on the page at ``path``."""
@@ -61,20 +67,22 @@ def pages_env(tmp_path: Path) -> Iterator[PagesEnv]:
     engine = create_engine_for(url)
     upgrade_database(engine)
     sf = create_session_factory(engine)
-    facilitator_id, _ = accounts.create_facilitator(sf, FACILITATOR[0], password=FACILITATOR[1])
-    open_id = participation.create_conversation(
+    facilitator_id, api_key = accounts.create_facilitator(
+        sf, FACILITATOR[0], password=FACILITATOR[1]
+    )
+    open_id = conversations.create_conversation(
         sf, facilitator_id=facilitator_id, topic="Open <i>park</i> talk", moderation_mode="open"
     )
-    strict_id = participation.create_conversation(
+    strict_id = conversations.create_conversation(
         sf, facilitator_id=facilitator_id, topic="Strict talk", moderation_mode="strict"
     )
-    seed_ids = [participation.add_statement(sf, open_id, s, is_seed=True).id for s in SEEDS]
+    seed_ids = [statements.add_statement(sf, open_id, s, is_seed=True).id for s in SEEDS]
     for text in SEEDS[:2]:
-        participation.add_statement(sf, strict_id, text, is_seed=True)
+        statements.add_statement(sf, strict_id, text, is_seed=True)
     settings = Settings(database_url=url, secret_key="pages-test-secret")
     try:
         app = create_app(settings, run_worker=False)  # analyses run when a test asks
         with TestClient(app, base_url="http://testserver") as client:
-            yield PagesEnv(client, sf, facilitator_id, open_id, strict_id, seed_ids)
+            yield PagesEnv(client, sf, facilitator_id, open_id, strict_id, seed_ids, api_key)
     finally:
         engine.dispose()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from parley.services import accounts, participation
+from parley.services import accounts, participants, statements, votes
 from parley.services.refresh import pending_analyses, refresh_analysis
 
 SCRIPT = "<script>alert(1)</script>"
@@ -106,9 +106,9 @@ def test_create_a_conversation_and_seed_it(pages_env: Any) -> None:
 
 def test_bulk_and_single_moderation(pages_env: Any) -> None:
     sf, cid = pages_env.session_factory, pages_env.strict_id
-    participant_id, _ = participation.join_conversation(sf, cid)
+    participant_id, _ = participants.join_conversation(sf, cid)
     ids = [
-        participation.add_statement(sf, cid, text, participant_id=participant_id).id
+        statements.add_statement(sf, cid, text, participant_id=participant_id).id
         for text in ("first idea", "second idea", SCRIPT)
     ]
     pages_env.log_in()
@@ -153,10 +153,10 @@ def test_another_facilitators_conversation_is_forbidden(pages_env: Any) -> None:
 def _vote_in_two_camps(env: Any, n_participants: int = 12) -> None:
     sf, cid = env.session_factory, env.open_id
     for n in range(n_participants):
-        participant_id, _ = participation.join_conversation(sf, cid)
+        participant_id, _ = participants.join_conversation(sf, cid)
         camp = 1 if n % 2 else -1
         for j, sid in enumerate(env.seed_ids):
-            participation.cast_vote(sf, participant_id, sid, camp if j != 1 else 1)
+            votes.cast_vote(sf, participant_id, sid, camp if j != 1 else 1)
 
 
 def _analyse(sf: Any, conversation_id: int) -> None:

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from parley.db.models import Statement
-from parley.services import participation as part
-from parley.services.processes import create_process, process_info, share_statement
+from parley.services import statements
+from parley.services.processes import create_process, process_info
+from parley.services.sharing import share_statement
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -31,7 +32,7 @@ def process_env(pages_env: Any) -> Any:
     info = process_info(sf, pid)
     a, b = (f.conversation_id for f in info.formats)
     text = "Les réfugiés doivent pouvoir rentrer chez eux en sécurité."
-    statement = part.add_statement(sf, a, text, is_seed=True)
+    statement = statements.add_statement(sf, a, text, is_seed=True)
     (copy,) = share_statement(sf, statement.id)
     pages_env.process = (pid, a, b, statement.id, copy)
     return pages_env
@@ -120,7 +121,17 @@ def test_a_new_statement_without_look_alikes_is_saved_with_its_detected_language
 def test_a_browser_that_joined_one_format_cannot_join_another(process_env: Any) -> None:
     _, a, b, _, _ = process_env.process
     client = process_env.client
-    assert client.get(f"/c/{a}").status_code == 200
+    page = client.get(f"/c/{a}")
+    assert page.status_code == 200
+    assert client.get(f"/c/{b}").status_code == 200  # viewing joins nothing
+    statement_id = re.search(r'name="statement_id" value="(\d+)"', page.text)
+    assert statement_id is not None
+    voted = client.post(
+        f"/c/{a}/vote",
+        data={"csrf_token": _csrf(page.text), "statement_id": statement_id.group(1), "vote": "1"},
+        follow_redirects=False,
+    )
+    assert voted.status_code == 303  # the first vote joins the Astana format
     refused = client.get(f"/c/{b}")
     assert refused.status_code == 409
     assert "You are a member of the Astana already" in refused.text

@@ -16,7 +16,7 @@ from parley.cli.options import FlippedSignsOption
 from parley.errors import ParleyError
 
 if TYPE_CHECKING:
-    from parley.services.agenda import JointAgenda
+    from parley.services.file_agenda import JointAgenda
 
 __all__ = ["agenda", "register"]
 
@@ -70,7 +70,7 @@ def agenda(
     from rich.markup import escape
 
     try:
-        from parley.services.agenda import joint_agenda, read_formats_csv
+        from parley.services.file_agenda import joint_agenda, read_formats_csv
 
         table = read_formats_csv(formats)
         result = joint_agenda(
@@ -82,9 +82,9 @@ def agenda(
     except ParleyError as error:
         fail(error)
     if csv_out is not None or markdown_out is not None:
-        from parley.services.agenda import agenda_csv, agenda_markdown
+        from parley.services.agenda_document import agenda_csv, agenda_markdown
 
-        entries = result.to_list(with_text=True)
+        entries = result.items()
         names = result.format_names
         try:
             if csv_out is not None:

@@ -48,7 +48,7 @@ def import_(
 ) -> None:
     """Import a Polis export into a new conversation and print the conversation's id."""
     with errors_as_messages():
-        from parley.services.conversations import import_polis_export
+        from parley.services.polis_exchange import import_polis_export
 
         with _database(db, mode="write") as session_factory:
             conversation_id = import_polis_export(
@@ -64,7 +64,7 @@ def export(
 ) -> None:
     """Write a conversation as a Polis export (comments.csv, votes.csv, ...) into a folder."""
     with errors_as_messages():
-        from parley.services.conversations import export_polis
+        from parley.services.polis_exchange import export_polis
 
         with _database(db, mode="read") as session_factory:
             written = export_polis(session_factory, conversation_id, directory)

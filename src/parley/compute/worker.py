@@ -1,7 +1,9 @@
-"""The analysis worker: a thread that polls for changed conversations and re-analyses them.
+"""The analysis worker: a thread that keeps stored analyses and joint agendas up to date.
 
 It knows nothing about the database: a ``JobSource`` (``parley.services.refresh`` provides
-one) says which conversations changed since their last stored analysis and runs one job.
+one) says which conversations changed since their last stored analysis, and which processes
+since their last stored joint agenda, and runs one job. ``wake`` (called when votes are
+committed) starts a poll at once instead of at the end of the interval.
 A job that fails is logged and not retried until its conversation changes again, so one
 bad conversation cannot keep the worker busy. The worker never runs in a request handler,
 and a job only reads a snapshot and then writes its result in one short transaction, so
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["AnalysisJob", "AnalysisWorker", "JobSource"]
+__all__ = ["AgendaJob", "AnalysisJob", "AnalysisWorker", "Job", "JobSource"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +33,47 @@ class AnalysisJob:
     moderation_version: int
     is_full: bool
 
+    @property
+    def key(self) -> tuple[str, int]:
+        """What the job keeps current: one conversation's analysis."""
+        return ("conversation", self.conversation_id)
+
+    @property
+    def version(self) -> str:
+        """The versions the job brings the result up to."""
+        return f"{self.votes_version}:{self.moderation_version}"
+
+
+@dataclass(frozen=True)
+class AgendaJob:
+    """Recompute one process's stored joint agenda, as of this fingerprint of its versions."""
+
+    process_id: int
+    fingerprint: str
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """What the job keeps current: one process's joint agenda."""
+        return ("process", self.process_id)
+
+    @property
+    def version(self) -> str:
+        """The versions the job brings the result up to."""
+        return self.fingerprint
+
+
+Job = AnalysisJob | AgendaJob
+
 
 class JobSource(Protocol):
     """Where the worker finds work and how it does it."""
 
-    def pending(self) -> Sequence[AnalysisJob]:
-        """Return the conversations whose stored analysis is out of date."""
+    def pending(self) -> Sequence[Job]:
+        """Return the jobs whose stored result is out of date."""
         ...
 
-    def run(self, job: AnalysisJob) -> None:
-        """Analyse one conversation and store the result."""
+    def run(self, job: Job) -> None:
+        """Run one job and store its result."""
         ...
 
 
@@ -57,7 +90,7 @@ class AnalysisWorker:
         self.name = name
         self.n_runs = 0
         self.n_failures = 0
-        self._failed: dict[int, tuple[int, int]] = {}  # conversation -> versions that failed
+        self._failed: dict[tuple[str, int], str] = {}  # job key -> version that failed
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -98,29 +131,25 @@ class AnalysisWorker:
         for job in jobs:
             if self._stop.is_set():
                 break
-            versions = (job.votes_version, job.moderation_version)
-            if self._failed.get(job.conversation_id) == versions:
+            if self._failed.get(job.key) == job.version:
                 continue
             started = time.perf_counter()
             try:
                 self.source.run(job)
             except Exception:
                 self.n_failures += 1
-                self._failed[job.conversation_id] = versions
+                self._failed[job.key] = job.version
                 logger.exception(
-                    "worker %s: analysing conversation %d failed; retried after its next change",
+                    "worker %s: job on %s %d failed; retried after its next change",
                     self.name,
-                    job.conversation_id,
+                    *job.key,
                 )
                 continue
-            self._failed.pop(job.conversation_id, None)
+            self._failed.pop(job.key, None)
             self.n_runs += 1
             n_done += 1
             logger.debug(
-                "conversation %d analysed (%s) in %.3f s",
-                job.conversation_id,
-                "full" if job.is_full else "warm",
-                time.perf_counter() - started,
+                "%s %d brought up to date in %.3f s", *job.key, time.perf_counter() - started
             )
         return n_done
 

@@ -45,6 +45,7 @@ __all__ = [
     "Process",
     "ProcessFormat",
     "Statement",
+    "StoredAgenda",
     "Vote",
     "VoteEvent",
 ]
@@ -131,9 +132,7 @@ class Conversation(Base):
 class Process(Base):
     """Several formats deliberating in parallel towards one joint agenda.
 
-    ``settings`` holds ``auto_share`` (``{"min_votes": int, "min_agree": float}`` or absent:
-    statements with that support in their own format are shared with the other formats) and
-    ``min_votes`` (votes a format casts on a statement before it ranks on the agenda).
+    ``settings`` holds ``parley.services.rules.ProcessSettings`` as JSON.
     ``observer_key`` opens the read-only agenda to observers (members of no format).
     """
 
@@ -148,6 +147,23 @@ class Process(Base):
         ForeignKey("facilitators.id", ondelete="SET NULL"), default=None, index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # grows when the process changes in itself (formats, settings, item labels)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class StoredAgenda(Base):
+    """A process's joint agenda as the analysis worker last computed it (one row each)."""
+
+    __tablename__ = "process_agendas"
+
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("processes.id", ondelete="CASCADE"), primary_key=True
+    )
+    # the process's and its formats' versions the agenda reflects
+    fingerprint: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(default=utc_now)
+    document: Mapped[dict[str, Any]] = mapped_column()
+    joint_map: Mapped[dict[str, Any]] = mapped_column()
 
 
 class ProcessFormat(Base):

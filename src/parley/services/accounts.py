@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from parley.db.engine import SessionFactory
-from parley.db.models import Conversation, Facilitator, InstanceSecret
+from parley.db.models import Facilitator, InstanceSecret
 from parley.db.tokens import hash_token
-from parley.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from parley.errors import ConflictError, InputError, NotFoundError
 
 from .sessions import read_session
 
@@ -29,7 +29,6 @@ __all__ = [
     "FacilitatorInfo",
     "check_password",
     "create_facilitator",
-    "ensure_can_manage",
     "facilitator_for_api_key",
     "facilitator_info",
     "instance_secret",
@@ -169,20 +168,6 @@ def facilitator_info(session_factory: SessionFactory, facilitator_id: int) -> Fa
         return FacilitatorInfo(
             facilitator.id, facilitator.name, facilitator.password_hash is not None
         )
-
-
-def ensure_can_manage(
-    session_factory: SessionFactory, facilitator_id: int, conversation_id: int
-) -> None:
-    """Raise unless the facilitator owns the conversation (or it has no owner, e.g. an import)."""
-    with read_session(session_factory) as session:
-        owner = session.execute(
-            select(Conversation.facilitator_id).where(Conversation.id == conversation_id)
-        ).first()
-    if owner is None:
-        raise NotFoundError(f"conversation {conversation_id} does not exist")
-    if owner[0] is not None and owner[0] != facilitator_id:
-        raise ForbiddenError(f"conversation {conversation_id} belongs to another facilitator")
 
 
 def instance_secret(session_factory: SessionFactory, name: str, *, n_bytes: int = 32) -> str:

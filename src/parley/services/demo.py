@@ -12,9 +12,9 @@ from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Facilitator
 
 from .accounts import create_facilitator, new_api_key, set_password
-from .conversations import import_polis_export
 from .demo_process import demo_process_id, load_demo_process_into
-from .refresh import pending_analyses, refresh_analysis
+from .polis_exchange import import_polis_export
+from .refresh import refresh_everything
 from .sessions import read_session
 
 __all__ = ["DEMO_FACILITATOR", "DemoAccess", "prepare_demo"]
@@ -75,10 +75,8 @@ def prepare_demo(session_factory: SessionFactory) -> DemoAccess:
                 .where(Conversation.id == conversation_id)
                 .values(facilitator_id=facilitator_id, settings={"demo": DEMO_CONVERSATION})
             )
-    for job in pending_analyses(session_factory):
-        if job.conversation_id == conversation_id:
-            refresh_analysis(session_factory, job)
     process_id = demo_process_id(session_factory, facilitator_id)
     if process_id is None:
         process_id = load_demo_process_into(session_factory, facilitator_id)
+    refresh_everything(session_factory)  # every result stored before the app serves it
     return DemoAccess(conversation_id, DEMO_FACILITATOR, api_key, password, is_new, process_id)

@@ -10,6 +10,8 @@ agenda items and their labels are computed before this returns.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from parley.data.syria_demo import DemoProcess, load_demo_process, simulate_votes
@@ -17,11 +19,12 @@ from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Participant, Process, Statement
 from parley.db.tokens import new_participant_token
 
-from .process_agenda import refresh_agenda_items
-from .processes import AutoShare, create_process, process_info, share_statement
-from .refresh import pending_analyses, refresh_analysis
+from .embeddings import embed_texts, encode_vector, model_name
+from .processes import create_process, process_info
+from .refresh import refresh_everything
+from .rules import AutoShare, ModerationState, ProcessSettings
 from .sessions import read_session
-from .statement_text import embed_texts, encode_vector, model_name
+from .sharing import share_statement
 from .votes import VoteRequest, record_votes
 
 __all__ = ["DEMO_PROCESS", "demo_process_id", "load_demo_process_into"]
@@ -41,7 +44,7 @@ def demo_process_id(session_factory: SessionFactory, facilitator_id: int) -> int
             .order_by(Process.id)
         ).all()
     for process_id, settings in rows:
-        if (settings or {}).get("demo") == DEMO_PROCESS:
+        if ProcessSettings.from_json(settings).demo == DEMO_PROCESS:
             return int(process_id)
     return None
 
@@ -62,8 +65,9 @@ def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int)
         name=spec.name,
         description=spec.description,
         formats=[f.name for f in spec.formats],
-        min_votes=DEMO_MIN_VOTES,
-        share=AutoShare(min_votes=8, min_agree=0.8),
+        settings=ProcessSettings(
+            min_votes=DEMO_MIN_VOTES, auto_share=AutoShare(min_votes=8, min_agree=0.8)
+        ),
     )
     info = process_info(session_factory, process_id)
     conversation_of = {f.key: info.format_named(f.name).conversation_id for f in spec.formats}
@@ -97,7 +101,7 @@ def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int)
                 embedding=encode_vector(vector),
                 embedding_model=model,
                 author_id=authors[(statement.format, statement.delegation)],
-                moderation_state=1,
+                moderation_state=int(ModerationState.ACCEPTED),
                 moderated_by="demo",
             )
             session.add(written)
@@ -125,12 +129,9 @@ def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int)
         requests.append(VoteRequest(member_ids[vote.member], voted, vote.value))
     for start in range(0, len(requests), VOTE_BATCH):
         record_votes(session_factory, requests[start : start + VOTE_BATCH])
-    conversations = set(conversation_of.values())
-    for job in pending_analyses(session_factory):
-        if job.conversation_id in conversations:
-            refresh_analysis(session_factory, job)
-    refresh_agenda_items(session_factory, process_id)
     with session_factory.begin() as session:  # marked complete last: a failed load is not reused
         process = session.get_one(Process, process_id)
-        process.settings = {**process.settings, "demo": DEMO_PROCESS}
+        settings = ProcessSettings.from_json(process.settings)
+        process.settings = replace(settings, demo=DEMO_PROCESS).to_json()
+    refresh_everything(session_factory)  # analyses and the joint agenda, as the worker would
     return process_id

@@ -16,12 +16,11 @@ from parley.db.models import Conversation, ModerationLog, Statement
 from parley.db.types import utc_now
 from parley.errors import InputError, NotFoundError
 
-from .participation import StatementInfo
+from .rules import ModerationState, moderation_state
 from .sessions import read_session
+from .statements import StatementInfo
 
-__all__ = ["MAX_BATCH", "MODERATION_STATES", "moderate", "moderation_counts", "moderation_queue"]
-
-MODERATION_STATES = (-1, 0, 1)
+__all__ = ["MAX_BATCH", "moderate", "moderation_counts", "moderation_queue"]
 MAX_BATCH = 1_000
 MAX_PAGE = 500
 
@@ -35,8 +34,8 @@ def moderation_queue(
     limit: int = 50,
 ) -> list[StatementInfo]:
     """Return a page of the conversation's statements in a moderation state (None: all)."""
-    if state is not None and state not in MODERATION_STATES:
-        raise InputError(f"state={state!r} should be -1 (rejected), 0 (unmoderated) or 1")
+    if state is not None:
+        state = moderation_state(state)
     if offset < 0 or not 1 <= limit <= MAX_PAGE:
         raise InputError(f"offset={offset} should be >= 0 and limit={limit} in 1..{MAX_PAGE}")
     with read_session(session_factory) as session:
@@ -57,7 +56,7 @@ def moderation_counts(session_factory: SessionFactory, conversation_id: int) -> 
             .where(Statement.conversation_id == conversation_id)
             .group_by(Statement.moderation_state)
         ).all()
-    counts = dict.fromkeys(MODERATION_STATES, 0)
+    counts = {int(s): 0 for s in ModerationState}
     counts.update({int(state): int(n) for state, n in rows})
     return counts
 
@@ -76,8 +75,7 @@ def moderate(
     With ``conversation_id`` every statement must belong to that conversation (else
     NotFoundError and nothing changes). Statements already in ``to_state`` are left alone.
     """
-    if to_state not in MODERATION_STATES:
-        raise InputError(f"to_state={to_state!r} should be -1 (reject), 0 or 1 (accept)")
+    to_state = int(moderation_state(to_state, name="to_state"))
     ids = sorted(set(statement_ids))
     if len(ids) > MAX_BATCH:
         raise InputError(f"{len(ids)} statements at once; at most {MAX_BATCH}")

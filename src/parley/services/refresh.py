@@ -1,11 +1,12 @@
-"""Keep stored analyses current: find conversations whose votes changed, re-analyse, store.
+"""Keep stored results current: re-analyse changed conversations, recompute changed agendas.
 
 A conversation carries ``votes_version`` (bumped by every batch of votes) and
 ``moderation_version`` (bumped by every moderation change); each stored analysis records the
 versions it reflects. A newer ``votes_version`` means a warm update from the stored state; a
 newer ``moderation_version`` (or no analysis yet) a full recompute. The snapshot is read in
 one read transaction, the computation holds no transaction, and the result is written in
-one short one.
+one short one. A process whose fingerprint (``agenda.fingerprints``) differs from its stored
+agenda's gets its joint agenda recomputed, after the analyses of the same poll.
 """
 
 from __future__ import annotations
@@ -17,20 +18,28 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import aliased
 
 from parley.compute.analysis import AnalysisInput, AnalysisOutput, run_analysis
-from parley.compute.worker import AnalysisJob
+from parley.compute.worker import AgendaJob, AnalysisJob, Job
 from parley.core.pipeline import Params
 from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult, Conversation, Statement, Vote
 from parley.db.queries import current_votes
 from parley.errors import NotFoundError
 
-from .processes import auto_share, format_of_conversation
+from .agenda import fingerprints, refresh_agenda
+from .embeddings import embed_conversation
+from .processes import format_of_conversation
 from .sessions import read_session
-from .statement_text import embed_conversation
+from .sharing import auto_share
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DatabaseJobs", "pending_analyses", "refresh_analysis"]
+__all__ = [
+    "DatabaseJobs",
+    "pending_agendas",
+    "pending_analyses",
+    "refresh_analysis",
+    "refresh_everything",
+]
 
 #: analyses kept per conversation (the newest ones); older ones are deleted
 KEEP_ANALYSES = 2
@@ -72,6 +81,15 @@ def pending_analyses(session_factory: SessionFactory) -> list[AnalysisJob]:
             is_full=analysis_id is None or analysed_moderation != moderation_version,
         )
         for cid, votes_version, moderation_version, analysis_id, analysed_moderation in rows
+    ]
+
+
+def pending_agendas(session_factory: SessionFactory) -> list[AgendaJob]:
+    """Return a job for every process whose stored joint agenda is out of date (or missing)."""
+    return [
+        AgendaJob(process_id, current)
+        for process_id, (current, stored) in sorted(fingerprints(session_factory).items())
+        if current != stored
     ]
 
 
@@ -155,15 +173,19 @@ class DatabaseJobs:
         self.session_factory = session_factory
         self.params = params or Params()
 
-    def pending(self) -> Sequence[AnalysisJob]:
-        """Return the conversations whose stored analysis is out of date."""
-        return pending_analyses(self.session_factory)
+    def pending(self) -> Sequence[Job]:
+        """Return the out-of-date analyses, then the out-of-date joint agendas."""
+        return [*pending_analyses(self.session_factory), *pending_agendas(self.session_factory)]
 
-    def run(self, job: AnalysisJob) -> None:
-        """Analyse one conversation and store the result; then apply its process's auto-share.
+    def run(self, job: Job) -> None:
+        """Bring one conversation's analysis, or one process's joint agenda, up to date.
 
-        Statements without an embedding (an import, say) are embedded a batch at a time.
+        After an analysis, statements without an embedding (an import, say) are embedded a
+        batch at a time and the process's auto-share rule is applied.
         """
+        if isinstance(job, AgendaJob):
+            refresh_agenda(self.session_factory, job.process_id)
+            return
         refresh_analysis(self.session_factory, job, params=self.params)
         embed_conversation(self.session_factory, job.conversation_id)
         found = format_of_conversation(self.session_factory, job.conversation_id)
@@ -171,3 +193,23 @@ class DatabaseJobs:
             shared = auto_share(self.session_factory, found[0], conversation_id=job.conversation_id)
             if shared:
                 logger.info("process %d: %d statement copies auto-shared", found[0], len(shared))
+
+
+def refresh_everything(
+    session_factory: SessionFactory, *, params: Params | None = None, max_rounds: int = 5
+) -> int:
+    """Run every pending job now, until none is left (the worker's work, in the caller).
+
+    For the CLI, the demo and tests; returns the number of jobs run. Stops after
+    ``max_rounds`` polls, as auto-shares made by one round can make more work.
+    """
+    jobs = DatabaseJobs(session_factory, params=params)
+    n_run = 0
+    for _ in range(max_rounds):
+        pending = jobs.pending()
+        if not pending:
+            break
+        for job in pending:
+            jobs.run(job)
+            n_run += 1
+    return n_run

@@ -3,104 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from parley.db.engine import SessionFactory
-from parley.db.models import AnalysisResult, Conversation, Participant, Statement, Vote, VoteEvent
+from parley.db.models import AnalysisResult, Conversation, VoteEvent
 from parley.errors import InputError, NotFoundError
 
+from .conversations import conversation_summary
 from .sessions import read_session
 
-__all__ = [
-    "ConversationInfo",
-    "conversation_summary",
-    "latest_analysis",
-    "list_conversations",
-    "results_summary",
-    "votes_over_time",
-]
+__all__ = ["latest_analysis", "results_summary", "votes_over_time"]
 
 Bucket = Literal["hour", "day"]
 N_COMMON_GROUND = 5
-
-
-@dataclass(frozen=True)
-class ConversationInfo:
-    """A conversation with its counts."""
-
-    id: int
-    topic: str
-    description: str
-    languages: list[str]
-    moderation_mode: str
-    facilitator_id: int | None
-    created_at: datetime
-    n_participants: int
-    n_statements: int
-    n_votes: int
-
-
-def _counts(session: Session, model: Any, ids: list[int]) -> dict[int, int]:
-    rows = session.execute(
-        select(model.conversation_id, func.count())
-        .where(model.conversation_id.in_(ids))
-        .group_by(model.conversation_id)
-    ).all()
-    return {int(cid): int(n) for cid, n in rows}
-
-
-def _infos(session: Session, conversations: list[Conversation]) -> list[ConversationInfo]:
-    ids = [c.id for c in conversations]
-    participants = _counts(session, Participant, ids)
-    statements = _counts(session, Statement, ids)
-    votes = _counts(session, Vote, ids)
-    return [
-        ConversationInfo(
-            id=c.id,
-            topic=c.topic,
-            description=c.description,
-            languages=list(c.languages),
-            moderation_mode=c.moderation_mode,
-            facilitator_id=c.facilitator_id,
-            created_at=c.created_at,
-            n_participants=participants.get(c.id, 0),
-            n_statements=statements.get(c.id, 0),
-            n_votes=votes.get(c.id, 0),
-        )
-        for c in conversations
-    ]
-
-
-def conversation_summary(session_factory: SessionFactory, conversation_id: int) -> ConversationInfo:
-    """Return a conversation with its numbers of participants, statements and votes."""
-    with read_session(session_factory) as session:
-        conversation = session.get(Conversation, conversation_id)
-        if conversation is None:
-            raise NotFoundError(f"conversation {conversation_id} does not exist")
-        return _infos(session, [conversation])[0]
-
-
-def list_conversations(
-    session_factory: SessionFactory, facilitator_id: int
-) -> list[ConversationInfo]:
-    """Return the conversations a facilitator may manage (theirs and unowned ones), newest first."""
-    with read_session(session_factory) as session:
-        conversations = session.scalars(
-            select(Conversation)
-            .where(
-                or_(
-                    Conversation.facilitator_id == facilitator_id,
-                    Conversation.facilitator_id.is_(None),
-                )
-            )
-            .order_by(Conversation.id.desc())
-        ).all()
-        return _infos(session, list(conversations))
 
 
 def latest_analysis(session_factory: SessionFactory, conversation_id: int) -> dict[str, Any] | None:

@@ -27,12 +27,13 @@ from parley.db.models import Conversation, Participant, Statement, Vote, VoteEve
 from parley.db.types import utc_now
 from parley.errors import ConflictError, InputError, NotFoundError, ParleyError, UnavailableError
 
+from .rules import ModerationState, is_visible
+
 __all__ = [
     "MAX_IDEMPOTENCY_KEY_LENGTH",
     "VoteOutcome",
     "VoteRequest",
     "cast_vote",
-    "is_votable",
     "record_votes",
 ]
 
@@ -74,11 +75,6 @@ class VoteOutcome:
     def is_repeat(self) -> bool:
         """Return True when the idempotency key was seen before (nothing new recorded)."""
         return self.error is None and not self.is_recorded
-
-
-def is_votable(moderation_state: int, moderation_mode: str) -> bool:
-    """Return True when participants see (and may vote on) a statement in this state."""
-    return moderation_state == 1 or (moderation_state == 0 and moderation_mode == "open")
 
 
 def cast_vote(
@@ -166,8 +162,12 @@ def _check(
         return NotFoundError(
             f"participant {request.participant_id} is not in conversation {conversation_id}"
         )
-    if not is_votable(state, mode):
-        why = "was rejected by moderation" if state == -1 else "awaits moderation"
+    if not is_visible(state, mode):
+        why = (
+            "was rejected by moderation"
+            if state == ModerationState.REJECTED
+            else "awaits moderation"
+        )
         return ConflictError(f"statement {request.statement_id} {why}; it takes no votes")
     return None
 

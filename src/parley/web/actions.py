@@ -7,7 +7,7 @@ from numpy.typing import NDArray
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from parley.services.participation import StatementInfo, add_statement
+from parley.services.statements import StatementInfo, add_statement
 from parley.services.votes import VoteRequest
 
 from .runtime import runtime_of

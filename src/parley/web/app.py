@@ -92,7 +92,11 @@ def create_app(
     runtime = Runtime(
         settings=settings,
         session_factory=session_factory,
-        writer=VoteWriter(partial(record_votes, session_factory)),
+        # a committed batch of votes wakes the worker: results follow at once, not at its poll
+        writer=VoteWriter(
+            partial(record_votes, session_factory),
+            on_commit=None if worker is None else worker.wake,
+        ),
         worker=worker,
         database=database,
     )

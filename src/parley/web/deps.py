@@ -1,8 +1,10 @@
 """Dependencies for routes (API and pages) as ``Annotated`` aliases.
 
 Routes that use ``ParticipantDep`` or ``ManagedConversationDep`` must name their path
-parameter ``conversation_id``. Services take the session factory (``SessionFactoryDep``)
-and read without taking SQLite's write lock, so one factory serves reads and writes.
+parameter ``conversation_id``; ``ManagedProcessDep`` reads ``process_id``. The API and the
+pages use the same checks: one per kind of caller. Services take the session factory
+(``SessionFactoryDep``) and read without taking SQLite's write lock, so one factory serves
+reads and writes.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from parley.config import Settings
 from parley.db.engine import SessionFactory
 from parley.errors import AuthenticationError, ForbiddenError
-from parley.services.accounts import API_KEY_PREFIX, ensure_can_manage, facilitator_for_api_key
-from parley.services.participation import participant_for_token
+from parley.services.accounts import API_KEY_PREFIX, facilitator_for_api_key
+from parley.services.conversations import ensure_can_manage
+from parley.services.participants import participant_for_token
+from parley.services.processes import ProcessInfo, managed_process
 
 from .limits import RateLimiter
 from .runtime import Runtime, runtime_of
@@ -31,6 +35,7 @@ __all__ = [
     "AuthorDep",
     "FacilitatorDep",
     "ManagedConversationDep",
+    "ManagedProcessDep",
     "OptionalFacilitatorDep",
     "ParticipantDep",
     "RateLimiterDep",
@@ -43,6 +48,7 @@ __all__ = [
     "bearer_token",
     "current_facilitator",
     "current_participant",
+    "find_participant",
 ]
 
 
@@ -137,17 +143,19 @@ async def current_facilitator(request: Request, _doc: _BearerDoc = None) -> int:
     return facilitator_id
 
 
-async def _participant_for(request: Request, conversation_id: int, token: str) -> int | None:
-    runtime = runtime_of(request)
+def find_participant(runtime: Runtime, conversation_id: int, token: str) -> int | None:
+    """Return the conversation's participant holding this token (cached), or None."""
     cached = runtime.participants.get(conversation_id, token)
     if cached is not None:
         return cached
-    found = await run_in_threadpool(
-        participant_for_token, runtime.session_factory, conversation_id, token
-    )
+    found = participant_for_token(runtime.session_factory, conversation_id, token)
     if found is not None:
         runtime.participants.put(conversation_id, token, found)
     return found
+
+
+async def _participant_for(request: Request, conversation_id: int, token: str) -> int | None:
+    return await run_in_threadpool(find_participant, runtime_of(request), conversation_id, token)
 
 
 async def current_participant(
@@ -189,6 +197,19 @@ async def managed_conversation(
 
 
 ManagedConversationDep = Annotated[int, Depends(managed_conversation)]
+
+
+async def _managed_process(
+    request: Request, process_id: int, facilitator_id: FacilitatorDep
+) -> ProcessInfo:
+    """Return the process once the facilitator may manage it (else 403 or 404)."""
+    return await run_in_threadpool(
+        managed_process, runtime_of(request).session_factory, process_id, facilitator_id
+    )
+
+
+#: the process of the path's ``process_id``, once the caller may manage it
+ManagedProcessDep = Annotated[ProcessInfo, Depends(_managed_process)]
 
 
 @dataclass(frozen=True)

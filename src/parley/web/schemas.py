@@ -7,13 +7,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from parley.services.participation import (
+from parley.services.agenda_document import AgendaDocument
+from parley.services.agenda_items import MAX_LABEL_LENGTH
+from parley.services.formats import MAX_FORMATS
+from parley.services.inputs import (
     MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
     MAX_STATEMENT_LENGTH,
     MAX_TOPIC_LENGTH,
 )
-from parley.services.process_agenda import MAX_LABEL_LENGTH
-from parley.services.processes import DEFAULT_MIN_VOTES, MAX_FORMATS, MAX_NAME_LENGTH, AutoShare
+from parley.services.rules import (
+    DEFAULT_MIN_VOTES,
+    MAX_MIN_VOTES,
+    AutoShare,
+    ModerationMode,
+    ProcessSettings,
+)
 from parley.services.votes import MAX_IDEMPOTENCY_KEY_LENGTH
 
 __all__ = [
@@ -48,8 +57,8 @@ class ConversationCreate(BaseModel):
     topic: str = Field(min_length=1, max_length=MAX_TOPIC_LENGTH)
     description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
     languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
-    moderation_mode: Literal["open", "strict"] = Field(
-        default="open",
+    moderation_mode: ModerationMode = Field(
+        default=ModerationMode.OPEN,
         description="open: participants' statements are shown at once and moderated after; "
         "strict: they wait for a moderator.",
     )
@@ -252,7 +261,7 @@ AnalysisOut = dict[str, Any]
 # Processes: formats deliberating in parallel, their shared statements and the joint agenda.
 
 FormatName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
-MinVotes = Annotated[int, Field(ge=1, le=1_000_000)]
+MinVotes = Annotated[int, Field(ge=1, le=MAX_MIN_VOTES)]
 
 
 class AutoShareRule(BaseModel):
@@ -272,12 +281,16 @@ class ProcessCreate(BaseModel):
     description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
     formats: list[FormatName] = Field(min_length=1, max_length=MAX_FORMATS)
     languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
-    moderation_mode: Literal["open", "strict"] = "open"
+    moderation_mode: ModerationMode = ModerationMode.OPEN
     min_votes: MinVotes = Field(
         default=DEFAULT_MIN_VOTES,
         description="votes every format casts on a statement before it ranks on the agenda",
     )
     auto_share: AutoShareRule | None = None
+
+    def to_settings(self) -> ProcessSettings:
+        """Return the settings as the services take them."""
+        return _process_settings(self.min_votes, self.auto_share)
 
 
 class FormatCreate(BaseModel):
@@ -286,7 +299,7 @@ class FormatCreate(BaseModel):
     model_config = _STRICT
     name: FormatName
     languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
-    moderation_mode: Literal["open", "strict"] = "open"
+    moderation_mode: ModerationMode = ModerationMode.OPEN
     conversation_id: int | None = Field(
         default=None,
         description="an existing conversation of yours (an imported Polis export, say) "
@@ -326,6 +339,15 @@ class ProcessSettingsIn(BaseModel):
     min_votes: MinVotes
     auto_share: AutoShareRule | None
 
+    def to_settings(self) -> ProcessSettings:
+        """Return the settings as the services take them."""
+        return _process_settings(self.min_votes, self.auto_share)
+
+
+def _process_settings(min_votes: int, rule: AutoShareRule | None) -> ProcessSettings:
+    share = None if rule is None else AutoShare(rule.min_votes, rule.min_agree)
+    return ProcessSettings(min_votes=min_votes, auto_share=share)
+
 
 class ShareRequest(BaseModel):
     """Share a statement of the process into some formats (all the others when absent)."""
@@ -362,61 +384,8 @@ class ItemsRefreshed(BaseModel):
     n_items: int
 
 
-class ProcessRef(BaseModel):
-    """A process named in an agenda."""
-
-    id: int
-    name: str
-    description: str
-    min_votes: int
-    n_participants: int = Field(description="voters counted on the agenda")
-
-
-class FormatRef(BaseModel):
-    """A format named in an agenda, with its size."""
-
-    name: str
-    n_members: int
-    n_statements: int
-
-
-VoteKind = Literal["agree", "disagree", "pass"]
-
-
-class AgendaStatementOut(BaseModel):
-    """A joint statement on the agenda with its scores and counts per format."""
-
-    id: int
-    kind: Literal["common", "contested", "one-sided"]
-    common_ground: float | None = Field(description="null until every format voted enough")
-    bridging: float | None
-    rejected_by_all: bool = Field(
-        description="contested, but every format that voted enough rejects it"
-    )
-    by_format: dict[str, dict[VoteKind, int]]
-    share_with: list[str] | None = Field(
-        default=None, description="one-sided: the formats that have not voted enough on it"
-    )
-    text: str
-    language: str | None
-    format: str = Field(description="the format where the statement was written")
-
-
-class AgendaItemOut(BaseModel):
-    """An agenda item: a topic and its statements (a negative id: one statement, no item)."""
-
-    item: int
-    label: str
-    rank: int
-    statements: list[AgendaStatementOut]
-
-
-class AgendaOut(BaseModel):
-    """A process's joint agenda, items best first."""
-
-    process: ProcessRef
-    formats: list[FormatRef]
-    items: list[AgendaItemOut]
+#: the joint agenda document, declared once in ``parley.services.agenda_document``
+AgendaOut = AgendaDocument
 
 
 class JointStatementOut(BaseModel):

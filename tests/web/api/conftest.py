@@ -23,6 +23,7 @@ from parley.core.pipeline import Params
 from parley.db import create_engine_for, create_session_factory, upgrade_database
 from parley.db.engine import SessionFactory
 from parley.services import accounts
+from parley.services.refresh import refresh_everything
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -81,6 +82,10 @@ class Api:
     key: str
 
     auth = staticmethod(auth)
+
+    def catch_up(self) -> int:
+        """Run the analysis worker's pending jobs now (analyses, joint agendas)."""
+        return refresh_everything(self.session_factory)
 
     def create_conversation(self, **body: Any) -> int:
         """Create a conversation as the facilitator; return its id."""

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from parley.db.models import VoteEvent
-from parley.services.participation import participant_vote
+from parley.services.participants import participant_vote
 
 V1 = "/api/v1"
 

@@ -57,6 +57,7 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
     )
     assert again.json() == {"created": []}  # every format has it
 
+    api.catch_up()
     agenda = api.client.get(f"{V1}/processes/{pid}/agenda", headers=api.auth(api.key)).json()
     assert agenda["process"] == {
         "id": pid,
@@ -77,6 +78,7 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
     assert [(f["n_members"], f["n_statements"]) for f in read["formats"]] == [(1, 1), (1, 1)]
     listed = api.client.get(f"{V1}/processes", headers=api.auth(api.key)).json()
     assert [p["id"] for p in listed] == [pid]
+    api.catch_up()
     observed = api.client.get(f"{V1}/observe/{process['observer_key']}/agenda")
     assert observed.status_code == 200
     assert observed.json() == agenda
@@ -289,6 +291,7 @@ def test_merging_duplicates_in_one_format(sqlite_api: Any) -> None:
     assert response.status_code == 204, response.text
     visible = api.client.get(f"{V1}/conversations/{a}/statements").json()
     assert [s["id"] for s in visible] == [keep]
+    api.catch_up()
     agenda = api.client.get(f"{V1}/processes/{pid}/agenda", headers=api.auth(api.key)).json()
     (item,) = agenda["items"]
     (entry,) = item["statements"]
@@ -316,6 +319,7 @@ def test_the_agenda_as_csv_and_markdown(sqlite_api: Any) -> None:
     pid = process["id"]
     a, _ = conversations(process)
     api.seed(a, "=SUM(A1) Local councils should run the schools.")
+    api.catch_up()
     csv = api.client.get(f"{V1}/processes/{pid}/agenda.csv", headers=api.auth(api.key))
     assert csv.status_code == 200
     assert csv.headers["content-type"] == "text/csv; charset=utf-8"
@@ -323,6 +327,7 @@ def test_the_agenda_as_csv_and_markdown(sqlite_api: Any) -> None:
     header, row = csv.text.splitlines()
     assert "Astana group agree" in header and "Small Group pass" in header
     assert "'=SUM(A1) Local councils" in row  # spreadsheet formulas defused
+    api.catch_up()
     markdown = api.client.get(f"{V1}/processes/{pid}/agenda.md", headers=api.auth(api.key))
     assert markdown.status_code == 200
     assert markdown.headers["content-type"] == "text/markdown; charset=utf-8"
@@ -331,9 +336,12 @@ def test_the_agenda_as_csv_and_markdown(sqlite_api: Any) -> None:
 
 def test_observers_need_the_key_only(sqlite_api: Any) -> None:
     process = create_process(sqlite_api)
+    sqlite_api.catch_up()
     observed = sqlite_api.client.get(f"{V1}/observe/{process['observer_key']}/agenda")
     assert observed.status_code == 200
-    assert observed.json() == {
+    assert observed.json()["computed_at"]  # the worker's time
+    assert observed.json() | {"computed_at": None} == {
+        "computed_at": None,
         "process": {
             "id": process["id"],
             "name": "Syria",
@@ -368,6 +376,7 @@ def test_agenda_items_labels_and_duplicates(sqlite_api: Any) -> None:
     refreshed = api.client.post(f"{base}/items/refresh", headers=api.auth(api.key))
     assert refreshed.status_code == 200, refreshed.text
     assert refreshed.json() == {"n_items": 2}
+    api.catch_up()
     agenda = api.client.get(f"{base}/agenda", headers=api.auth(api.key)).json()
     groups = sorted(sorted(s["id"] for s in item["statements"]) for item in agenda["items"])
     assert groups == sorted(sorted([seeds_a[k], seeds_b[k]]) for k in range(2))
@@ -381,6 +390,7 @@ def test_agenda_items_labels_and_duplicates(sqlite_api: Any) -> None:
     assert renamed.status_code == 204
     forced = api.client.post(f"{base}/items/refresh?force=true", headers=api.auth(api.key))
     assert forced.json() == {"n_items": 2}
+    api.catch_up()
     agenda = api.client.get(f"{base}/agenda", headers=api.auth(api.key)).json()
     assert "Humanitarian access" in {i["label"] for i in agenda["items"]}
     unknown = api.client.put(f"{base}/items/99999", json={"label": "x"}, headers=api.auth(api.key))

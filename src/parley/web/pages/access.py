@@ -6,19 +6,21 @@ joined live in the signed session cookie of ``parley.web.sessions`` (HttpOnly, S
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, overload
 
 from fastapi import Depends, Request
 
 from parley.errors import ConflictError, NotFoundError
-from parley.services import accounts, participation, processes
+from parley.services import accounts, conversations, participants, processes
 from parley.services.accounts import FacilitatorInfo
+from parley.services.processes import ProcessInfo
 from parley.web import sessions
+from parley.web.deps import find_participant
 from parley.web.pages.rendering import page_translator
 from parley.web.pages.security import LoginRequired
 from parley.web.runtime import runtime_of
 
-__all__ = ["PageFacilitatorDep", "page_participant"]
+__all__ = ["PageConversationDep", "PageFacilitatorDep", "PageProcessDep", "page_participant"]
 
 
 def _page_facilitator(request: Request) -> FacilitatorInfo:
@@ -36,27 +38,51 @@ def _page_facilitator(request: Request) -> FacilitatorInfo:
 PageFacilitatorDep = Annotated[FacilitatorInfo, Depends(_page_facilitator)]
 
 
-def page_participant(request: Request, conversation_id: int) -> int:
-    """Return this browser's participant id in a conversation, joining it on the first visit."""
+def _page_conversation(conversation_id: int, request: Request, me: PageFacilitatorDep) -> int:
+    conversations.ensure_can_manage(runtime_of(request).session_factory, me.id, conversation_id)
+    return conversation_id
+
+
+#: the path's ``conversation_id``, once the logged-in facilitator may manage it
+PageConversationDep = Annotated[int, Depends(_page_conversation)]
+
+
+def _page_process(process_id: int, request: Request, me: PageFacilitatorDep) -> ProcessInfo:
+    return processes.managed_process(runtime_of(request).session_factory, process_id, me.id)
+
+
+#: the process of the path's ``process_id``, once the logged-in facilitator may manage it
+PageProcessDep = Annotated[ProcessInfo, Depends(_page_process)]
+
+
+@overload
+def page_participant(request: Request, conversation_id: int) -> int: ...
+
+
+@overload
+def page_participant(request: Request, conversation_id: int, *, join: bool) -> int | None: ...
+
+
+def page_participant(request: Request, conversation_id: int, *, join: bool = True) -> int | None:
+    """Return this browser's participant id in a conversation.
+
+    With ``join`` (a vote or a statement) a browser that has not joined joins now; without
+    (viewing a page) it gets None, so that reading a page never writes.
+    """
     runtime = runtime_of(request)
     token = sessions.participant_token(request, conversation_id)
     if token is not None:
-        participant_id = runtime.participants.get(conversation_id, token)
-        if participant_id is None:
-            participant_id = participation.participant_for_token(
-                runtime.session_factory, conversation_id, token
-            )
+        participant_id = find_participant(runtime, conversation_id, token)
         if participant_id is not None:
-            runtime.participants.put(conversation_id, token, participant_id)
             return participant_id
     other = processes.joined_other_format(
         runtime.session_factory, conversation_id, sessions.remembered_conversations(request)
     )
     if other is not None:
         raise ConflictError(page_translator(request)("participate.other_format", format=other))
-    participant_id, token = participation.join_conversation(
-        runtime.session_factory, conversation_id
-    )
+    if not join:
+        return None
+    participant_id, token = participants.join_conversation(runtime.session_factory, conversation_id)
     sessions.remember_participant(request, conversation_id, token)
     runtime.participants.put(conversation_id, token, participant_id)
     return participant_id

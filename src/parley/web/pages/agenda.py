@@ -1,28 +1,30 @@
 """The joint agenda of a process: the facilitator's page, its exports, the observers' view.
 
-Items come best first; each statement shows its text in its original language, where it was
-written, its scores and the stance of every format as a stacked bar (plain HTML and CSS,
-with the counts as text). Below, each format's opinion map from its latest analysis.
-Observers read the same agenda at ``/o/{observer_key}``, without a login and without forms.
+Every view reads the agenda the analysis worker stored (``services.agenda.read_agenda``):
+nothing is computed or written here. Items come best first; each statement shows its text
+in its original language, where it was written, its scores and the stance of every format
+as a stacked bar (plain HTML and CSS, with the counts as text). Below, the joint map and
+each format's opinion map from its latest analysis. Observers read the same agenda at
+``/o/{observer_key}``, without a login and without forms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from parley.errors import NotFoundError
-from parley.services import process_agenda, processes, results
-from parley.services.process_agenda import ProcessAgenda
+from parley.services import agenda, agenda_items, processes, results
+from parley.services.agenda_document import AgendaEntry, AgendaItemEntry
 from parley.services.processes import ProcessInfo
 from parley.web import charts
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
-from parley.web.pages.access import PageFacilitatorDep
-from parley.web.pages.processes import flash_message, managed_process
+from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
+from parley.web.pages.processes import flash_message
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
@@ -44,35 +46,32 @@ EXPORT_TYPES = {
 }
 
 
-def _stance(name: str, counts: Mapping[str, int]) -> dict[str, Any]:
+def _stance(name: str, counts: Mapping[Any, int]) -> dict[str, Any]:
     """One format's stance on a statement: counts and percentages of its votes."""
     n = sum(counts[what] for what in STANCES)
     percent = {what: round(100.0 * counts[what] / n, 1) if n else 0.0 for what in STANCES}
     return {"format": name, "n": n, **{what: counts[what] for what in STANCES}, "pct": percent}
 
 
-def _statement(entry: Mapping[str, Any], holders: Sequence[str]) -> dict[str, Any]:
-    wanted = entry.get("share_with") or []
+def _statement(entry: AgendaEntry) -> dict[str, Any]:
     return {
-        **entry,
-        "stances": [_stance(name, counts) for name, counts in entry["by_format"].items()],
-        "share_to": [name for name in wanted if name not in holders],
-        "waiting": [name for name in wanted if name in holders],
+        **entry.model_dump(),
+        "stances": [_stance(name, counts) for name, counts in entry.by_format.items()],
+        "share_to": entry.share_with or [],
+        "waiting": entry.waiting_for,
     }
 
 
-def _group_of(entry: Mapping[str, Any]) -> str:
-    """Where a statement is listed: its kind, or "rejected" when every format rejects it."""
-    return "rejected" if entry.get("rejected_by_all") else str(entry["kind"])
-
-
-def agenda_items(agenda: ProcessAgenda, holders: Mapping[int, Sequence[str]]) -> list[Any]:
+def agenda_groups(items: list[AgendaItemEntry]) -> list[dict[str, Any]]:
     """Return the agenda's items best first, their statements grouped by kind, for a page."""
     out = []
-    for item in agenda.to_list():
-        statements = [_statement(s, holders.get(s["id"], ())) for s in item["statements"]]
-        groups = [(kind, [s for s in statements if _group_of(s) == kind]) for kind in KINDS]
-        out.append({**item, "groups": [(kind, chosen) for kind, chosen in groups if chosen]})
+    for item in items:
+        groups = [
+            (kind, [_statement(s) for s in item.statements if s.group == kind]) for kind in KINDS
+        ]
+        out.append(
+            {**item.model_dump(exclude={"statements"}), "groups": [g for g in groups if g[1]]}
+        )
     return out
 
 
@@ -91,20 +90,21 @@ def _maps(sf: SessionFactoryDep, info: ProcessInfo, t: Translator) -> list[dict[
 
 
 def _agenda_context(request: Request, sf: SessionFactoryDep, process_id: int) -> dict[str, Any]:
-    agenda = process_agenda.process_agenda(sf, process_id)
-    holders = {sid: s.format_names for sid, s in agenda.statements.items()}
+    view = agenda.read_agenda(sf, process_id)
+    info = processes.process_info(sf, process_id)
     t = page_translator(request)
-    joint = agenda.joint_map()
+    joint = view.joint_map.model_dump()
     joint_figure = None
     if joint["participants"]:
         joint_figure = charts.figure_json(charts.opinion_map(joint, t, height=MAP_HEIGHT))
     return {
-        "process": agenda.process,
-        "n_participants": agenda.n_participants,
-        "items": agenda_items(agenda, holders),
+        "process": info,
+        "n_participants": view.document.process.n_participants,
+        "items": agenda_groups(view.document.items),
+        "computed_at": view.document.computed_at,
         "joint_map": joint_figure,
         "n_mapped": len(joint["participants"]),
-        "maps": _maps(sf, agenda.process, t),
+        "maps": _maps(sf, info, t),
     }
 
 
@@ -112,12 +112,12 @@ def _export(sf: SessionFactoryDep, process_id: int, ext: str) -> Response:
     media_type = EXPORT_TYPES.get(ext)
     if media_type is None:
         raise NotFoundError(f"no agenda export as .{ext}; there are {sorted(EXPORT_TYPES)}")
-    agenda = process_agenda.process_agenda(sf, process_id)
+    document = agenda.read_agenda(sf, process_id).document
     response: Response
     if ext == "json":
-        response = JSONResponse(agenda.document())
+        response = JSONResponse(document.model_dump(mode="json"))
     else:
-        body = agenda.to_csv() if ext == "csv" else agenda.to_markdown()
+        body = document.to_csv() if ext == "csv" else document.to_markdown()
         response = Response(body, media_type=media_type)
         response.headers["Content-Disposition"] = (
             f'attachment; filename="agenda-{process_id}.{ext}"'
@@ -129,14 +129,14 @@ def _export(sf: SessionFactoryDep, process_id: int, ext: str) -> Response:
 @router.get("/f/p/{process_id}/agenda", name="process_agenda")
 def agenda_page(
     request: Request,
-    process_id: int,
+    info: PageProcessDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     done: str | None = None,
     n: int = 0,
 ) -> Response:
     """Show the joint agenda with forms to rename items and share one-sided statements."""
-    managed_process(sf, me.id, process_id)
+    process_id = info.id
     context = _agenda_context(request, sf, process_id)
     context.update(
         {
@@ -150,29 +150,22 @@ def agenda_page(
 
 
 @router.get("/f/p/{process_id}/agenda.{ext}", name="process_agenda_export")
-def agenda_export(
-    process_id: int, ext: str, me: PageFacilitatorDep, sf: SessionFactoryDep
-) -> Response:
+def agenda_export(info: PageProcessDep, ext: str, sf: SessionFactoryDep) -> Response:
     """Export the joint agenda as JSON, CSV or Markdown."""
-    managed_process(sf, me.id, process_id)
-    return _export(sf, process_id, ext)
+    return _export(sf, info.id, ext)
 
 
 @router.post("/f/p/{process_id}/items/{item_id}/label")
 def rename(
-    process_id: int,
+    info: PageProcessDep,
     item_id: int,
-    me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
     label: Annotated[str, Form()] = "",
 ) -> Response:
     """Give an agenda item a label of the facilitator's (kept when items are recomputed)."""
-    managed_process(sf, me.id, process_id)
-    process_agenda.rename_item(sf, process_id, item_id, label)
-    return RedirectResponse(
-        f"/f/p/{process_id}/agenda?done=renamed#item-{item_id}", status_code=303
-    )
+    agenda_items.rename_item(sf, info.id, item_id, label)
+    return RedirectResponse(f"/f/p/{info.id}/agenda?done=renamed#item-{item_id}", status_code=303)
 
 
 def _observed(request: Request, sf: SessionFactoryDep, key: str) -> int:

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from parley.errors import InputError
-from parley.services import accounts, moderation, participation, results
+from parley.services import accounts, moderation, rules, statements
+from parley.services import conversations as conversation_service
 from parley.web import sessions
 from parley.web.deps import SessionFactoryDep
-from parley.web.pages.access import PageFacilitatorDep
+from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
@@ -21,7 +22,7 @@ __all__ = ["router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-_STATES = {"0": 0, "1": 1, "-1": -1}
+_STATES = {str(int(state)): int(state) for state in rules.ModerationState}
 PAGE_SIZE = 50
 MAX_SEEDS = 200
 LOGIN_RATE = 0.5  # attempts per second and address, after a burst of LOGIN_BURST
@@ -87,7 +88,7 @@ def logout(request: Request, _: PageCsrfDep) -> Response:
 @router.get("/f", name="conversations")
 def conversations(request: Request, me: PageFacilitatorDep, sf: SessionFactoryDep) -> Response:
     """List the facilitator's conversations, with a form to create one."""
-    items = results.list_conversations(sf, me.id)
+    items = conversation_service.list_conversations(sf, me.id)
     return render(
         request, "pages/conversations.html", {"conversations": items}, facilitator=me.name
     )
@@ -106,7 +107,7 @@ def create_conversation(
     """Create a conversation and open its overview."""
     if not topic.strip():
         raise InputError(page_translator(request)("conversations.topic") + ": ∅")
-    conversation_id = participation.create_conversation(
+    conversation_id = conversation_service.create_conversation(
         sf,
         facilitator_id=me.id,
         topic=topic.strip(),
@@ -119,14 +120,13 @@ def create_conversation(
 @router.get("/f/c/{conversation_id}", name="conversation")
 def conversation(
     request: Request,
-    conversation_id: int,
+    conversation_id: PageConversationDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     created: int = 0,
     seeded: int | None = None,
 ) -> Response:
     """Show a conversation's overview: counts, the participants' link, the seed form."""
-    accounts.ensure_can_manage(sf, me.id, conversation_id)
     t = page_translator(request)
     flash = None
     if created:
@@ -134,7 +134,7 @@ def conversation(
     elif seeded is not None:
         flash = t("seed.added", n=seeded)
     context = {
-        "conversation": results.conversation_summary(sf, conversation_id),
+        "conversation": conversation_service.conversation_summary(sf, conversation_id),
         "tab": "overview",
         "flash": flash,
         "participant_url": str(request.base_url).rstrip("/") + f"/c/{conversation_id}",
@@ -145,26 +145,25 @@ def conversation(
 @router.post("/f/c/{conversation_id}/seed")
 def seed(
     request: Request,
-    conversation_id: int,
+    conversation_id: PageConversationDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
     text: Annotated[str, Form()] = "",
 ) -> Response:
     """Add seed statements, one per line; they are accepted at once."""
-    accounts.ensure_can_manage(sf, me.id, conversation_id)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) > MAX_SEEDS:
         raise InputError(f"{len(lines)} statements at once; at most {MAX_SEEDS}")
     for line in lines:
-        participation.add_statement(sf, conversation_id, line, is_seed=True)
+        statements.add_statement(sf, conversation_id, line, is_seed=True)
     return RedirectResponse(f"/f/c/{conversation_id}?seeded={len(lines)}", status_code=303)
 
 
 @router.get("/f/c/{conversation_id}/moderation", name="moderation")
 def moderation_page(
     request: Request,
-    conversation_id: int,
+    conversation_id: PageConversationDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     state: int = 0,
@@ -172,16 +171,14 @@ def moderation_page(
     done: int | None = None,
 ) -> Response:
     """Show the statements in one moderation state, to accept or reject (one or many)."""
-    accounts.ensure_can_manage(sf, me.id, conversation_id)
-    if state not in (-1, 0, 1):
-        raise InputError(f"state={state} should be -1, 0 or 1")
+    state = int(rules.moderation_state(state))
     offset = max(offset, 0)
     statements = moderation.moderation_queue(
         sf, conversation_id, state=state, offset=offset, limit=PAGE_SIZE + 1
     )
     t = page_translator(request)
     context = {
-        "conversation": results.conversation_summary(sf, conversation_id),
+        "conversation": conversation_service.conversation_summary(sf, conversation_id),
         "tab": "moderation",
         "state": state,
         "offset": offset,
@@ -199,7 +196,7 @@ def moderation_page(
 @router.post("/f/c/{conversation_id}/moderation")
 def moderate(
     request: Request,
-    conversation_id: int,
+    conversation_id: PageConversationDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
@@ -209,7 +206,6 @@ def moderate(
     state: Annotated[int, Form()] = 0,
 ) -> Response:
     """Accept or reject the selected statements (or the one whose button was pressed)."""
-    accounts.ensure_can_manage(sf, me.id, conversation_id)
     if single:
         sid, _sep, value = single.partition(":")
         if not sid.isdigit():

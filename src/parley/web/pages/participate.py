@@ -2,7 +2,8 @@
 
 Every form works without JavaScript (POST, then a redirect); with htmx the vote buttons swap
 in the next statement and the progress in place. The participant is joined on their first
-visit and known afterwards by the session cookie. Votes go through the app's vote writer
+vote (or statement) and known afterwards by the session cookie: viewing never writes. Votes
+go through the app's vote writer
 (group commit) and its rate limits, through ``parley.web.actions`` as the JSON API's do.
 """
 
@@ -17,8 +18,16 @@ from starlette.concurrency import run_in_threadpool
 
 from parley.db.engine import SessionFactory
 from parley.errors import ConflictError, InputError
-from parley.services import participation, processes, results, statement_text
-from parley.services.votes import is_votable
+from parley.services import (
+    conversations,
+    look_alikes,
+    participants,
+    processes,
+    rules,
+    sharing,
+    statements,
+)
+from parley.services.inputs import MAX_STATEMENT_LENGTH
 from parley.web import actions
 from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import page_participant
@@ -30,7 +39,7 @@ __all__ = ["MAX_STATEMENT_CHARS", "router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-MAX_STATEMENT_CHARS = participation.MAX_STATEMENT_LENGTH
+MAX_STATEMENT_CHARS = MAX_STATEMENT_LENGTH
 _VOTES = {"1": 1, "-1": -1, "0": 0}
 #: languages an author may pick for a statement, by their own names
 LANGUAGE_NAMES = {
@@ -51,14 +60,16 @@ LANGUAGE_NAMES = {
 }
 
 
-def _card_context(sf: SessionFactory, conversation_id: int, participant_id: int) -> dict[str, Any]:
-    statement = participation.next_statement(sf, conversation_id, participant_id)
-    origins = processes.origins_of(sf, [statement.id]) if statement is not None else {}
+def _card_context(
+    sf: SessionFactory, conversation_id: int, participant_id: int | None
+) -> dict[str, Any]:
+    statement = participants.next_statement(sf, conversation_id, participant_id)
+    origins = sharing.origins_of(sf, [statement.id]) if statement is not None else {}
     return {
         "base": f"/c/{conversation_id}",
         "statement": statement,
         "origin": origins.get(statement.id) if statement is not None else None,
-        "progress": participation.participant_progress(sf, conversation_id, participant_id),
+        "progress": participants.participant_progress(sf, conversation_id, participant_id),
         "idempotency_key": secrets.token_urlsafe(12),
         "max_statement_chars": MAX_STATEMENT_CHARS,
     }
@@ -69,8 +80,8 @@ def participate_page(
     request: Request, conversation_id: int, sf: SessionFactoryDep, added: str | None = None
 ) -> Response:
     """Show the conversation: the next statement to vote on, progress, a statement form."""
-    conversation = results.conversation_summary(sf, conversation_id)
-    participant_id = page_participant(request, conversation_id)
+    conversation = conversations.conversation_summary(sf, conversation_id)
+    participant_id = page_participant(request, conversation_id, join=False)
     context = _card_context(sf, conversation_id, participant_id)
     found = processes.format_of_conversation(sf, conversation_id)
     context.update(
@@ -119,14 +130,14 @@ async def vote(
 @router.get("/c/{conversation_id}/votes", name="my_votes")
 def my_votes(request: Request, conversation_id: int, sf: SessionFactoryDep) -> Response:
     """List the participant's votes, each with buttons to change it."""
-    conversation = results.conversation_summary(sf, conversation_id)
-    participant_id = page_participant(request, conversation_id)
+    conversation = conversations.conversation_summary(sf, conversation_id)
+    participant_id = page_participant(request, conversation_id, join=False)
     context = {
         "conversation": conversation,
         "base": f"/c/{conversation_id}",
-        "votes": _votes_of(sf, conversation_id, participant_id),
+        "votes": [] if participant_id is None else _votes_of(sf, conversation_id, participant_id),
         "on_votes_page": True,
-        "progress": participation.participant_progress(sf, conversation_id, participant_id),
+        "progress": participants.participant_progress(sf, conversation_id, participant_id),
     }
     return render(request, "pages/votes.html", context)
 
@@ -158,14 +169,21 @@ async def add_statement(
     elif len(text) > MAX_STATEMENT_CHARS:
         error = t("add.too_long", max=MAX_STATEMENT_CHARS)
     else:
-        check = await run_in_threadpool(_check, sf, conversation_id, text, language)
+        known = language if language in LANGUAGE_NAMES else None
+        draft = await run_in_threadpool(look_alikes.check_draft, sf, conversation_id, text, known)
         same = [
             match
-            for match in check["similar"]
+            for match in draft.similar
             if match.conversation_id == conversation_id and match.score == 1.0
         ]
-        if check["similar"] and confirm != "1" and not same:  # an exact repeat: refused below
-            context = {**check, "base": f"/c/{conversation_id}", "text": text}
+        if draft.similar and confirm != "1" and not same:  # an exact repeat: refused below
+            context = {
+                "language": draft.language,
+                "similar": draft.similar,
+                "languages": LANGUAGE_NAMES,
+                "base": f"/c/{conversation_id}",
+                "text": text,
+            }
             template = "pages/_check.html" if is_htmx(request) else "pages/check.html"
             return render(request, template, context)
         try:
@@ -174,36 +192,25 @@ async def add_statement(
                 conversation_id=conversation_id,
                 participant_id=participant_id,
                 text=text,
-                language=check["language"] if language in LANGUAGE_NAMES else None,
-                vector=check["vector"],
+                language=known,
+                vector=draft.vector,
             )
         except (InputError, ConflictError) as problem:
             error = str(problem)
         else:
             outcome = await run_in_threadpool(_outcome, sf, conversation_id, info.moderation_state)
     if is_htmx(request):
-        context = {
+        added: dict[str, Any] = {
             "added": outcome,
             "error": error,
             "statement": info,
             "base": f"/c/{conversation_id}",
             "languages": LANGUAGE_NAMES,
         }
-        return render(request, "pages/_added.html", context)
+        return render(request, "pages/_added.html", added)
     if error is not None:
         return render(request, "pages/error.html", {"message": error}, status_code=400)
     return RedirectResponse(f"/c/{conversation_id}?added={outcome}#add", status_code=303)
-
-
-def _check(
-    sf: SessionFactory, conversation_id: int, text: str, language: str | None
-) -> dict[str, Any]:
-    """Detect the language (unless given), embed the text, find look-alikes."""
-    if language not in LANGUAGE_NAMES:
-        language = statement_text.detect(text)
-    vector = statement_text.embed_texts([text])[0]
-    similar = statement_text.look_alikes(sf, conversation_id, text, language, vector)
-    return {"language": language, "vector": vector, "similar": similar, "languages": LANGUAGE_NAMES}
 
 
 @router.post("/c/{conversation_id}/statements/{statement_id}/language", name="statement_language")
@@ -220,7 +227,7 @@ async def correct_language(
     if language not in LANGUAGE_NAMES:
         raise InputError(f"language {language!r} is not one of {', '.join(LANGUAGE_NAMES)}")
     info = await run_in_threadpool(
-        participation.correct_language, sf, statement_id, participant_id, language
+        statements.correct_language, sf, statement_id, participant_id, language
     )
     if is_htmx(request):
         context = {
@@ -236,21 +243,18 @@ async def correct_language(
 
 def _outcome(sf: SessionFactory, conversation_id: int, moderation_state: int) -> str:
     """Say what happens to a new statement: shown at once, held for a moderator, rejected."""
-    if moderation_state == 1:
-        return "shown"
-    if moderation_state == -1:
-        return "rejected"
-    mode = results.conversation_summary(sf, conversation_id).moderation_mode
-    return "shown" if is_votable(0, mode) else "held"
+    mode = conversations.conversation_summary(sf, conversation_id).moderation_mode
+    status = rules.statement_status(moderation_state, mode)
+    return "shown" if status == "accepted" else status
 
 
 def _votes_of(
     sf: SessionFactory, conversation_id: int, participant_id: int
 ) -> list[dict[str, Any]]:
     """Return the visible statements the participant voted on, each with their vote."""
-    votes = participation.participant_votes(sf, participant_id)
+    votes = participants.participant_votes(sf, participant_id)
     return [
         {"statement": statement, "value": votes[statement.id]}
-        for statement in participation.visible_statements(sf, conversation_id)
+        for statement in statements.visible_statements(sf, conversation_id)
         if statement.id in votes
     ]

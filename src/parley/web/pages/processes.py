@@ -1,7 +1,8 @@
 """Facilitator pages of a process: its formats and settings, its statements across formats.
 
 A process's joint agenda and the observers' read-only view of it are in
-``parley.web.pages.agenda``; both use ``managed_process`` from here to check access.
+``parley.web.pages.agenda``. Access is ``PageProcessDep``; every action calls the same
+service function as its API twin, which holds the rules.
 """
 
 from __future__ import annotations
@@ -12,18 +13,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from parley.errors import InputError, NotFoundError
-from parley.services import process_agenda, processes
-from parley.services.processes import AutoShare, ProcessInfo
-from parley.services.statement_text import embed_missing
+from parley.errors import InputError
+from parley.services import agenda_items, duplicates, formats, joint, merging, processes, sharing
+from parley.services.rules import DEFAULT_MIN_VOTES, AutoShare, ProcessSettings
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
-from parley.web.pages.access import PageFacilitatorDep
+from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
 
-__all__ = ["flash_message", "managed_process", "router", "site_url"]
+__all__ = ["flash_message", "router", "site_url"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -39,12 +39,7 @@ _DONE = {
 }
 _BACK = {"statements": "/statements", "agenda": "/agenda", "overview": ""}
 _LANGUAGE_SPLIT = re.compile(r"[\s,;]+")
-MAX_FORMAT_LINES = processes.MAX_FORMATS
-
-
-def managed_process(sf: SessionFactoryDep, facilitator_id: int, process_id: int) -> ProcessInfo:
-    """Return the process, or raise unless the facilitator owns it (or it has no owner)."""
-    return processes.managed_process(sf, process_id, facilitator_id)
+MAX_FORMAT_LINES = formats.MAX_FORMATS
 
 
 def flash_message(t: Translator, done: str | None, n: int) -> str | None:
@@ -63,10 +58,13 @@ def _languages(text: str) -> list[str]:
     return tags or ["en"]
 
 
-def _share_rule(enabled: str | None, min_votes: int, min_agree_percent: float) -> AutoShare | None:
-    if not enabled:
-        return None
-    return AutoShare(min_votes=min_votes, min_agree=min_agree_percent / 100.0)
+def _settings(
+    min_votes: int, enabled: str | None, share_min_votes: int, min_agree_percent: float
+) -> ProcessSettings:
+    share = None
+    if enabled:
+        share = AutoShare(min_votes=share_min_votes, min_agree=min_agree_percent / 100.0)
+    return ProcessSettings(min_votes=min_votes, auto_share=share)
 
 
 def _go(process_id: int, page: str, done: str, n: int = 0) -> Response:
@@ -78,7 +76,7 @@ def _go(process_id: int, page: str, done: str, n: int = 0) -> Response:
 def process_list(request: Request, me: PageFacilitatorDep, sf: SessionFactoryDep) -> Response:
     """List the facilitator's processes, with a form to create one."""
     items = processes.list_processes(sf, me.id)
-    context = {"processes": items, "default_min_votes": processes.DEFAULT_MIN_VOTES}
+    context = {"processes": items, "default_min_votes": DEFAULT_MIN_VOTES}
     return render(request, "pages/processes.html", context, facilitator=me.name)
 
 
@@ -93,7 +91,7 @@ def create_process(
     formats: Annotated[str, Form()] = "",
     languages: Annotated[str, Form()] = "en",
     moderation_mode: Annotated[str, Form()] = "open",
-    min_votes: Annotated[int, Form()] = processes.DEFAULT_MIN_VOTES,
+    min_votes: Annotated[int, Form()] = DEFAULT_MIN_VOTES,
     auto_share: Annotated[str | None, Form()] = None,
     share_min_votes: Annotated[int, Form()] = 5,
     share_min_agree: Annotated[float, Form()] = 70.0,
@@ -113,8 +111,7 @@ def create_process(
         description=description,
         languages=_languages(languages),
         moderation_mode=moderation_mode,
-        min_votes=min_votes,
-        share=_share_rule(auto_share, share_min_votes, share_min_agree),
+        settings=_settings(min_votes, auto_share, share_min_votes, share_min_agree),
     )
     return _go(process_id, "overview", "created")
 
@@ -122,14 +119,13 @@ def create_process(
 @router.get("/f/p/{process_id}", name="process")
 def process_page(
     request: Request,
-    process_id: int,
+    info: PageProcessDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     done: str | None = None,
     n: int = 0,
 ) -> Response:
     """Show a process: its formats with their join links, the observer link, its settings."""
-    info = managed_process(sf, me.id, process_id)
     context = {
         "process": info,
         "tab": "overview",
@@ -138,34 +134,30 @@ def process_page(
         "observer_url": site_url(request, f"/o/{info.observer_key}"),
         "n_members": sum(f.n_members for f in info.formats),
         "n_statements": info.n_joint_statements,
-        "free_conversations": processes.free_conversations(sf, me.id),
+        "free_conversations": formats.free_conversations(sf, me.id),
     }
     return render(request, "pages/process.html", context, facilitator=me.name)
 
 
 @router.post("/f/p/{process_id}/settings")
 def save_settings(
-    process_id: int,
-    me: PageFacilitatorDep,
+    info: PageProcessDep,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
-    min_votes: Annotated[int, Form()] = processes.DEFAULT_MIN_VOTES,
+    min_votes: Annotated[int, Form()] = DEFAULT_MIN_VOTES,
     auto_share: Annotated[str | None, Form()] = None,
     share_min_votes: Annotated[int, Form()] = 5,
     share_min_agree: Annotated[float, Form()] = 70.0,
 ) -> Response:
     """Save the agenda's minimum votes and the auto-share rule; apply the rule at once."""
-    managed_process(sf, me.id, process_id)
-    share = _share_rule(auto_share, share_min_votes, share_min_agree)
-    processes.set_process_settings(sf, process_id, min_votes=min_votes, share=share)
-    n_shared = len(processes.auto_share(sf, process_id)) if share is not None else 0
-    return _go(process_id, "overview", "saved", n_shared)
+    settings = _settings(min_votes, auto_share, share_min_votes, share_min_agree)
+    created = processes.set_process_settings(sf, info.id, settings)
+    return _go(info.id, "overview", "saved", len(created))
 
 
 @router.post("/f/p/{process_id}/formats")
 def add_format(
-    process_id: int,
-    me: PageFacilitatorDep,
+    info: PageProcessDep,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
     name: Annotated[str, Form()] = "",
@@ -173,16 +165,15 @@ def add_format(
     moderation_mode: Annotated[str, Form()] = "open",
 ) -> Response:
     """Add a format (with a conversation of its own) to the process."""
-    managed_process(sf, me.id, process_id)
-    processes.add_format(
-        sf, process_id, name, languages=_languages(languages), moderation_mode=moderation_mode
+    formats.add_format(
+        sf, info.id, name, languages=_languages(languages), moderation_mode=moderation_mode
     )
-    return _go(process_id, "overview", "format_added")
+    return _go(info.id, "overview", "format_added")
 
 
 @router.post("/f/p/{process_id}/attach")
 def attach(
-    process_id: int,
+    info: PageProcessDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
@@ -190,12 +181,11 @@ def attach(
     name: Annotated[str, Form()] = "",
 ) -> Response:
     """Make one of the facilitator's conversations (an imported Polis export) a format."""
-    managed_process(sf, me.id, process_id)
-    processes.attach_conversation(sf, process_id, conversation_id, name, facilitator_id=me.id)
-    return _go(process_id, "overview", "format_added")
+    formats.attach_conversation(sf, info.id, conversation_id, name, facilitator_id=me.id)
+    return _go(info.id, "overview", "format_added")
 
 
-def _pair(pair: process_agenda.DuplicatePair) -> dict[str, Any]:
+def _pair(pair: duplicates.DuplicatePair) -> dict[str, Any]:
     votes = pair.votes
     return {
         "a": pair.a,
@@ -209,34 +199,28 @@ def _pair(pair: process_agenda.DuplicatePair) -> dict[str, Any]:
 @router.get("/f/p/{process_id}/statements", name="process_statements")
 def statements_page(
     request: Request,
-    process_id: int,
+    info: PageProcessDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     done: str | None = None,
     n: int = 0,
 ) -> Response:
     """Show the joint statements per format, where each is, and look-alike pairs to merge."""
-    info = managed_process(sf, me.id, process_id)
-    placed = process_agenda.joint_statements(sf, process_id)
-    embed_missing(sf, [s.id for s in placed])  # look-alikes are found by their embeddings
+    placed = joint.joint_statements(sf, info.id)
     context = {
         "process": info,
         "tab": "statements",
         "flash": flash_message(page_translator(request), done, n),
         "by_format": {f.name: [s for s in placed if s.format_name == f.name] for f in info.formats},
         "n_formats": len(info.formats),
-        "pairs": [_pair(p) for p in process_agenda.duplicate_pairs(sf, process_id)],
+        "pairs": [_pair(p) for p in duplicates.duplicate_pairs(sf, info.id)],
     }
     return render(request, "pages/process_statements.html", context, facilitator=me.name)
 
 
-def _joint_ids(sf: SessionFactoryDep, process_id: int) -> set[int]:
-    return {s.id for s in process_agenda.joint_statements(sf, process_id)}
-
-
 @router.post("/f/p/{process_id}/share")
 def share(
-    process_id: int,
+    info: PageProcessDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
@@ -244,30 +228,26 @@ def share(
     back: Annotated[str, Form()] = "statements",
 ) -> Response:
     """Share a joint statement with every format that lacks it."""
-    managed_process(sf, me.id, process_id)
-    if statement_id not in _joint_ids(sf, process_id):
-        raise NotFoundError(f"statement {statement_id} is not a joint statement of this process")
-    created = processes.share_statement(sf, statement_id, actor=me.name)
-    return _go(process_id, back, "shared", len(created))
+    created = sharing.share_statement(sf, statement_id, process_id=info.id, actor=me.name)
+    return _go(info.id, back, "shared", len(created))
 
 
 @router.post("/f/p/{process_id}/share-all")
 def share_all(
-    process_id: int,
+    info: PageProcessDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
     back: Annotated[str, Form()] = "statements",
 ) -> Response:
     """Share every joint statement with every format that lacks it."""
-    managed_process(sf, me.id, process_id)
-    created = processes.share_everything(sf, process_id, actor=me.name)
-    return _go(process_id, back, "shared", len(created))
+    created = sharing.share_everything(sf, info.id, actor=me.name)
+    return _go(info.id, back, "shared", len(created))
 
 
 @router.post("/f/p/{process_id}/merge")
 def merge(
-    process_id: int,
+    info: PageProcessDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
@@ -275,19 +255,12 @@ def merge(
     drop_id: Annotated[int, Form()],
 ) -> Response:
     """Merge one joint statement into another (its votes count for the one kept)."""
-    managed_process(sf, me.id, process_id)
-    unknown = sorted({keep_id, drop_id} - _joint_ids(sf, process_id))
-    if unknown:
-        raise NotFoundError(f"statement(s) {unknown} are not joint statements of this process")
-    processes.merge_statements(sf, keep_id, drop_id, actor=me.name)
-    return _go(process_id, "statements", "merged")
+    merging.merge_statements(sf, keep_id, drop_id, process_id=info.id, actor=me.name)
+    return _go(info.id, "statements", "merged")
 
 
 @router.post("/f/p/{process_id}/items/refresh")
-def refresh_items(
-    process_id: int, me: PageFacilitatorDep, sf: SessionFactoryDep, _: PageCsrfDep
-) -> Response:
+def refresh_items(info: PageProcessDep, sf: SessionFactoryDep, _: PageCsrfDep) -> Response:
     """Cluster the joint statements into agenda items anew (renamed labels stay)."""
-    managed_process(sf, me.id, process_id)
-    n_items = process_agenda.refresh_agenda_items(sf, process_id, force=True)
-    return _go(process_id, "statements", "refreshed", n_items)
+    n_items = agenda_items.refresh_agenda_items(sf, info.id, force=True)
+    return _go(info.id, "statements", "refreshed", n_items)

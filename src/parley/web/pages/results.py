@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 
-from parley.services import accounts, results
+from parley.services import conversations, results
 from parley.web import charts
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
-from parley.web.pages.access import PageFacilitatorDep
+from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
 
@@ -96,7 +96,7 @@ def _version(summary: Any, data: Mapping[str, Any] | None) -> str:
 
 def results_context(sf: SessionFactoryDep, conversation_id: int, t: Translator) -> dict[str, Any]:
     """Return the template context of the results area."""
-    summary = results.conversation_summary(sf, conversation_id)
+    summary = conversations.conversation_summary(sf, conversation_id)
     data = results.latest_analysis(sf, conversation_id)
     now = datetime.now(UTC)
     bucket: Literal["hour", "day"] = "hour" if now - summary.created_at < YOUNG else "day"
@@ -118,10 +118,12 @@ def results_context(sf: SessionFactoryDep, conversation_id: int, t: Translator) 
 
 @router.get("/f/c/{conversation_id}/results", name="results")
 def results_page(
-    request: Request, conversation_id: int, me: PageFacilitatorDep, sf: SessionFactoryDep
+    request: Request,
+    conversation_id: PageConversationDep,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
 ) -> Response:
     """Show the live results of a conversation."""
-    accounts.ensure_can_manage(sf, me.id, conversation_id)
     context = results_context(sf, conversation_id, page_translator(request))
     context["tab"] = "results"
     return render(request, "pages/results.html", context, facilitator=me.name)
@@ -130,14 +132,13 @@ def results_page(
 @router.get("/f/c/{conversation_id}/results/live", name="results_live")
 def results_live(
     request: Request,
-    conversation_id: int,
+    conversation_id: PageConversationDep,
     me: PageFacilitatorDep,
     sf: SessionFactoryDep,
     since: str | None = None,
 ) -> Response:
     """Return the results area when it changed since ``since``, else 204 No Content."""
-    accounts.ensure_can_manage(sf, me.id, conversation_id)
-    summary = results.conversation_summary(sf, conversation_id)
+    summary = conversations.conversation_summary(sf, conversation_id)
     data = results.latest_analysis(sf, conversation_id)
     if since is not None and since == _version(summary, data):
         return Response(status_code=204)

@@ -1,29 +1,24 @@
-"""The pages' route class: errors become pages, a missing login becomes a redirect.
+"""The pages' route class: a missing login becomes a redirect, a bad CSRF token a page.
 
-The JSON API answers errors as ``application/problem+json``; a person in a browser should see
-a page in their language instead. Every page route uses ``PageRoute``, which catches the
-errors a page handler (or one of its dependencies) raises and renders them.
+Every other error goes to the app's one error mapping (``parley.web.problems``): the API
+answers it as ``application/problem+json``, a page as an error page in the visitor's
+language (``render_error``), with the same status and headers.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from parley.errors import ParleyError, RateLimitError
 from parley.web.pages.rendering import is_htmx, page_translator, render
 from parley.web.pages.security import CsrfError, LoginRequired
 
 __all__ = ["PageRoute", "error_page", "login_redirect", "render_error"]
-
-_log = logging.getLogger(__name__)
 
 
 def login_redirect(request: Request) -> Response:
@@ -50,13 +45,14 @@ def error_page(request: Request, message: str, status_code: int) -> Response:
 def render_error(request: Request, status: int, title: str, detail: str) -> Response:
     """Render an error outside the page routes (an unknown path, a 500) as a page.
 
-    This is the ``html`` renderer for ``parley.web.problems.install_error_handlers``. Only a
-    404's message is translated; other details come from parley's errors (English).
+    This is the ``html`` renderer for ``parley.web.problems.install_error_handlers``, the one
+    error mapping of pages and API alike. A 404's message is translated, as is a form that
+    does not validate; other details come from parley's errors (English).
     """
     t = page_translator(request)
     if status == 404:
         message = t("error.not_found")
-    elif status >= 500:
+    elif status >= 500 or status == 422:
         message = t("error.generic")
     else:
         message = detail or title
@@ -64,31 +60,18 @@ def render_error(request: Request, status: int, title: str, detail: str) -> Resp
 
 
 class PageRoute(APIRoute):
-    """An APIRoute that renders parley's errors as pages in the visitor's language."""
+    """An APIRoute that sends a visitor without a login to the login page."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """Wrap the handler so that page errors become pages and redirects."""
+        """Wrap the handler: a missing login redirects, a bad CSRF token is a 403 page."""
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
-            t = page_translator(request)
             try:
                 return await handler(request)
             except LoginRequired:
                 return login_redirect(request)
             except CsrfError:
-                return error_page(request, t("error.csrf"), 403)
-            except RequestValidationError:
-                return error_page(request, t("error.generic"), 400)
-            except RateLimitError as error:
-                response = error_page(request, str(error), 429)
-                response.headers["Retry-After"] = str(max(1, round(error.retry_after)))
-                return response
-            except ParleyError as error:
-                status = getattr(error, "status", 400)
-                message = t("error.not_found") if status == 404 else str(error)
-                if status >= 500:
-                    _log.warning("page %s failed: %s", request.url.path, error)
-                return error_page(request, message, status)
+                return error_page(request, page_translator(request)("error.csrf"), 403)
 
         return page_handler

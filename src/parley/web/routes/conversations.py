@@ -7,8 +7,11 @@ from dataclasses import asdict
 from fastapi import APIRouter, status
 from starlette.concurrency import run_in_threadpool
 
-from parley.services.participation import create_conversation
-from parley.services.results import conversation_summary, list_conversations
+from parley.services.conversations import (
+    conversation_summary,
+    create_conversation,
+    list_conversations,
+)
 
 from ..deps import FacilitatorDep, SessionFactoryDep
 from ..schemas import ConversationCreate, ConversationOut, Created

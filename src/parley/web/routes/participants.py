@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from parley.services.participation import join_conversation, participant_progress
+from parley.services.participants import join_conversation, participant_progress
 
 from ..deps import ParticipantDep, SessionFactoryDep
 from ..runtime import runtime_of

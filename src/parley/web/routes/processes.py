@@ -1,49 +1,38 @@
 """``/processes``: formats in parallel, shared statements, the joint agenda; ``/observe/{key}``.
 
 A facilitator manages the processes they created and those without an owner (as with
-conversations). Observers read a process's agenda with its observer key and no login. The
-agenda is computed from the votes stored now; reading it never clusters statements (that
-needs the embedding model): ``POST .../items/refresh`` does, and statements that no refresh
-has placed yet are items of their own (negative item id) until then.
+conversations). Observers read a process's agenda with its observer key and no login. Every
+read serves the agenda the analysis worker stored (``services.agenda``); ``POST
+.../items/refresh`` reclusters the agenda items at once. Each route calls the same service
+function as its page twin, which holds the rules.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from parley.db.engine import SessionFactory
 from parley.errors import NotFoundError
 from parley.services.accounts import facilitator_info
-from parley.services.participation import statement_info
-from parley.services.process_agenda import (
-    JointStatement,
-    ProcessAgenda,
-    duplicate_pairs,
-    process_agenda,
-    refresh_agenda_items,
-    rename_item,
-)
+from parley.services.agenda import read_agenda
+from parley.services.agenda_items import refresh_agenda_items, rename_item
+from parley.services.duplicates import duplicate_pairs
+from parley.services.formats import FormatInfo, add_format, attach_conversation
+from parley.services.joint import JointStatement
+from parley.services.merging import merge_statements
 from parley.services.processes import (
-    AutoShare,
-    FormatInfo,
     ProcessInfo,
-    add_format,
-    attach_conversation,
-    auto_share,
     create_process,
     list_processes,
-    merge_statements,
     process_for_observer,
     process_info,
     set_process_settings,
-    share_statement,
 )
-from parley.services.processes import managed_process as managed_process_info
+from parley.services.sharing import auto_share, share_statement
 
-from ..deps import FacilitatorDep, SessionFactoryDep
+from ..deps import FacilitatorDep, ManagedProcessDep, SessionFactoryDep
 from ..schemas import (
     AgendaOut,
     AutoShareRule,
@@ -66,16 +55,6 @@ router = APIRouter(tags=["processes"])
 _PROCESS = "/processes/{process_id}"
 _CSV = "text/csv; charset=utf-8"
 _MARKDOWN = "text/markdown; charset=utf-8"
-
-
-async def managed_process(
-    process_id: int, facilitator_id: FacilitatorDep, sf: SessionFactoryDep
-) -> ProcessInfo:
-    """Return the process once the facilitator may manage it (else 403 or 404)."""
-    return await run_in_threadpool(managed_process_info, sf, process_id, facilitator_id)
-
-
-ManagedProcessDep = Annotated[ProcessInfo, Depends(managed_process)]
 
 
 def _format_out(info: FormatInfo) -> FormatOut:
@@ -107,10 +86,6 @@ def _process_out(info: ProcessInfo) -> ProcessOut:
     )
 
 
-def _share_rule(rule: AutoShareRule | None) -> AutoShare | None:
-    return None if rule is None else AutoShare(rule.min_votes, rule.min_agree)
-
-
 def _joint_out(statement: JointStatement) -> JointStatementOut:
     return JointStatementOut(
         id=statement.id,
@@ -118,12 +93,6 @@ def _joint_out(statement: JointStatement) -> JointStatementOut:
         language=statement.language,
         format=statement.format_name,
     )
-
-
-def _ensure_in_process(sf: SessionFactory, info: ProcessInfo, statement_id: int) -> None:
-    conversation_id = statement_info(sf, statement_id).conversation_id
-    if conversation_id not in {f.conversation_id for f in info.formats}:
-        raise NotFoundError(f"statement {statement_id} is not in process {info.id}")
 
 
 @router.post("/processes", status_code=status.HTTP_201_CREATED, response_model=ProcessOut)
@@ -141,8 +110,7 @@ async def create(
             description=body.description,
             languages=body.languages,
             moderation_mode=body.moderation_mode,
-            min_votes=body.min_votes,
-            share=_share_rule(body.auto_share),
+            settings=body.to_settings(),
         )
         return process_info(sf, process_id)
 
@@ -190,9 +158,7 @@ async def settings(
     """Set the agenda's minimum votes per format and the auto-share rule (null turns it off)."""
 
     def write() -> ProcessInfo:
-        set_process_settings(
-            sf, info.id, min_votes=body.min_votes, share=_share_rule(body.auto_share)
-        )
+        set_process_settings(sf, info.id, body.to_settings())
         return process_info(sf, info.id)
 
     return _process_out(await run_in_threadpool(write))
@@ -208,10 +174,10 @@ async def share(
     """Share a statement of the process into other formats (all of them by default)."""
 
     def write() -> list[int]:
-        _ensure_in_process(sf, info, body.statement_id)
         return share_statement(
             sf,
             body.statement_id,
+            process_id=info.id,
             format_ids=body.format_ids,
             actor=facilitator_info(sf, facilitator_id).name,
         )
@@ -236,21 +202,20 @@ async def merge(
     ``drop_id`` becomes a copy of ``keep_id``'s joint statement."""
 
     def write() -> None:
-        for statement_id in (body.keep_id, body.drop_id):
-            _ensure_in_process(sf, info, statement_id)
-        merge_statements(
-            sf, body.keep_id, body.drop_id, actor=facilitator_info(sf, facilitator_id).name
-        )
+        actor = facilitator_info(sf, facilitator_id).name
+        merge_statements(sf, body.keep_id, body.drop_id, process_id=info.id, actor=actor)
 
     await run_in_threadpool(write)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(f"{_PROCESS}/agenda", response_model=AgendaOut)
-async def agenda(info: ManagedProcessDep, sf: SessionFactoryDep) -> dict[str, Any]:
-    """Return the joint agenda: items best first, each statement's counts per format."""
-    computed = await run_in_threadpool(lambda: process_agenda(sf, info.id, refresh_items=False))
-    return computed.document()
+async def agenda(info: ManagedProcessDep, sf: SessionFactoryDep) -> AgendaOut:
+    """Return the stored joint agenda: items best first, each statement's counts per format.
+
+    ``computed_at`` is null (and ``items`` empty) until the analysis worker has computed it.
+    """
+    return (await run_in_threadpool(read_agenda, sf, info.id)).document
 
 
 @router.get(
@@ -260,9 +225,9 @@ async def agenda(info: ManagedProcessDep, sf: SessionFactoryDep) -> dict[str, An
 )
 async def agenda_csv(info: ManagedProcessDep, sf: SessionFactoryDep) -> Response:
     """Return the agenda as CSV: one row per statement, items best first, counts per format."""
-    computed = await run_in_threadpool(lambda: process_agenda(sf, info.id, refresh_items=False))
+    document = (await run_in_threadpool(read_agenda, sf, info.id)).document
     return Response(
-        computed.to_csv(),
+        document.to_csv(),
         media_type=_CSV,
         headers={"Content-Disposition": f'attachment; filename="process-{info.id}-agenda.csv"'},
     )
@@ -275,8 +240,8 @@ async def agenda_csv(info: ManagedProcessDep, sf: SessionFactoryDep) -> Response
 )
 async def agenda_markdown(info: ManagedProcessDep, sf: SessionFactoryDep) -> Response:
     """Return the agenda as a Markdown document: items best first, stances per format."""
-    computed = await run_in_threadpool(lambda: process_agenda(sf, info.id, refresh_items=False))
-    return Response(computed.to_markdown(), media_type=_MARKDOWN)
+    document = (await run_in_threadpool(read_agenda, sf, info.id)).document
+    return Response(document.to_markdown(), media_type=_MARKDOWN)
 
 
 @router.get(f"{_PROCESS}/duplicates", response_model=list[DuplicateOut])
@@ -322,13 +287,13 @@ async def refresh_items(
 
 
 @router.get("/observe/{observer_key}/agenda", response_model=AgendaOut)
-async def observe_agenda(observer_key: str, sf: SessionFactoryDep) -> dict[str, Any]:
-    """Return a process's joint agenda to an observer holding its key (no login)."""
+async def observe_agenda(observer_key: str, sf: SessionFactoryDep) -> AgendaOut:
+    """Return a process's stored joint agenda to an observer holding its key (no login)."""
 
-    def read() -> ProcessAgenda:
+    def read() -> AgendaOut:
         process_id = process_for_observer(sf, observer_key)
         if process_id is None:
             raise NotFoundError("no process has this observer key")
-        return process_agenda(sf, process_id, refresh_items=False)
+        return read_agenda(sf, process_id).document
 
-    return (await run_in_threadpool(read)).document()
+    return await run_in_threadpool(read)

@@ -6,14 +6,9 @@ from fastapi import APIRouter, Response, status
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from parley.db.engine import SessionFactory
-from parley.services import statement_text
-from parley.services.participation import (
-    add_statement,
-    correct_language,
-    next_statement,
-    visible_statements,
-)
+from parley.services.look_alikes import Draft, check_draft
+from parley.services.participants import next_statement
+from parley.services.statements import add_statement, correct_language, visible_statements
 
 from ..actions import submit_statement
 from ..deps import AuthorDep, ParticipantDep, SessionFactoryDep
@@ -78,22 +73,18 @@ async def next_for_participant(
     return StatementOut.model_validate(info, from_attributes=True)
 
 
-def _similar(sf: SessionFactory, conversation_id: int, body: SimilarQuery) -> SimilarResult:
-    language = body.language or statement_text.detect(body.text)
-    vector = statement_text.embed_texts([body.text])[0]
-    found = statement_text.look_alikes(sf, conversation_id, body.text, language, vector)
-    return SimilarResult(
-        language=language,
-        similar=[SimilarOut.model_validate(match, from_attributes=True) for match in found],
-    )
-
-
 @router.post("/statements/similar", response_model=SimilarResult)
 async def similar(
     conversation_id: int, body: SimilarQuery, _: ParticipantDep, sf: SessionFactoryDep
 ) -> SimilarResult:
     """Detect a draft's language and list look-alikes from any format, before submitting it."""
-    return await run_in_threadpool(_similar, sf, conversation_id, body)
+    draft: Draft = await run_in_threadpool(
+        check_draft, sf, conversation_id, body.text, body.language
+    )
+    return SimilarResult(
+        language=draft.language,
+        similar=[SimilarOut.model_validate(m, from_attributes=True) for m in draft.similar],
+    )
 
 
 @router.patch("/statements/{statement_id}", response_model=StatementOut)

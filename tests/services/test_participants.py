@@ -8,18 +8,18 @@ from sqlalchemy import func, select
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, VoteEvent
 from parley.errors import ConflictError, InputError, NotFoundError
-from parley.services import participation
+from parley.services import conversations, participants, statements
 from parley.services.votes import VoteRequest, cast_vote, record_votes
 
 
 def _conversation(session_factory: SessionFactory, mode: str = "open") -> int:
-    return participation.create_conversation(
+    return conversations.create_conversation(
         session_factory, facilitator_id=None, topic="Parks", moderation_mode=mode
     )
 
 
 def test_create_conversation_checks_its_options(session_factory: SessionFactory) -> None:
-    cid = participation.create_conversation(
+    cid = conversations.create_conversation(
         session_factory, facilitator_id=None, topic=" Parks ", languages=["de", "fr-CH"]
     )
     with session_factory() as session:
@@ -27,52 +27,52 @@ def test_create_conversation_checks_its_options(session_factory: SessionFactory)
         assert conversation is not None
         assert (conversation.topic, conversation.languages) == ("Parks", ["de", "fr-CH"])
     with pytest.raises(InputError, match="moderation_mode='lax'"):
-        participation.create_conversation(
+        conversations.create_conversation(
             session_factory, facilitator_id=None, topic="x", moderation_mode="lax"
         )
     with pytest.raises(InputError, match="not a language tag"):
-        participation.create_conversation(
+        conversations.create_conversation(
             session_factory, facilitator_id=None, topic="x", languages=["english"]
         )
     with pytest.raises(InputError, match="topic cannot be empty"):
-        participation.create_conversation(session_factory, facilitator_id=None, topic=" ")
+        conversations.create_conversation(session_factory, facilitator_id=None, topic=" ")
 
 
 def test_statements_seeds_and_participants(session_factory: SessionFactory) -> None:
     cid = _conversation(session_factory, "strict")
-    seed = participation.add_statement(session_factory, cid, "Trees", is_seed=True)
-    pid, _ = participation.join_conversation(session_factory, cid)
-    own = participation.add_statement(session_factory, cid, "Benches", participant_id=pid)
+    seed = statements.add_statement(session_factory, cid, "Trees", is_seed=True)
+    pid, _ = participants.join_conversation(session_factory, cid)
+    own = statements.add_statement(session_factory, cid, "Benches", participant_id=pid)
     assert (seed.moderation_state, own.moderation_state) == (1, 0)
     assert own.author_id == pid
-    assert [s.id for s in participation.visible_statements(session_factory, cid)] == [seed.id]
+    assert [s.id for s in statements.visible_statements(session_factory, cid)] == [seed.id]
     with pytest.raises(InputError, match="at most 1000"):
-        participation.add_statement(session_factory, cid, "x" * 1001)
+        statements.add_statement(session_factory, cid, "x" * 1001)
     with pytest.raises(ConflictError):
-        participation.add_statement(session_factory, cid, "Trees")
+        statements.add_statement(session_factory, cid, "Trees")
     other = _conversation(session_factory)
     with pytest.raises(NotFoundError, match=f"participant {pid} is not in conversation"):
-        participation.add_statement(session_factory, other, "Hi", participant_id=pid)
+        statements.add_statement(session_factory, other, "Hi", participant_id=pid)
 
 
 def test_tokens_identify_participants_per_conversation(session_factory: SessionFactory) -> None:
     cid, other = _conversation(session_factory), _conversation(session_factory)
-    pid, token = participation.join_conversation(session_factory, cid, xid="u-1")
-    assert participation.participant_for_token(session_factory, cid, token) == pid
-    assert participation.participant_for_token(session_factory, other, token) is None
-    assert participation.participant_for_token(session_factory, cid, "") is None
+    pid, token = participants.join_conversation(session_factory, cid, xid="u-1")
+    assert participants.participant_for_token(session_factory, cid, token) == pid
+    assert participants.participant_for_token(session_factory, other, token) is None
+    assert participants.participant_for_token(session_factory, cid, "") is None
     with pytest.raises(ConflictError):
-        participation.join_conversation(session_factory, cid, xid="u-1")
+        participants.join_conversation(session_factory, cid, xid="u-1")
     with pytest.raises(NotFoundError):
-        participation.join_conversation(session_factory, 999)
+        participants.join_conversation(session_factory, 999)
 
 
 def test_a_batch_records_good_votes_and_reports_bad_ones(session_factory: SessionFactory) -> None:
     cid = _conversation(session_factory)
-    a = participation.add_statement(session_factory, cid, "A", is_seed=True).id
-    b = participation.add_statement(session_factory, cid, "B", is_seed=True).id
-    pid, _ = participation.join_conversation(session_factory, cid)
-    outsider, _ = participation.join_conversation(session_factory, _conversation(session_factory))
+    a = statements.add_statement(session_factory, cid, "A", is_seed=True).id
+    b = statements.add_statement(session_factory, cid, "B", is_seed=True).id
+    pid, _ = participants.join_conversation(session_factory, cid)
+    outsider, _ = participants.join_conversation(session_factory, _conversation(session_factory))
     outcomes = record_votes(
         session_factory,
         [
@@ -90,8 +90,8 @@ def test_a_batch_records_good_votes_and_reports_bad_ones(session_factory: Sessio
     assert isinstance(outcomes[3].error, NotFoundError)
     assert isinstance(outcomes[4].error, NotFoundError)
     assert isinstance(outcomes[5].error, NotFoundError)
-    assert participation.participant_vote(session_factory, pid, a) == 1
-    assert participation.participant_vote(session_factory, pid, b) == -1
+    assert participants.participant_vote(session_factory, pid, a) == 1
+    assert participants.participant_vote(session_factory, pid, b) == -1
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(VoteEvent)) == 3
         conversation = session.get(Conversation, cid)
@@ -104,26 +104,26 @@ def test_a_batch_records_good_votes_and_reports_bad_ones(session_factory: Sessio
 
 def test_progress_and_next_statement(session_factory: SessionFactory) -> None:
     cid = _conversation(session_factory)
-    ids = [participation.add_statement(session_factory, cid, t, is_seed=True).id for t in "ABC"]
-    pid, _ = participation.join_conversation(session_factory, cid)
-    assert participation.participant_progress(session_factory, cid, pid).n_total == 3
+    ids = [statements.add_statement(session_factory, cid, t, is_seed=True).id for t in "ABC"]
+    pid, _ = participants.join_conversation(session_factory, cid)
+    assert participants.participant_progress(session_factory, cid, pid).n_total == 3
     drawn = []
-    while (nxt := participation.next_statement(session_factory, cid, pid)) is not None:
+    while (nxt := participants.next_statement(session_factory, cid, pid)) is not None:
         drawn.append(nxt.id)
         cast_vote(session_factory, pid, nxt.id, 1)
     assert sorted(drawn) == ids
-    assert participation.participant_progress(session_factory, cid, pid).n_voted == 3
+    assert participants.participant_progress(session_factory, cid, pid).n_voted == 3
 
 
 def test_participant_votes_are_the_current_ones(session_factory: SessionFactory) -> None:
     sf = session_factory
-    cid = participation.create_conversation(sf, facilitator_id=None, topic="t")
-    a, b = (participation.add_statement(sf, cid, t, is_seed=True).id for t in ("one", "two"))
-    pid, _ = participation.join_conversation(sf, cid)
-    other, _ = participation.join_conversation(sf, cid)
+    cid = conversations.create_conversation(sf, facilitator_id=None, topic="t")
+    a, b = (statements.add_statement(sf, cid, t, is_seed=True).id for t in ("one", "two"))
+    pid, _ = participants.join_conversation(sf, cid)
+    other, _ = participants.join_conversation(sf, cid)
     cast_vote(sf, pid, a, 1)
     cast_vote(sf, pid, a, -1)  # changed: the last vote counts
     cast_vote(sf, pid, b, 0)
     cast_vote(sf, other, b, 1)
-    assert participation.participant_votes(sf, pid) == {a: -1, b: 0}
-    assert participation.participant_votes(sf, 999_999) == {}
+    assert participants.participant_votes(sf, pid) == {a: -1, b: 0}
+    assert participants.participant_votes(sf, 999_999) == {}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from parley.errors import InputError
-from parley.services.agenda import joint_agenda, read_formats_csv
+from parley.services.file_agenda import joint_agenda, read_formats_csv
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "opendata" / "london.youth.policing"
 

@@ -18,7 +18,7 @@ from parley.db import Base, Conversation, Participant, Statement, Vote, VoteEven
 from parley.db.engine import SessionFactory
 from parley.errors import ExportFormatError, InputError, NotFoundError
 from parley.io.polis import PolisExport, StatementTable, VoteEvents, read_polis_export
-from parley.services.conversations import (
+from parley.services.polis_exchange import (
     build_polis_export,
     conversation_vote_matrix,
     export_polis,

@@ -1,0 +1,311 @@
+"""The joint agenda as one document: declared once, rendered as JSON, CSV and Markdown.
+
+The stored agenda of a process (``agenda``), the agenda of a Polis export
+(``file_agenda``), the API, the pages and ``parley agenda`` all use these models.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, Field
+
+from parley.core.agenda import KIND_NAMES, Agenda
+
+__all__ = [
+    "AgendaDocument",
+    "AgendaEntry",
+    "AgendaFormat",
+    "AgendaItemEntry",
+    "AgendaProcess",
+    "JointMap",
+    "MapGroup",
+    "MapPoint",
+    "StatementText",
+    "agenda_csv",
+    "agenda_items",
+    "agenda_markdown",
+]
+
+VoteKind = Literal["agree", "disagree", "pass"]
+StatementKind = Literal["common", "contested", "one-sided"]
+_STANCES: tuple[VoteKind, ...] = ("agree", "disagree", "pass")
+HEADINGS = {
+    "common": "Common ground",
+    "contested": "Contested",
+    "rejected": "Rejected by every format",
+    "one-sided": "One-sided",
+}
+
+
+class StatementText(BaseModel):
+    """What a statement says and where it was written."""
+
+    text: str
+    language: str | None = None
+    format: str | None = Field(default=None, description="the format where it was written")
+    held_by: list[str] = Field(default_factory=list, description="formats holding it")
+
+
+class AgendaEntry(BaseModel):
+    """A joint statement on the agenda with its scores and counts per format."""
+
+    id: int
+    kind: StatementKind
+    common_ground: float | None = Field(description="null until every format voted enough")
+    bridging: float | None
+    rejected_by_all: bool = Field(
+        description="contested, but every format that voted enough rejects it"
+    )
+    by_format: dict[str, dict[VoteKind, int]]
+    share_with: list[str] | None = Field(
+        default=None,
+        description="one-sided: formats short of votes that do not hold it yet (share it there)",
+    )
+    waiting_for: list[str] = Field(
+        default_factory=list,
+        description="one-sided: formats that hold it but have not voted enough on it yet",
+    )
+    text: str | None = None
+    language: str | None = None
+    format: str | None = Field(default=None, description="the format where it was written")
+    held_by: list[str] = Field(default_factory=list, description="formats holding it")
+
+    @property
+    def group(self) -> str:
+        """Where it is listed: its kind, or "rejected" when every format rejects it."""
+        return "rejected" if self.rejected_by_all else self.kind
+
+
+class AgendaItemEntry(BaseModel):
+    """An agenda item: a topic and its statements (a negative id: one statement, no item)."""
+
+    item: int
+    label: str
+    rank: int
+    statements: list[AgendaEntry]
+
+
+class AgendaProcess(BaseModel):
+    """The process an agenda belongs to."""
+
+    id: int
+    name: str
+    description: str
+    min_votes: int
+    n_participants: int = Field(description="voters counted on the agenda")
+
+
+class AgendaFormat(BaseModel):
+    """A format named in an agenda, with its size."""
+
+    name: str
+    n_members: int
+    n_statements: int
+
+
+class AgendaDocument(BaseModel):
+    """A process's joint agenda, items best first."""
+
+    process: AgendaProcess
+    formats: list[AgendaFormat]
+    items: list[AgendaItemEntry]
+    computed_at: datetime | None = Field(
+        default=None, description="when the analysis worker computed it; null: not yet"
+    )
+
+    @property
+    def format_names(self) -> list[str]:
+        """Format names in the process's order."""
+        return [f.name for f in self.formats]
+
+    def to_csv(self) -> str:
+        """Return one CSV row per statement, items best first, counts per format."""
+        return agenda_csv(self.items, self.format_names)
+
+    def to_markdown(self) -> str:
+        """Return the agenda as a Markdown document: items best first, stances per format."""
+        return agenda_markdown(
+            self.items, self.format_names, title=self.process.name, min_votes=self.process.min_votes
+        )
+
+
+class MapPoint(BaseModel):
+    """A member on the joint opinion map, coloured by format position."""
+
+    x: float
+    y: float
+    group: int
+
+
+class MapGroup(BaseModel):
+    """A format on the joint map."""
+
+    id: int
+    name: str
+
+
+class JointMap(BaseModel):
+    """Every format's members on one opinion map of the joint statements."""
+
+    participants: list[MapPoint] = Field(default_factory=list)
+    groups: list[MapGroup] = Field(default_factory=list)
+
+
+def _number(value: float) -> float | None:
+    return round(float(value), 6) if np.isfinite(value) else None
+
+
+def agenda_items(
+    agenda: Agenda,
+    statement_ids: NDArray[np.int64],
+    format_names: Sequence[str],
+    item_labels: Mapping[int, str],
+    describe: Callable[[int], StatementText] | None = None,
+) -> list[AgendaItemEntry]:
+    """Return the agenda's items best first; ``describe`` adds each statement's text."""
+    out: list[AgendaItemEntry] = []
+    for rank, item in enumerate(agenda.item_ids.tolist(), start=1):
+        statements = []
+        for column in agenda.statements_of(item).tolist():
+            kind = KIND_NAMES[int(agenda.kinds[column])]
+            sid = int(statement_ids[column])
+            said = describe(sid) if describe is not None else None
+            held = said.held_by if said is not None else []
+            share_with, waiting = None, []
+            if kind == "one-sided":
+                short = [format_names[f] for f in agenda.share_with(column).tolist()]
+                share_with = [name for name in short if name not in held]
+                waiting = [name for name in short if name in held]
+            statements.append(
+                AgendaEntry(
+                    id=sid,
+                    kind=kind,  # type: ignore[arg-type]
+                    common_ground=_number(agenda.common_ground[column]),
+                    bridging=_number(agenda.bridging[column]),
+                    rejected_by_all=bool(agenda.rejected[column]),
+                    by_format={
+                        name: {
+                            "agree": int(agenda.agree[f, column]),
+                            "disagree": int(agenda.disagree[f, column]),
+                            "pass": int(agenda.passes[f, column]),
+                        }
+                        for f, name in enumerate(format_names)
+                    },
+                    share_with=share_with,
+                    waiting_for=waiting,
+                    **(said.model_dump() if said is not None else {}),
+                )
+            )
+        out.append(
+            AgendaItemEntry(item=item, label=item_labels[item], rank=rank, statements=statements)
+        )
+    return out
+
+
+def agenda_csv(items: Sequence[AgendaItemEntry], format_names: Sequence[str]) -> str:
+    """Render agenda items as CSV: one row per statement, best first.
+
+    Every cell of user text (labels, texts, format names in the header) that starts like a
+    spreadsheet formula is defused with a quote.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    per_format = [_cell(f"{name} {what}") for name in format_names for what in _STANCES]
+    writer.writerow(
+        [
+            "rank",
+            "item",
+            "label",
+            "statement",
+            "kind",
+            "rejected_by_all",
+            "common_ground",
+            "bridging",
+            "format",
+            "language",
+            "text",
+            *per_format,
+        ]
+    )
+    for item in items:
+        for s in item.statements:
+            counts = [s.by_format[name][what] for name in format_names for what in _STANCES]
+            writer.writerow(
+                [
+                    item.rank,
+                    item.item,
+                    _cell(item.label),
+                    s.id,
+                    s.kind,
+                    int(s.rejected_by_all),
+                    "" if s.common_ground is None else s.common_ground,
+                    "" if s.bridging is None else s.bridging,
+                    _cell(s.format or ""),
+                    s.language or "",
+                    _cell(s.text or ""),
+                    *counts,
+                ]
+            )
+    return out.getvalue()
+
+
+def agenda_markdown(
+    items: Sequence[AgendaItemEntry],
+    format_names: Sequence[str],
+    *,
+    title: str,
+    min_votes: int,
+) -> str:
+    """Render agenda items as a Markdown document: items best first, stances per format."""
+    lines = [f"# Joint agenda: {_md(title)}", ""]
+    lines.append(
+        f"Formats: {', '.join(_md(n) for n in format_names)}. "
+        f"A statement ranks once every format cast {min_votes} votes on it."
+    )
+    for item in items:
+        lines += ["", f"## {item.rank}. {_md(item.label)}"]
+        for group, heading in HEADINGS.items():
+            chosen = [s for s in item.statements if s.group == group]
+            if not chosen:
+                continue
+            lines += ["", f"### {heading}", ""]
+            for s in chosen:
+                lines.append(_markdown_line(s))
+                if s.share_with:
+                    lines.append(f"  Share with: {', '.join(map(_md, s.share_with))}.")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_line(s: AgendaEntry) -> str:
+    stance = "; ".join(
+        f"{_md(name)} "
+        + (
+            "no votes yet"
+            if not sum(c.values())
+            else f"{c['agree']} agree, {c['disagree']} disagree, {c['pass']} pass"
+        )
+        for name, c in s.by_format.items()
+    )
+    score = "" if s.common_ground is None else f" (common ground {s.common_ground:.2f})"
+    said = _md(s.text or f"statement {s.id}")
+    origin = f" — from {_md(s.format)}" if s.format else ""
+    tag = f"[{s.language}] " if s.language else ""
+    return f"- {tag}{said}{origin}{score}. {stance}."
+
+
+def _cell(text: str) -> str:
+    """Defuse spreadsheet formulas in user text (a leading =, +, -, @, tab or return)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _md(text: str) -> str:
+    """Escape the Markdown (and inline HTML) that user text could start, nothing more."""
+    escaped = "".join("\\" + c if c in "\\`*_[]<>|#" else c for c in text)
+    return escaped.replace("\n", " ")

@@ -1,0 +1,172 @@
+"""Merging: a duplicate statement joins another's joint statement, format by format.
+
+Where a format already holds the kept statement, the two merge there: their votes join (the
+later vote per person wins, the event log follows) and the duplicate is rejected with a
+note. Elsewhere the duplicate stays and becomes a copy of the kept joint statement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from parley.db.engine import SessionFactory
+from parley.db.models import Conversation, ModerationLog, ProcessFormat, Statement, Vote, VoteEvent
+from parley.db.types import utc_now
+from parley.errors import ConflictError, InputError, NotFoundError
+
+from .formats import statement_in_process
+from .rules import ModerationState, root_id
+
+__all__ = ["merge_statements"]
+
+
+def _root_of(statement: Statement) -> int:
+    """Return the id of the joint statement a statement belongs to."""
+    return root_id(statement.id, statement.origin_id)
+
+
+def _merge_votes(session: Session, keep: Statement, drop: Statement) -> int:
+    """Move drop's votes onto keep (same conversation); the later vote per person wins."""
+    kept = {
+        int(p): (v, t)
+        for p, v, t in session.execute(
+            select(Vote.participant_id, Vote.value, Vote.updated_at).where(
+                Vote.statement_id == keep.id
+            )
+        ).all()
+    }
+    moved = 0
+    for participant, value, at in session.execute(
+        select(Vote.participant_id, Vote.value, Vote.updated_at).where(Vote.statement_id == drop.id)
+    ).all():
+        mine = kept.get(int(participant))
+        if mine is None:
+            session.add(
+                Vote(
+                    participant_id=participant,
+                    statement_id=keep.id,
+                    conversation_id=keep.conversation_id,
+                    value=value,
+                    updated_at=at,
+                )
+            )
+            moved += 1
+        elif at > mine[1]:
+            session.execute(
+                update(Vote)
+                .where(Vote.participant_id == participant, Vote.statement_id == keep.id)
+                .values(value=value, updated_at=at)
+            )
+            moved += 1
+    session.execute(delete(Vote).where(Vote.statement_id == drop.id))
+    # the event log follows, so that an export replays to the same final votes
+    session.execute(
+        update(VoteEvent).where(VoteEvent.statement_id == drop.id).values(statement_id=keep.id)
+    )
+    return moved
+
+
+def merge_statements(
+    session_factory: SessionFactory,
+    keep_id: int,
+    drop_id: int,
+    *,
+    process_id: int | None = None,
+    actor: str | None = None,
+) -> None:
+    """Merge duplicate ``drop_id`` (an original, not a shared copy) into ``keep_id``.
+
+    ``drop`` and its copies in other formats join keep's joint statement, format by format:
+    where a format already holds keep (or a copy of it), the two merge there (their votes
+    join, the later vote per person wins, and the duplicate is rejected with a note); in the
+    other formats the statement stays and becomes a copy of keep's joint statement, its votes
+    counting for keep on the joint agenda. All in one transaction. With ``process_id``
+    both must be statements of that process (else 404).
+    """
+    if keep_id == drop_id:
+        raise InputError("a statement cannot be merged into itself")
+    now = utc_now()
+    with session_factory.begin() as session:
+        if process_id is not None:
+            for sid in (keep_id, drop_id):
+                statement_in_process(session, sid, process_id)
+        keep = session.get(Statement, keep_id)
+        drop = session.get(Statement, drop_id)
+        for sid, row in ((keep_id, keep), (drop_id, drop)):
+            if row is None:
+                raise NotFoundError(f"statement {sid} does not exist")
+        assert keep is not None and drop is not None
+        for row in (keep, drop):
+            if row.merged_into_id is not None:
+                raise ConflictError(
+                    f"statement {row.id} was merged into statement {row.merged_into_id} already"
+                )
+        if _root_of(keep) == _root_of(drop):
+            raise ConflictError(f"statements {keep_id} and {drop_id} are one joint statement")
+        if drop.origin_id is not None:
+            raise InputError(
+                f"statement {drop_id} is a copy shared from statement {drop.origin_id}; "
+                "merge that one instead"
+            )
+        if keep.conversation_id != drop.conversation_id:
+            processes = set(
+                session.scalars(
+                    select(ProcessFormat.process_id).where(
+                        ProcessFormat.conversation_id.in_(
+                            [keep.conversation_id, drop.conversation_id]
+                        )
+                    )
+                ).all()
+            )
+            n_formats = session.scalar(
+                select(func.count()).where(
+                    ProcessFormat.conversation_id.in_([keep.conversation_id, drop.conversation_id])
+                )
+            )
+            if len(processes) != 1 or n_formats != 2:
+                raise InputError(
+                    f"statements {keep_id} and {drop_id} are in different conversations that "
+                    "are not formats of one process"
+                )
+        root = _root_of(keep)
+        holders = {
+            s.conversation_id: s
+            for s in session.scalars(
+                select(Statement).where((Statement.id == root) | (Statement.origin_id == root))
+            ).all()
+        }
+        group = session.scalars(
+            select(Statement).where((Statement.id == drop.id) | (Statement.origin_id == drop.id))
+        ).all()
+        for duplicate in group:
+            target = holders.get(duplicate.conversation_id)
+            if target is None:
+                duplicate.origin_id = root
+                duplicate.agenda_item_id = None
+            else:
+                _merge_votes(session, target, duplicate)
+                session.add(
+                    ModerationLog(
+                        statement_id=duplicate.id,
+                        from_state=duplicate.moderation_state,
+                        to_state=int(ModerationState.REJECTED),
+                        actor=actor,
+                        at=now,
+                        reason=f"merged into statement {target.id}",
+                    )
+                )
+                duplicate.moderation_state = int(ModerationState.REJECTED)
+                duplicate.moderated_by = actor
+                duplicate.moderated_at = now
+                duplicate.merged_into_id = target.id
+            _bump(session, duplicate.conversation_id, votes=True)
+
+
+def _bump(session: Session, conversation_id: int, *, votes: bool) -> None:
+    values: dict[str, Any] = {"moderation_version": Conversation.moderation_version + 1}
+    if votes:
+        values["votes_version"] = Conversation.votes_version + 1
+    session.execute(update(Conversation).where(Conversation.id == conversation_id).values(values))

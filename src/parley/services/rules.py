@@ -1,0 +1,178 @@
+"""The domain rules, each written once: moderation, who sees a statement, process settings.
+
+Every service that shows statements to someone (voting queues, lists, look-alikes, sharing,
+the joint agenda, exports) asks this module, so the API, the pages, the CLI and the worker
+agree. A statement is *visible* when it is accepted, or unmoderated in an open conversation;
+only a visible statement is shown to participants, leaves its format (shared, offered as a
+look-alike, placed on the joint agenda) or takes votes. A statement that awaits moderation
+in a strict conversation is seen by its author and the facilitators only.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from parley.db.models import Conversation, Statement
+from parley.errors import InputError
+
+__all__ = [
+    "DEFAULT_MIN_VOTES",
+    "AutoShare",
+    "ModerationMode",
+    "ModerationState",
+    "ProcessSettings",
+    "StatementStatus",
+    "copy_state",
+    "is_visible",
+    "moderation_mode",
+    "moderation_state",
+    "root_id",
+    "statement_status",
+    "visible",
+]
+
+#: votes each format casts on a statement before it ranks on the joint agenda
+DEFAULT_MIN_VOTES = 5
+MAX_MIN_VOTES = 10_000
+
+
+class ModerationState(enum.IntEnum):
+    """A statement's moderation state, stored as -1, 0 and 1."""
+
+    REJECTED = -1
+    PENDING = 0  # not moderated yet: shown at once in open mode, held in strict mode
+    ACCEPTED = 1
+
+
+class ModerationMode(enum.StrEnum):
+    """How a conversation treats new participants' statements."""
+
+    OPEN = "open"  # shown at once, moderated afterwards
+    STRICT = "strict"  # held until a moderator accepts them
+
+
+StatementStatus = Literal["accepted", "rejected", "shown", "held"]
+
+
+def moderation_state(value: object, *, name: str = "state") -> ModerationState:
+    """Return the moderation state ``value`` names (-1, 0 or 1), else raise InputError."""
+    try:
+        return ModerationState(int(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise InputError(
+            f"{name}={value!r} should be -1 (rejected), 0 (pending) or 1 (accepted)"
+        ) from None
+
+
+def moderation_mode(value: object) -> ModerationMode:
+    """Return the moderation mode ``value`` names ("strict" or "open"), else raise InputError."""
+    try:
+        return ModerationMode(str(value))
+    except ValueError:
+        modes = ", ".join(repr(m.value) for m in ModerationMode)
+        raise InputError(f"moderation_mode={value!r} should be one of {modes}") from None
+
+
+def is_visible(state: int, mode: str) -> bool:
+    """Return True when a statement in this state is public: shown, shareable, votable."""
+    return state == ModerationState.ACCEPTED or (
+        state == ModerationState.PENDING and mode == ModerationMode.OPEN
+    )
+
+
+def visible() -> ColumnElement[bool]:
+    """SQL form of ``is_visible``; the query must join the statement's Conversation."""
+    return or_(
+        Statement.moderation_state == int(ModerationState.ACCEPTED),
+        and_(
+            Statement.moderation_state == int(ModerationState.PENDING),
+            Conversation.moderation_mode == ModerationMode.OPEN.value,
+        ),
+    )
+
+
+def statement_status(state: int, mode: str) -> StatementStatus:
+    """Return what became of a statement, as its author is told."""
+    if state == ModerationState.ACCEPTED:
+        return "accepted"
+    if state == ModerationState.REJECTED:
+        return "rejected"
+    return "shown" if is_visible(state, mode) else "held"
+
+
+def copy_state(root_state: int, *, by_facilitator: bool) -> ModerationState:
+    """Return the state of a shared copy: accepted when a facilitator shares, else the root's.
+
+    An automatic share of an unmoderated (open-mode) statement arrives unmoderated, so the
+    receiving format's own mode decides whether its members see it before moderation.
+    """
+    if by_facilitator or root_state == ModerationState.ACCEPTED:
+        return ModerationState.ACCEPTED
+    return ModerationState.PENDING
+
+
+def root_id(statement_id: int, origin_id: int | None) -> int:
+    """Return the id of the joint statement a statement belongs to (itself or its origin)."""
+    return origin_id if origin_id is not None else statement_id
+
+
+@dataclass(frozen=True)
+class AutoShare:
+    """Share a statement with every format once its own format supports it this much."""
+
+    min_votes: int = 5
+    min_agree: float = 0.7
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_votes <= MAX_MIN_VOTES:
+            raise InputError(
+                f"auto-share min_votes={self.min_votes} should be in 1..{MAX_MIN_VOTES}"
+            )
+        if not 0.0 < self.min_agree <= 1.0:
+            raise InputError(f"auto-share min_agree={self.min_agree} should be in (0, 1]")
+
+    def is_met(self, n_votes: int, n_agree: int) -> bool:
+        """Return True when a statement with these votes in its own format is shared."""
+        return n_votes >= self.min_votes and n_agree / n_votes >= self.min_agree
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    """A process's settings with their defaults (stored as JSON in ``processes.settings``)."""
+
+    min_votes: int = DEFAULT_MIN_VOTES
+    auto_share: AutoShare | None = None
+    demo: str | None = None  # names the bundled demo this process was loaded from
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_votes <= MAX_MIN_VOTES:
+            raise InputError(f"min_votes={self.min_votes} should be in 1..{MAX_MIN_VOTES}")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> ProcessSettings:
+        """Read stored settings; a missing key takes its default."""
+        data = data or {}
+        share = data.get("auto_share")
+        return cls(
+            min_votes=int(data.get("min_votes", DEFAULT_MIN_VOTES)),
+            auto_share=(
+                None if not share else AutoShare(int(share["min_votes"]), float(share["min_agree"]))
+            ),
+            demo=data.get("demo"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the settings as stored."""
+        out: dict[str, Any] = {"min_votes": self.min_votes}
+        if self.auto_share is not None:
+            out["auto_share"] = {
+                "min_votes": self.auto_share.min_votes,
+                "min_agree": self.auto_share.min_agree,
+            }
+        if self.demo is not None:
+            out["demo"] = self.demo
+        return out
