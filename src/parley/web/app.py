@@ -37,6 +37,7 @@ from .problems import install_error_handlers, too_large
 from .routes import include_api
 from .runtime import Runtime
 from .sessions import SESSION_COOKIE, SESSION_MAX_AGE
+from .wake import WakeWorker
 from .writer import VoteWriter
 
 __all__ = ["create_app", "is_loopback"]
@@ -129,6 +130,8 @@ def create_app(
         https_only=not is_loopback(settings.host),
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, respond=too_large)
+    if worker is not None:
+        app.add_middleware(WakeWorker, wake=worker.wake)
     include_api(app)
 
     @app.get("/healthz", tags=["health"])

@@ -167,8 +167,8 @@ def make_api(
     """Build the app (SQLite) with other settings: ``make_api(vote_rate=1)``."""
     opened: list[Iterator[Api]] = []
 
-    def make(**settings: Any) -> Api:
-        served = _serve(sqlite_session_factory, sqlite_url, run_worker=False, **settings)
+    def make(*, run_worker: bool = False, **settings: Any) -> Api:
+        served = _serve(sqlite_session_factory, sqlite_url, run_worker=run_worker, **settings)
         opened.append(served)
         return next(served)
 

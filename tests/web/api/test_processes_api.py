@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -448,3 +449,37 @@ def test_an_existing_conversation_is_added_as_a_format(sqlite_api: Any) -> None:
         headers=sqlite_api.auth(sqlite_api.key),
     )
     assert missing.status_code == 404
+
+
+def _wait_for(check: Any, what: str, timeout: float = 15.0) -> Any:
+    """Poll ``check()`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.05)
+    return found
+
+
+def test_votes_and_shares_wake_the_worker_instead_of_waiting_for_its_poll(make_api: Any) -> None:
+    api = make_api(run_worker=True, analysis_interval=60)  # only a wake-up can explain it
+    process = create_process(api)
+    pid, (a, _) = process["id"], conversations(process)
+    statement = api.seed(a, "Open every crossing for aid convoys.")
+    _, token = api.join(a)
+
+    def entry() -> dict[str, Any] | None:
+        document = api.client.get(f"{V1}/processes/{pid}/agenda", headers=api.auth(api.key))
+        found = [s for item in document.json()["items"] for s in item["statements"]]
+        return found[0] if found else None
+
+    voted(api, a, token, statement, 1)  # the vote writer wakes the worker
+    counted = _wait_for(
+        lambda: (e := entry()) and e["by_format"]["Astana group"]["agree"] == 1 and e,
+        "the vote on the stored agenda",
+    )
+    assert counted["held_by"] == ["Astana group"]
+    shared = api.client.post(
+        f"{V1}/processes/{pid}/share", json={"statement_id": statement}, headers=api.auth(api.key)
+    )
+    assert shared.status_code == 200  # the successful POST wakes the worker
+    _wait_for(lambda: (e := entry()) and e["held_by"] == FORMATS, "the share on the agenda")
