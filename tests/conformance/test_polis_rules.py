@@ -12,7 +12,8 @@ import pytest
 
 from parley.core.clustering import Clustering, KSmoother, choose_k, init_centers, kmeans
 from parley.core.matrix import build_vote_matrix
-from parley.core.pipeline import AnalysisState, advance, analyze, polis_row_order
+from parley.core.participants import polis_row_order
+from parley.core.pipeline import AnalysisState, advance, analyze
 from parley.core.replay import _GrowingMatrix, replay, restart_state
 
 

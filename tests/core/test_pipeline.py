@@ -17,7 +17,8 @@ from sklearn.metrics import adjusted_rand_score
 
 from parley.core.clustering import KSmoother
 from parley.core.matrix import VoteMatrix, build_vote_matrix
-from parley.core.pipeline import Analysis, Params, analyze, polis_row_order, update
+from parley.core.participants import polis_row_order
+from parley.core.pipeline import Analysis, Params, analyze, update
 from parley.errors import InputError, ParleyError
 from parley.io.results import analysis_to_dict, dumps_analysis
 

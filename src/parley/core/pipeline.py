@@ -21,6 +21,8 @@ from .clustering import Clustering, KSmoother, choose_k, kmeans, max_group_k, si
 from .consensus import group_informed_consensus, select_consensus
 from .lloyd import distances as pairwise_distances
 from .matrix import VoteMatrix, build_vote_matrix
+from .participants import in_conv as select_in_conv
+from .participants import polis_row_order
 from .pca import PCAResult, fit_pca, project_participants, project_statements
 from .repness import RepnessStats, RepresentativeStatement, compute_repness, select_representative
 from .routing import statement_priorities
@@ -33,7 +35,6 @@ __all__ = [
     "Params",
     "advance",
     "analyze",
-    "polis_row_order",
     "update",
 ]
 
@@ -139,53 +140,6 @@ def _mask(ids: IntArray, chosen: ArrayLike | None) -> NDArray[np.bool_]:
     return np.isin(ids, np.asarray(chosen, dtype=np.int64))
 
 
-def _in_conv(matrix: VoteMatrix, previous: IntArray | None, params: Params) -> NDArray[np.bool_]:
-    """Polis ``in-conv``: >= min(7, n_statements) votes, sticky, topped up to 15 by top voters."""
-    counts = matrix.votes_per_participant()
-    inside = counts >= min(params.min_votes_in_conv, matrix.n_statements)
-    if previous is not None and len(previous):
-        rows = matrix.row_of(previous)
-        inside[rows[rows >= 0]] = True
-    missing = params.greedy_in_conv - int(inside.sum())
-    if missing > 0:
-        candidates = np.flatnonzero(~inside & (counts > 0))
-        order = candidates[np.argsort(-counts[candidates], kind="stable")]
-        inside[order[:missing]] = True
-    return inside
-
-
-def polis_row_order(matrix: VoteMatrix, previous: IntArray | None = None) -> NDArray[np.intp]:
-    """Row indices of ``matrix`` in the order Polis's named matrix holds the participants.
-
-    Polis appends a participant's row when it first meets one of their votes. Its vote
-    polls are sorted by (comment id, participant id, time) (``postgres.clj`` ``poll`` and
-    ``conv-poll``), so within one batch the new participants come in order of the smallest
-    comment id they voted on, then of participant id. ``previous`` (participant ids in the
-    order of the previous update) keeps the old rows first; everybody else counts as new in
-    this batch. Without it this is the order after a cold load of the whole vote table,
-    which is what Polis does on a restart (``conv-man/load-or-init``) and in an export
-    recomputed ``at-time``.
-
-    Initial k-means centres are the first k distinct rows in this order (``init-clusters``).
-    """
-    n = matrix.n_participants
-    values = matrix.values
-    counts = np.diff(values.indptr)
-    first_column = np.full(n, matrix.n_statements, dtype=np.int64)
-    voted = counts > 0
-    if voted.any():
-        first_column[voted] = np.minimum.reduceat(values.indices, values.indptr[:-1][voted])
-    new = np.ones(n, dtype=bool)
-    head = np.zeros(0, dtype=np.intp)
-    if previous is not None and len(previous):
-        rows = matrix.row_of(previous)
-        head = rows[rows >= 0].astype(np.intp)
-        new[head] = False
-    rest = np.flatnonzero(new)
-    rest = rest[np.lexsort((matrix.participant_ids[rest], first_column[rest]))]
-    return np.concatenate([head, rest]).astype(np.intp)
-
-
 def _align_components(state: AnalysisState | None, statement_ids: IntArray) -> Float64Array | None:
     if state is None or len(state.statement_ids) == 0:
         return None
@@ -265,7 +219,12 @@ def _update_clusters(
         start=_align_components(state, matrix.statement_ids),
     )
     coords = project_participants(values, pca, zeroed_columns=zeroed)
-    in_conv = _in_conv(matrix, state.in_conv_ids if state else None, params)
+    in_conv = select_in_conv(
+        matrix,
+        state.in_conv_ids if state else None,
+        min_votes=params.min_votes_in_conv,
+        greedy=params.greedy_in_conv,
+    )
     order = polis_row_order(matrix, state.participant_order if state else None)
     smoother = replace(state.smoother) if state is not None else KSmoother(params.group_k_buffer)
     base: Clustering | None = None

@@ -106,7 +106,8 @@ def restart_state(state: AnalysisState) -> AnalysisState:
     ``conv-man/restructure-json-conv`` reloads the PCA, the base clusters, in-conv and the
     chosen groups from ``math_main``, but not the clusterings for every k nor the k-smoother,
     and it rebuilds the vote matrix from the whole vote table, so the participant rows are
-    reordered as on a cold load (``polis_row_order`` without a previous order).
+    reordered as on a cold load (``core.participants.polis_row_order`` without a previous
+    order).
     """
     return replace(
         state,
