@@ -51,7 +51,8 @@ def test_a_process_gives_each_format_a_conversation(session_factory: SessionFact
     assert a != b
     assert format_of_conversation(session_factory, b)[2] == "Small Group"  # type: ignore[index]
     assert process_for_observer(session_factory, info.observer_key) == pid
-    assert process_for_observer(session_factory, "nope") is None
+    with pytest.raises(NotFoundError, match="no process has this observer key"):
+        process_for_observer(session_factory, "nope")
     with pytest.raises(InputError, match="differ"):
         create_process(session_factory, facilitator_id=None, name="x", formats=["A", "A"])
 

@@ -359,12 +359,14 @@ def test_process_pages_in_every_language(pages_env: Any, lang: str) -> None:
 
 
 def test_observer_views_are_rate_limited_per_address(pages_env: Any) -> None:
-    from parley.web.pages.agenda import OBSERVER_BURST
+    from parley.web.deps import OBSERVER_BURST
 
     _, _, key = _agenda_fixture(pages_env)
     codes = [pages_env.client.get(f"/o/{key}/agenda.json").status_code for _ in range(25)]
     assert codes[:OBSERVER_BURST] == [200] * OBSERVER_BURST
     assert 429 in codes[OBSERVER_BURST:]
+    api = pages_env.client.get(f"/api/v1/observe/{key}/agenda")  # one limit, API and pages
+    assert api.status_code == 429 and api.headers["retry-after"]
 
 
 def test_the_joint_map_shows_members_of_every_format_once_they_voted_enough(

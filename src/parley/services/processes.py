@@ -182,12 +182,15 @@ def list_processes(
         return [_info(session, p) for p in session.scalars(query).all()]
 
 
-def process_for_observer(session_factory: SessionFactory, key: str) -> int | None:
-    """Return the id of the process whose observer key this is, or None."""
-    if not key:
-        return None
-    with read_session(session_factory) as session:
-        return session.scalar(select(Process.id).where(Process.observer_key == key))
+def process_for_observer(session_factory: SessionFactory, key: str) -> int:
+    """Return the id of the process whose observer key this is (else NotFoundError)."""
+    found = None
+    if key:
+        with read_session(session_factory) as session:
+            found = session.scalar(select(Process.id).where(Process.observer_key == key))
+    if found is None:
+        raise NotFoundError("no process has this observer key")
+    return int(found)
 
 
 def format_of_conversation(

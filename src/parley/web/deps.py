@@ -22,7 +22,7 @@ from parley.errors import AuthenticationError, ForbiddenError
 from parley.services.accounts import API_KEY_PREFIX, facilitator_for_api_key
 from parley.services.conversations import ensure_can_manage
 from parley.services.participants import participant_for_token
-from parley.services.processes import ProcessInfo, managed_process
+from parley.services.processes import ProcessInfo, managed_process, process_for_observer
 
 from .limits import RateLimiter
 from .runtime import Runtime, runtime_of
@@ -36,6 +36,7 @@ __all__ = [
     "FacilitatorDep",
     "ManagedConversationDep",
     "ManagedProcessDep",
+    "ObservedProcessDep",
     "OptionalFacilitatorDep",
     "ParticipantDep",
     "RateLimiterDep",
@@ -237,3 +238,22 @@ async def statement_author(
 
 
 AuthorDep = Annotated[Author, Depends(statement_author)]
+
+
+#: reads of the joint agenda per second and client address, after a burst
+OBSERVER_RATE = 1.0
+OBSERVER_BURST = 20
+
+
+async def _observed_process(request: Request, observer_key: str) -> int:
+    """Return the process of the path's observer key, within the address's observer rate."""
+    runtime = runtime_of(request)
+    host = request.client.host if request.client else "?"
+    runtime.limiter.check(
+        ("observe", host), rate=OBSERVER_RATE, burst=OBSERVER_BURST, what="agenda views"
+    )
+    return await run_in_threadpool(process_for_observer, runtime.session_factory, observer_key)
+
+
+#: the process whose observer key is the path's ``observer_key`` (no login; rate-limited)
+ObservedProcessDep = Annotated[int, Depends(_observed_process)]

@@ -21,14 +21,13 @@ from parley.services import agenda, agenda_items, processes, results
 from parley.services.agenda_document import AgendaEntry, AgendaItemEntry
 from parley.services.processes import ProcessInfo
 from parley.web import charts
-from parley.web.deps import SessionFactoryDep
+from parley.web.deps import ObservedProcessDep, SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
 from parley.web.pages.processes import flash_message
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
-from parley.web.runtime import runtime_of
 
 __all__ = ["router"]
 
@@ -37,8 +36,6 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 KINDS = ("common", "contested", "rejected", "one-sided")
 STANCES = ("agree", "disagree", "pass")
 MAP_HEIGHT = 380
-OBSERVER_RATE = 1.0  # agenda views per second and address, after a burst of OBSERVER_BURST
-OBSERVER_BURST = 20
 EXPORT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -168,22 +165,11 @@ def rename(
     return RedirectResponse(f"/f/p/{info.id}/agenda?done=renamed#item-{item_id}", status_code=303)
 
 
-def _observed(request: Request, sf: SessionFactoryDep, key: str) -> int:
-    """Return the process of an observer key, within the address's observer rate."""
-    host = request.client.host if request.client else "?"
-    runtime_of(request).limiter.check(
-        ("observe", host), rate=OBSERVER_RATE, burst=OBSERVER_BURST, what="agenda views"
-    )
-    process_id = processes.process_for_observer(sf, key)
-    if process_id is None:
-        raise NotFoundError("no process has this observer key")
-    return process_id
-
-
 @router.get("/o/{observer_key}", name="observer")
-def observer_page(request: Request, observer_key: str, sf: SessionFactoryDep) -> Response:
+def observer_page(
+    request: Request, process_id: ObservedProcessDep, observer_key: str, sf: SessionFactoryDep
+) -> Response:
     """Show a process's joint agenda to observers: read-only, no login."""
-    process_id = _observed(request, sf, observer_key)
     context = _agenda_context(request, sf, process_id)
     context.update(
         {"tab": None, "flash": None, "editable": False, "export_base": f"/o/{observer_key}/agenda"}
@@ -195,10 +181,8 @@ def observer_page(request: Request, observer_key: str, sf: SessionFactoryDep) ->
 
 
 @router.get("/o/{observer_key}/agenda.{ext}", name="observer_export")
-def observer_export(
-    request: Request, observer_key: str, ext: str, sf: SessionFactoryDep
-) -> Response:
+def observer_export(process_id: ObservedProcessDep, ext: str, sf: SessionFactoryDep) -> Response:
     """Export the joint agenda for observers as JSON, CSV or Markdown."""
-    response = _export(sf, _observed(request, sf, observer_key), ext)
+    response = _export(sf, process_id, ext)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

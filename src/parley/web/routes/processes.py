@@ -14,7 +14,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from parley.errors import NotFoundError
 from parley.services.accounts import facilitator_info
 from parley.services.agenda import read_agenda
 from parley.services.agenda_items import refresh_agenda_items, rename_item
@@ -26,13 +25,12 @@ from parley.services.processes import (
     ProcessInfo,
     create_process,
     list_processes,
-    process_for_observer,
     process_info,
     set_process_settings,
 )
 from parley.services.sharing import auto_share, share_statement
 
-from ..deps import FacilitatorDep, ManagedProcessDep, SessionFactoryDep
+from ..deps import FacilitatorDep, ManagedProcessDep, ObservedProcessDep, SessionFactoryDep
 from ..schemas import (
     AgendaOut,
     AutoShareRule,
@@ -287,13 +285,6 @@ async def refresh_items(
 
 
 @router.get("/observe/{observer_key}/agenda", response_model=AgendaOut)
-async def observe_agenda(observer_key: str, sf: SessionFactoryDep) -> AgendaOut:
+async def observe_agenda(process_id: ObservedProcessDep, sf: SessionFactoryDep) -> AgendaOut:
     """Return a process's stored joint agenda to an observer holding its key (no login)."""
-
-    def read() -> AgendaOut:
-        process_id = process_for_observer(sf, observer_key)
-        if process_id is None:
-            raise NotFoundError("no process has this observer key")
-        return read_agenda(sf, process_id).document
-
-    return await run_in_threadpool(read)
+    return (await run_in_threadpool(read_agenda, sf, process_id)).document
