@@ -22,7 +22,7 @@ from parley.services.participation import participant_for_token
 
 from .limits import RateLimiter
 from .runtime import Runtime, runtime_of
-from .sessions import participant_token, session_facilitator, verify_csrf
+from .sessions import session_facilitator, session_participant, verify_csrf
 from .writer import VoteWriter
 
 __all__ = [
@@ -155,10 +155,11 @@ async def current_participant(
 ) -> int:
     """Return the participant's id from their token (Bearer) or this browser's cookie, else 401."""
     token = bearer_token(request)
-    is_cookie = token is None
     if token is None:
-        token = participant_token(request, conversation_id)
-    if token is None:
+        member = session_participant(request, conversation_id)
+        if member is not None:
+            await verify_csrf(request)
+            return member
         raise AuthenticationError(
             f"join conversation {conversation_id} first (POST /api/v1/conversations/"
             f"{conversation_id}/participants) and send the token as 'Authorization: Bearer <token>'"
@@ -168,8 +169,6 @@ async def current_participant(
     participant_id = await _participant_for(request, conversation_id, token)
     if participant_id is None:
         raise AuthenticationError(f"unknown participant token for conversation {conversation_id}")
-    if is_cookie:
-        await verify_csrf(request)
     return participant_id
 
 
@@ -206,7 +205,7 @@ async def statement_author(
     token = bearer_token(request)
     if (token is not None and token.startswith(API_KEY_PREFIX)) or (
         token is None
-        and participant_token(request, conversation_id) is None
+        and session_participant(request, conversation_id) is None
         and session_facilitator(request) is not None
     ):
         facilitator_id = await current_facilitator(request)

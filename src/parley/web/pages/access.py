@@ -1,7 +1,7 @@
 """Who is asking on a page: the logged-in facilitator, the participant.
 
-Both the facilitator's login and the participant tokens of the conversations this browser
-joined live in the signed session cookie of ``parley.web.sessions`` (HttpOnly, SameSite=Lax).
+Both the facilitator's login and the participants this browser votes as live in the
+server-side session of ``parley.web.sessions`` (the cookie holds only a random id).
 """
 
 from __future__ import annotations
@@ -39,16 +39,9 @@ PageFacilitatorDep = Annotated[FacilitatorInfo, Depends(_page_facilitator)]
 def page_participant(request: Request, conversation_id: int) -> int:
     """Return this browser's participant id in a conversation, joining it on the first visit."""
     runtime = runtime_of(request)
-    token = sessions.participant_token(request, conversation_id)
-    if token is not None:
-        participant_id = runtime.participants.get(conversation_id, token)
-        if participant_id is None:
-            participant_id = participation.participant_for_token(
-                runtime.session_factory, conversation_id, token
-            )
-        if participant_id is not None:
-            runtime.participants.put(conversation_id, token, participant_id)
-            return participant_id
+    member = sessions.session_participant(request, conversation_id)
+    if member is not None:
+        return member
     other = processes.joined_other_format(
         runtime.session_factory, conversation_id, sessions.remembered_conversations(request)
     )
@@ -57,6 +50,6 @@ def page_participant(request: Request, conversation_id: int) -> int:
     participant_id, token = participation.join_conversation(
         runtime.session_factory, conversation_id
     )
-    sessions.remember_participant(request, conversation_id, token)
+    sessions.remember_participant(request, conversation_id, participant_id)
     runtime.participants.put(conversation_id, token, participant_id)
     return participant_id

@@ -11,6 +11,7 @@ from parley.errors import InputError
 from parley.services import accounts, moderation, participation, results
 from parley.web import sessions
 from parley.web.deps import SessionFactoryDep
+from parley.web.links import site_url
 from parley.web.pages.access import PageFacilitatorDep
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
@@ -137,7 +138,7 @@ def conversation(
         "conversation": results.conversation_summary(sf, conversation_id),
         "tab": "overview",
         "flash": flash,
-        "participant_url": str(request.base_url).rstrip("/") + f"/c/{conversation_id}",
+        "participant_url": site_url(request, f"/c/{conversation_id}"),
     }
     return render(request, "pages/conversation.html", context, facilitator=me.name)
 
