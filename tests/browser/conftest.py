@@ -203,11 +203,17 @@ def new_page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
     """Return a factory of pages, each in its own context (cookies, viewport, locale).
 
     Any request to another host than the test server is aborted and fails the test: the
-    pages must work offline, with no CDN; so does a JavaScript error on a page.
+    pages must work offline, with no CDN; so does a JavaScript error on a page, and so does
+    anything the Content-Security-Policy refused (the pages must work under it).
     """
     contexts: list[Any] = []
     outside: list[str] = []
     js_errors: list[str] = []
+    refused: list[str] = []
+
+    def console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
 
     def block(route: Any) -> None:
         if not route.request.url.startswith(live_server.url):
@@ -225,6 +231,7 @@ def new_page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: js_errors.append(str(error)))
+        page.on("console", console)
         return page
 
     yield make
@@ -232,3 +239,4 @@ def new_page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
         context.close()
     assert not outside, f"pages asked other hosts: {outside}"
     assert not js_errors, f"JavaScript errors: {js_errors}"
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
