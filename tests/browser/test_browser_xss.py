@@ -376,12 +376,10 @@ NOT_PAGES = {
 
 
 def _page_routes() -> set[str]:
+    from route_table import iter_routes
+
     from parley.web.pages import router
 
-    paths: set[str] = set()
-    for route in router.routes:
-        methods = getattr(route, "methods", set())
-        path = getattr(route, "path", "")
-        if "GET" in methods and path not in NOT_PAGES:
-            paths.add(path)
-    return paths
+    paths = {path for method, path, _ in iter_routes(router.routes) if method == "GET"}
+    assert "/f/p/{process_id}/agenda" in paths  # the walk reaches into included routers
+    return paths - NOT_PAGES
