@@ -49,11 +49,18 @@ class SessionLifetimes:
     login_max: timedelta
     visitor_idle: timedelta
 
-    def expiry(self, *, now: datetime, created_at: datetime, is_login: bool) -> datetime:
-        """Return when a session seen at ``now`` expires (a login: capped by its lifetime)."""
+    def expiry(
+        self, *, now: datetime, created_at: datetime, is_login: bool, is_member: bool = True
+    ) -> datetime:
+        """Return when a session seen at ``now`` expires.
+
+        A login lasts ``login_idle`` past its last request, capped at ``login_max`` after it
+        began; a browser that joined conversations (``is_member``) lasts ``visitor_idle``;
+        one holding nothing but a CSRF token (a visitor who only looked) ``login_idle``.
+        """
         if is_login:
             return min(now + self.login_idle, created_at + self.login_max)
-        return now + self.visitor_idle
+        return now + (self.visitor_idle if is_member else self.login_idle)
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,12 @@ def create_web_session(
     """Store a new session holding ``data``; return (its id for the cookie, its expiry)."""
     now = now or utc_now()
     facilitator_id = _facilitator_of(data)
-    expires_at = lifetimes.expiry(now=now, created_at=now, is_login=facilitator_id is not None)
+    expires_at = lifetimes.expiry(
+        now=now,
+        created_at=now,
+        is_login=facilitator_id is not None,
+        is_member=bool(data.get("participants")),
+    )
     session_id = new_session_id()
     with session_factory.begin() as session:
         session.add(

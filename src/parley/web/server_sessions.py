@@ -143,6 +143,7 @@ class ServerSessionMiddleware:
             now=utc_now(),
             created_at=session.created_at,
             is_login=isinstance(data.get("facilitator_id"), int),
+            is_member=bool(data.get("participants")),
         )
         is_changed = _snapshot(data) != session.snapshot
         step = self._renewal_step(data)
@@ -155,11 +156,8 @@ class ServerSessionMiddleware:
         return self._new_cookie(scope, session.session_id, expires_at)
 
     def _renewal_step(self, data: dict[str, Any]) -> timedelta:
-        idle = (
-            self.lifetimes.login_idle
-            if isinstance(data.get("facilitator_id"), int)
-            else self.lifetimes.visitor_idle
-        )
+        is_visitor = data.get("participants") and not isinstance(data.get("facilitator_id"), int)
+        idle = self.lifetimes.visitor_idle if is_visitor else self.lifetimes.login_idle
         return max(timedelta(seconds=30), idle / 10)
 
     def _purge_now_and_then(self) -> None:
