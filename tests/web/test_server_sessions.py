@@ -18,7 +18,7 @@ from parley.services.web_sessions import (
     load_web_session,
     purge_expired_sessions,
 )
-from parley.web.server_sessions import SESSION_COOKIE
+from parley.web.server_sessions import SESSION_COOKIE, ServerSession, ServerSessionMiddleware
 
 from .conftest import FACILITATOR, PagesEnv
 
@@ -139,6 +139,34 @@ def test_activity_slides_the_expiry_but_not_past_the_login_lifetime(pages_env: P
         assert (
             utc_now() + timedelta(minutes=9) < row.expires_at <= utc_now() + timedelta(minutes=10)
         )
+
+
+def test_a_renewal_keeps_what_another_request_stored(pages_env: PagesEnv) -> None:
+    lifetimes = SessionLifetimes(timedelta(hours=1), timedelta(hours=12), timedelta(days=14))
+    sf = pages_env.session_factory
+    session_id, _ = create_web_session(
+        sf, {"csrf": "t", "participants": {"1": 1}}, lifetimes=lifetimes
+    )
+    with sf.begin() as session:  # this request loaded the session a while ago ...
+        session.execute(update(WebSession).values(expires_at=utc_now() + timedelta(days=1)))
+    stale = load_web_session(sf, session_id)
+    with sf.begin() as session:  # ... and meanwhile another request joined a conversation
+        row = session.get(WebSession, hash_token(session_id))
+        assert row is not None
+        row.data = {"csrf": "t", "participants": {"1": 1, "2": 5}}
+    middleware = ServerSessionMiddleware(
+        pages_env.client.app,
+        session_factory=sf,
+        lifetimes=lifetimes,
+        public_scheme=None,
+        is_secure_default=False,
+    )
+    cookie = middleware._store(ServerSession(stale, session_id), True, {"path": "/c/1"})
+    assert cookie is not None and "Max-Age=" in cookie  # renewed
+    with sf() as session:
+        row = session.get(WebSession, hash_token(session_id))
+        assert row is not None and row.data["participants"] == {"1": 1, "2": 5}
+        assert row.expires_at > utc_now() + timedelta(days=13)
 
 
 def test_a_fresh_request_renews_nothing(pages_env: PagesEnv) -> None:

@@ -133,16 +133,21 @@ def create_web_session(
 def save_web_session(
     session_factory: SessionFactory,
     session_id: str,
-    data: dict[str, Any],
+    data: dict[str, Any] | None,
     *,
     expires_at: datetime,
 ) -> bool:
-    """Store a session's new data and expiry; return False when it has ended meanwhile."""
+    """Store a session's new data (None: only renew) and expiry; False when it has ended.
+
+    A renewal leaves the data alone, so that it cannot undo what a concurrent request of
+    the same browser stored (joining a conversation, say).
+    """
+    values: dict[str, Any] = {"expires_at": expires_at}
+    if data is not None:
+        values.update(data=data, facilitator_id=_facilitator_of(data))
     with session_factory.begin() as session:
         changed = session.execute(
-            update(WebSession)
-            .where(WebSession.id_hash == _key(session_id))
-            .values(data=data, facilitator_id=_facilitator_of(data), expires_at=expires_at)
+            update(WebSession).where(WebSession.id_hash == _key(session_id)).values(**values)
         ).rowcount  # type: ignore[attr-defined]
     return bool(changed)
 

@@ -149,8 +149,9 @@ class ServerSessionMiddleware:
         step = self._renewal_step(data)
         if not is_changed and expires_at - session.expires_at < step:
             return None
+        stored = data if is_changed else None  # a renewal only: keep the data as stored
         if not save_web_session(
-            self.session_factory, session.session_id, data, expires_at=expires_at
+            self.session_factory, session.session_id, stored, expires_at=expires_at
         ):
             return self._cookie(scope, "", 0)  # ended meanwhile (logout elsewhere)
         return self._new_cookie(scope, session.session_id, expires_at)
