@@ -231,11 +231,19 @@ def _url(host: str, port: int, path: str = "/") -> str:
 def _run_server(app: FastAPI, settings: Settings, *, before: list[str] | None = None) -> None:
     import uvicorn
 
+    from parley.web.app import is_loopback
+
     sock = _bind(settings.host, settings.port)
     port = int(sock.getsockname()[1])
+    base = settings.public_url or _url(settings.host, port, "")
     for line in before or []:
-        typer.echo(line.replace("{base}", _url(settings.host, port, "")))
+        typer.echo(line.replace("{base}", base))
     typer.echo(f"parley is running at {_url(settings.host, port)}  (Ctrl+C to stop)")
+    if settings.public_url is None and not is_loopback(settings.host):
+        typer.echo(
+            "note: PARLEY_PUBLIC_URL is not set, so join and observer links follow the "
+            "request's Host header; set it to the address people use (docs/security.md)"
+        )
     sys.stdout.flush()
     # proxy_headers=False: X-Forwarded-* are handled by the app, and only from the addresses
     # in PARLEY_TRUSTED_PROXIES (uvicorn's own default would trust 127.0.0.1)
