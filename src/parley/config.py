@@ -6,12 +6,16 @@ Every field is documented in docs/storage.md; the defaults work with no set-up a
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "IPNetwork", "Settings"]
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_DATABASE_URL = "sqlite:///parley.db"
 
@@ -36,8 +40,45 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None,
         description=(
-            "Key that signs session cookies. When unset, the web server generates one and "
-            "keeps it in the database, so that logins survive a restart."
+            "Not used any more: sessions live in the database and the cookie holds only a "
+            "random id, so nothing is signed. Accepted so that old configurations still start."
+        ),
+    )
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "The address people reach parley at (https://parley.example.org, or with a path "
+            "prefix). Every link parley hands out (join and observer links) starts with it, "
+            "never with the request's Host header; https here makes cookies Secure."
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8) of reverse proxies "
+            "whose X-Forwarded-For and X-Forwarded-Proto headers are believed; from any other "
+            "client they are ignored. Empty: no proxy is trusted."
+        ),
+    )
+    session_idle_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="A facilitator's login ends after this many minutes without a request.",
+    )
+    session_max_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 30,
+        description="A facilitator's login ends this many hours after logging in, however busy.",
+    )
+    visitor_session_days: float = Field(
+        default=14.0,
+        gt=0,
+        le=365,
+        description=(
+            "A participant's browser session (which conversations it joined) ends after this "
+            "many days without a visit."
         ),
     )
     max_body_bytes: int = Field(
@@ -61,12 +102,54 @@ class Settings(BaseSettings):
     statement_burst: int = Field(
         default=5, ge=1, description="Statements one participant may write at once."
     )
+    observer_rate: float = Field(
+        default=1.0,
+        ge=0,
+        description="Joint agenda reads per second one address may sustain through an "
+        "observer key (pages and API); 0: no limit.",
+    )
+    observer_burst: int = Field(
+        default=20, ge=1, description="Observer reads one address may make at once."
+    )
     analysis_interval: float = Field(
         default=0.5,
         gt=0,
         le=60,
         description="Seconds between the analysis worker's checks for changed conversations.",
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"public_url={value!r} should look like https://host[/prefix]")
+        if parts.query or parts.fragment:
+            raise ValueError(f"public_url={value!r} should have no query or fragment")
+        return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        for part in parts:
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {part!r} is not an IP address or network"
+                ) from None
+        return ",".join(parts)
+
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """Return the trusted proxies as IP networks (a single address is a /32 or /128)."""
+        return tuple(
+            ipaddress.ip_network(part, strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part
+        )
 
     @field_validator("database_url")
     @classmethod

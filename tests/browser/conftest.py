@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,25 +140,23 @@ def _seed(database_url: str) -> tuple[int, list[int], ProcessSeed]:
         engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Start parley on a free port over a fresh SQLite file; stop it after the session."""
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
+@contextmanager
+def serve(database_url: str, **settings: Any) -> Iterator[str]:
+    """Run parley over ``database_url`` on a free port in a thread; yield its base URL."""
     import uvicorn
 
     from parley.config import Settings
     from parley.web.app import create_app
 
-    folder = tmp_path_factory.mktemp("server")
-    database_url = f"sqlite:///{folder / 'parley.db'}"
-    conversation_id, statement_ids, process = _seed(database_url)
     sock = _free_socket()
     port = sock.getsockname()[1]
-    settings = Settings(database_url=database_url, port=port, analysis_interval=0.2)
+    options = {"analysis_interval": 0.2, **settings}
     config = uvicorn.Config(
-        create_app(settings), log_level="warning", lifespan="on", ws="none", http="h11"
+        create_app(Settings(database_url=database_url, port=port, **options)),
+        log_level="warning",
+        lifespan="on",
+        ws="none",
+        http="h11",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -168,13 +167,24 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             raise RuntimeError("the parley server did not start")
         time.sleep(0.05)
     try:
-        yield LiveServer(
-            f"http://127.0.0.1:{port}", database_url, conversation_id, statement_ids, process
-        )
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Start parley on a free port over a fresh SQLite file; stop it after the session."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("server")
+    database_url = f"sqlite:///{folder / 'parley.db'}"
+    conversation_id, statement_ids, process = _seed(database_url)
+    with serve(database_url) as url:
+        yield LiveServer(url, database_url, conversation_id, statement_ids, process)
 
 
 @pytest.fixture(scope="session")
@@ -206,11 +216,17 @@ def new_page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
     """Return a factory of pages, each in its own context (cookies, viewport, locale).
 
     Any request to another host than the test server is aborted and fails the test: the
-    pages must work offline, with no CDN; so does a JavaScript error on a page.
+    pages must work offline, with no CDN; so does a JavaScript error on a page, and so does
+    anything the Content-Security-Policy refused (the pages must work under it).
     """
     contexts: list[Any] = []
     outside: list[str] = []
     js_errors: list[str] = []
+    refused: list[str] = []
+
+    def console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
 
     def block(route: Any) -> None:
         if not route.request.url.startswith(live_server.url):
@@ -228,6 +244,7 @@ def new_page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: js_errors.append(str(error)))
+        page.on("console", console)
         return page
 
     yield make
@@ -235,3 +252,4 @@ def new_page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
         context.close()
     assert not outside, f"pages asked other hosts: {outside}"
     assert not js_errors, f"JavaScript errors: {js_errors}"
+    assert not refused, f"the Content-Security-Policy refused: {refused}"

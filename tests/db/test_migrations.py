@@ -28,6 +28,7 @@ TABLES = {
     "processes",
     "formats",
     "agenda_items",
+    "web_sessions",
 }
 
 
@@ -42,7 +43,7 @@ def test_upgrade_creates_every_table_on_a_fresh_sqlite_file(tmp_path: Path) -> N
     upgrade_database(engine)
     assert path.is_file()
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-    assert database_revision(engine) == head_revision() == "0004"
+    assert database_revision(engine) == head_revision() == "0005"
     engine.dispose()
 
 

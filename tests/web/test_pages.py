@@ -41,7 +41,7 @@ def test_participant_page_joins_and_shows_a_statement(pages_env: Any) -> None:
     assert _statement_id(html) in pages_env.seed_ids
     assert "You have voted on 0 of 3 statements" in html
     assert "httponly" in response.headers["set-cookie"].lower()
-    assert "parley_session=" in response.headers["set-cookie"]
+    assert "parley_csrf=" in response.headers["set-cookie"]  # a visitor: no stored session
     # the same browser is the same participant: the same statement is offered again
     assert _statement_id(client.get(f"/c/{pages_env.open_id}").text) == _statement_id(html)
 

@@ -48,6 +48,7 @@ __all__ = [
     "StoredAgenda",
     "Vote",
     "VoteEvent",
+    "WebSession",
 ]
 
 ModerationMode = Literal["strict", "open"]
@@ -100,6 +101,21 @@ class InstanceSecret(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class WebSession(Base):
+    """A browser's session: the cookie holds a random id, only its sha256 hash is stored here."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # the logged-in facilitator, so that a password change or `parley admin logout` ends them
+    facilitator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("facilitators.id", ondelete="CASCADE"), index=True, default=None
+    )
+    data: Mapped[dict[str, Any]] = mapped_column()  # CSRF token, joined conversations
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Conversation(Base):

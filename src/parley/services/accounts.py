@@ -21,6 +21,7 @@ from parley.db.tokens import hash_token
 from parley.errors import ConflictError, InputError, NotFoundError
 
 from .sessions import read_session
+from .web_sessions import end_facilitator_sessions
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -140,7 +141,7 @@ def check_password(session_factory: SessionFactory, name: str, password: str) ->
 
 
 def set_password(session_factory: SessionFactory, name: str, password: str) -> None:
-    """Set (or replace) the password a facilitator logs in with on the pages."""
+    """Set (or replace) the password a facilitator logs in with; end their sessions."""
     password_hash = _hash_password(password)
     with session_factory.begin() as session:
         changed = session.execute(
@@ -150,6 +151,7 @@ def set_password(session_factory: SessionFactory, name: str, password: str) -> N
         ).rowcount  # type: ignore[attr-defined]
     if not changed:
         raise NotFoundError(f"no facilitator named {name!r}")
+    end_facilitator_sessions(session_factory, name=name)
 
 
 def _store_password_hash(session_factory: SessionFactory, facilitator_id: int, value: str) -> None:

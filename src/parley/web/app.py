@@ -11,6 +11,7 @@ import importlib
 import ipaddress
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -20,27 +21,28 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.sessions import SessionMiddleware
 
 from parley import __version__
 from parley.compute.worker import AnalysisWorker
 from parley.config import Settings
 from parley.core.pipeline import Params
 from parley.db.engine import SessionFactory
-from parley.services.accounts import instance_secret
 from parley.services.database import open_database
 from parley.services.refresh import DatabaseJobs
 from parley.services.votes import record_votes
+from parley.services.web_sessions import SessionLifetimes
 
+from .headers import SecurityHeadersMiddleware
 from .limits import BodySizeLimit
 from .problems import install_error_handlers, too_large
+from .proxy import TrustedProxyMiddleware
 from .routes import include_api
 from .runtime import Runtime
-from .sessions import SESSION_COOKIE, SESSION_MAX_AGE
+from .server_sessions import ServerSessionMiddleware
 from .wake import WakeWorker
 from .writer import VoteWriter
 
-__all__ = ["create_app", "is_loopback"]
+__all__ = ["create_app", "is_loopback", "session_lifetimes"]
 
 STATIC = Path(__file__).with_name("static")
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
@@ -54,6 +56,15 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def session_lifetimes(settings: Settings) -> SessionLifetimes:
+    """Return how long sessions last, from the settings."""
+    return SessionLifetimes(
+        login_idle=timedelta(minutes=settings.session_idle_minutes),
+        login_max=timedelta(hours=settings.session_max_hours),
+        visitor_idle=timedelta(days=settings.visitor_session_days),
+    )
 
 
 def _pages() -> ModuleType | None:
@@ -81,11 +92,6 @@ def create_app(
     if session_factory is None:
         database = open_database(settings.database_url)
         session_factory = database.session_factory
-    secret = (
-        settings.secret_key.get_secret_value()
-        if settings.secret_key is not None
-        else instance_secret(session_factory, "session")
-    )
     worker = None
     if run_worker:
         jobs = DatabaseJobs(session_factory, params=params)
@@ -121,15 +127,19 @@ def create_app(
     app.state.parley = runtime
     pages = _pages()
     install_error_handlers(app, html=getattr(pages, "render_error", None))
+    public_scheme = settings.public_url.split(":")[0] if settings.public_url else None
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=secret,
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
-        same_site="lax",
-        https_only=not is_loopback(settings.host),
+        ServerSessionMiddleware,
+        session_factory=session_factory,
+        lifetimes=session_lifetimes(settings),
+        public_scheme=public_scheme,
+        is_secure_default=not is_loopback(settings.host),
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, respond=too_large)
+    app.add_middleware(
+        SecurityHeadersMiddleware, is_https=public_scheme == "https", docs_path=app.docs_url
+    )
+    app.add_middleware(TrustedProxyMiddleware, networks=settings.trusted_proxy_networks())
     if worker is not None:
         app.add_middleware(WakeWorker, wake=worker.wake)
     include_api(app)

@@ -26,7 +26,7 @@ from parley.services.processes import ProcessInfo, managed_process, process_for_
 
 from .limits import RateLimiter
 from .runtime import Runtime, runtime_of
-from .sessions import participant_token, session_facilitator, verify_csrf
+from .sessions import session_facilitator, session_participant, verify_csrf
 from .writer import VoteWriter
 
 __all__ = [
@@ -164,10 +164,11 @@ async def current_participant(
 ) -> int:
     """Return the participant's id from their token (Bearer) or this browser's cookie, else 401."""
     token = bearer_token(request)
-    is_cookie = token is None
     if token is None:
-        token = participant_token(request, conversation_id)
-    if token is None:
+        member = session_participant(request, conversation_id)
+        if member is not None:
+            await verify_csrf(request)
+            return member
         raise AuthenticationError(
             f"join conversation {conversation_id} first (POST /api/v1/conversations/"
             f"{conversation_id}/participants) and send the token as 'Authorization: Bearer <token>'"
@@ -177,8 +178,6 @@ async def current_participant(
     participant_id = await _participant_for(request, conversation_id, token)
     if participant_id is None:
         raise AuthenticationError(f"unknown participant token for conversation {conversation_id}")
-    if is_cookie:
-        await verify_csrf(request)
     return participant_id
 
 
@@ -228,7 +227,7 @@ async def statement_author(
     token = bearer_token(request)
     if (token is not None and token.startswith(API_KEY_PREFIX)) or (
         token is None
-        and participant_token(request, conversation_id) is None
+        and session_participant(request, conversation_id) is None
         and session_facilitator(request) is not None
     ):
         facilitator_id = await current_facilitator(request)
@@ -240,17 +239,16 @@ async def statement_author(
 AuthorDep = Annotated[Author, Depends(statement_author)]
 
 
-#: reads of the joint agenda per second and client address, after a burst
-OBSERVER_RATE = 1.0
-OBSERVER_BURST = 20
-
-
 async def _observed_process(request: Request, observer_key: str) -> int:
     """Return the process of the path's observer key, within the address's observer rate."""
     runtime = runtime_of(request)
     host = request.client.host if request.client else "?"
+    settings = runtime.settings
     runtime.limiter.check(
-        ("observe", host), rate=OBSERVER_RATE, burst=OBSERVER_BURST, what="agenda views"
+        ("observe", host),
+        rate=settings.observer_rate,
+        burst=settings.observer_burst,
+        what="agenda views",
     )
     return await run_in_threadpool(process_for_observer, runtime.session_factory, observer_key)
 

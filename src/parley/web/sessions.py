@@ -1,12 +1,13 @@
-"""Login sessions and CSRF for the pages: a signed cookie (HttpOnly, SameSite=Lax).
+"""Login sessions and CSRF for the pages: a session kept on the server, revocable.
 
-The cookie (``parley_session``, signed with the secret key by Starlette's SessionMiddleware)
-holds the logged-in facilitator's id, the participant tokens of the conversations this
-browser joined, and a per-session CSRF token. Every form that POSTs must carry the CSRF
-token, as a hidden field ``csrf_token`` (``csrf_token(request)`` in the template) or as the
-header ``X-CSRF-Token`` (htmx: ``hx-headers``). ``CsrfDep`` checks it; the facilitator and
-participant dependencies check it by themselves whenever the cookie is what authenticates
-an unsafe request.
+The cookie (``parley_session``: HttpOnly, SameSite=Lax, Secure over https) carries only a
+random session id; ``parley.web.server_sessions`` loads the session's data from the database
+into ``request.session``: the logged-in facilitator's id, the participants this browser
+votes as (conversation id -> participant id; tokens are never kept) and a per-session CSRF
+token. Every form that POSTs must carry the CSRF token, as a hidden field ``csrf_token``
+(``csrf_token(request)`` in the template) or as the header ``X-CSRF-Token`` (htmx:
+``hx-headers``). ``CsrfDep`` checks it; the facilitator and participant dependencies check it
+by themselves whenever the cookie is what authenticates an unsafe request.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from starlette.requests import HTTPConnection, Request
 
 from parley.errors import ForbiddenError
 
+from .server_sessions import SESSION_COOKIE, ServerSession
+
 __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
@@ -28,17 +31,16 @@ __all__ = [
     "csrf_token",
     "login",
     "logout",
-    "participant_token",
     "remember_participant",
+    "remembered_conversations",
     "session_facilitator",
+    "session_participant",
     "verify_csrf",
 ]
 
-SESSION_COOKIE = "parley_session"
-SESSION_MAX_AGE = 14 * 24 * 3600  # seconds
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-MAX_REMEMBERED_CONVERSATIONS = 20  # keeps the cookie small
+MAX_REMEMBERED_CONVERSATIONS = 20  # keeps the stored session small
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -58,8 +60,10 @@ def csrf_token(connection: HTTPConnection) -> str:
 
 
 def login(connection: HTTPConnection, facilitator_id: int) -> None:
-    """Log a facilitator in: a fresh session (new CSRF token), keeping joined conversations."""
+    """Log a facilitator in: a new session id and CSRF token, keeping joined conversations."""
     session = _session(connection)
+    if isinstance(session, ServerSession):
+        session.regenerate()
     participants = session.get("participants", {})
     session.clear()
     session["facilitator_id"] = facilitator_id
@@ -68,7 +72,7 @@ def login(connection: HTTPConnection, facilitator_id: int) -> None:
 
 
 def logout(connection: HTTPConnection) -> None:
-    """Forget everything in the session (the facilitator, tokens, CSRF token)."""
+    """End the session: its row is deleted, so a copy of the cookie stops working too."""
     _session(connection).clear()
 
 
@@ -78,28 +82,30 @@ def session_facilitator(connection: HTTPConnection) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def remember_participant(connection: HTTPConnection, conversation_id: int, token: str) -> None:
-    """Keep a participant's token in the session, so that this browser votes as them."""
+def remember_participant(
+    connection: HTTPConnection, conversation_id: int, participant_id: int
+) -> None:
+    """Keep a participant in the session, so that this browser votes as them."""
     session = _session(connection)
-    tokens = dict(session.get("participants", {}))
-    tokens.pop(str(conversation_id), None)
-    tokens[str(conversation_id)] = token
-    while len(tokens) > MAX_REMEMBERED_CONVERSATIONS:
-        tokens.pop(next(iter(tokens)))
-    session["participants"] = tokens
+    members = dict(session.get("participants", {}))
+    members.pop(str(conversation_id), None)
+    members[str(conversation_id)] = participant_id
+    while len(members) > MAX_REMEMBERED_CONVERSATIONS:
+        members.pop(next(iter(members)))
+    session["participants"] = members
     csrf_token(connection)
 
 
 def remembered_conversations(connection: HTTPConnection) -> list[int]:
-    """Return the conversations this session holds a participant token for."""
-    tokens = _session(connection).get("participants", {})
-    return [int(key) for key in tokens if str(key).isdigit()]
+    """Return the conversations this session votes in."""
+    members = _session(connection).get("participants", {})
+    return [int(key) for key in members if str(key).isdigit()]
 
 
-def participant_token(connection: HTTPConnection, conversation_id: int) -> str | None:
-    """Return the participant token this session holds for a conversation, or None."""
-    token = _session(connection).get("participants", {}).get(str(conversation_id))
-    return token if isinstance(token, str) else None
+def session_participant(connection: HTTPConnection, conversation_id: int) -> int | None:
+    """Return the participant this session votes as in a conversation, or None."""
+    value = _session(connection).get("participants", {}).get(str(conversation_id))
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 async def verify_csrf(request: Request) -> None:

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from parley.web.pages import agenda, assets, facilitate, participate, processes, results
+from parley.web.pages import (
+    agenda,
+    assets,
+    facilitate,
+    participate,
+    plotly_css,
+    processes,
+    results,
+)
 from parley.web.pages.route import render_error
 
 __all__ = ["render_error", "router"]
 
 router = APIRouter(include_in_schema=False)
 router.include_router(assets.router)
+router.include_router(plotly_css.router)
 router.include_router(participate.router)
 router.include_router(facilitate.router)
 router.include_router(results.router)

@@ -1,7 +1,7 @@
 """Who is asking on a page: the logged-in facilitator, the participant.
 
-Both the facilitator's login and the participant tokens of the conversations this browser
-joined live in the signed session cookie of ``parley.web.sessions`` (HttpOnly, SameSite=Lax).
+Both the facilitator's login and the participants this browser votes as live in the
+server-side session of ``parley.web.sessions`` (the cookie holds only a random id).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from parley.services import accounts, conversations, participants, processes
 from parley.services.accounts import FacilitatorInfo
 from parley.services.processes import ProcessInfo
 from parley.web import sessions
-from parley.web.deps import find_participant
 from parley.web.pages.rendering import page_translator
 from parley.web.pages.security import LoginRequired
 from parley.web.runtime import runtime_of
@@ -70,11 +69,9 @@ def page_participant(request: Request, conversation_id: int, *, join: bool = Tru
     (viewing a page) it gets None, so that reading a page never writes.
     """
     runtime = runtime_of(request)
-    token = sessions.participant_token(request, conversation_id)
-    if token is not None:
-        participant_id = find_participant(runtime, conversation_id, token)
-        if participant_id is not None:
-            return participant_id
+    member = sessions.session_participant(request, conversation_id)
+    if member is not None:
+        return member
     other = processes.joined_other_format(
         runtime.session_factory, conversation_id, sessions.remembered_conversations(request)
     )
@@ -82,7 +79,6 @@ def page_participant(request: Request, conversation_id: int, *, join: bool = Tru
         raise ConflictError(page_translator(request)("participate.other_format", format=other))
     if not join:
         return None
-    participant_id, token = participants.join_conversation(runtime.session_factory, conversation_id)
-    sessions.remember_participant(request, conversation_id, token)
-    runtime.participants.put(conversation_id, token, participant_id)
+    participant_id, _ = participants.join_conversation(runtime.session_factory, conversation_id)
+    sessions.remember_participant(request, conversation_id, participant_id)
     return participant_id

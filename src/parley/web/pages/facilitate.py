@@ -12,6 +12,7 @@ from parley.services import accounts, moderation, rules, statements
 from parley.services import conversations as conversation_service
 from parley.web import sessions
 from parley.web.deps import SessionFactoryDep
+from parley.web.links import site_url
 from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
@@ -137,7 +138,7 @@ def conversation(
         "conversation": conversation_service.conversation_summary(sf, conversation_id),
         "tab": "overview",
         "flash": flash,
-        "participant_url": str(request.base_url).rstrip("/") + f"/c/{conversation_id}",
+        "participant_url": site_url(request, f"/c/{conversation_id}"),
     }
     return render(request, "pages/conversation.html", context, facilitator=me.name)
 

@@ -18,6 +18,7 @@ from parley.services import agenda_items, duplicates, formats, joint, merging, p
 from parley.services.rules import DEFAULT_MIN_VOTES, AutoShare, ProcessSettings
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
+from parley.web.links import site_url
 from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
@@ -46,11 +47,6 @@ def flash_message(t: Translator, done: str | None, n: int) -> str | None:
     """Return the message of a ``?done=`` code (None for none or an unknown one)."""
     key = _DONE.get(done or "")
     return None if key is None else t(key, n=n)
-
-
-def site_url(request: Request, path: str) -> str:
-    """Return the absolute URL of a path on this site (for links to hand out)."""
-    return str(request.base_url).rstrip("/") + path
 
 
 def _languages(text: str) -> list[str]:

@@ -54,6 +54,7 @@ def _groups(data: Mapping[str, Any], texts: Mapping[int, str]) -> list[dict[str,
                 "size": group.get("size", 0),
                 "letter": charts.group_letter(gid),
                 "color": charts.group_color(gid),
+                "color_class": f"group-c{gid % len(charts.PALETTE)}",
                 "rows": rows,
             }
         )
