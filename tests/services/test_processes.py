@@ -297,7 +297,7 @@ def test_the_joint_map_places_every_format_on_the_joint_statements(
         for m in members_b:
             cast_vote(sf, m, copy, -1 if split else 1)
     cast_vote(sf, quiet[0], copies[0], 1)
-    found = compute_agenda(sf, pid, bridging=False, refresh_items=False).joint_map.model_dump()
+    found = compute_agenda(sf, pid, bridging=False, refresh_items=False).joint_map.chart_data()
     assert [g["name"] for g in found["groups"]] == ["Astana group", "Small Group"]
     points = found["participants"]
     assert len(points) == 12  # the quiet member is off the map

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from parley.core.agenda import build_agenda
 from parley.core.pca import fit_pca, project_participants
 from parley.db.engine import SessionFactory
-from parley.db.models import Conversation, Process, ProcessFormat, StoredAgenda
+from parley.db.models import AgendaItem, Conversation, Process, ProcessFormat, StoredAgenda
 from parley.db.types import utc_now
 from parley.errors import NotFoundError
 
@@ -30,7 +30,6 @@ from .agenda_document import (
     AgendaProcess,
     JointMap,
     MapGroup,
-    MapPoint,
     StatementText,
     agenda_items,
 )
@@ -115,10 +114,9 @@ def _joint_map(values: Any, formats: np.ndarray, names: list[str]) -> JointMap:
     pca = fit_pca(values, zeroed_columns=zeroed)
     xy = project_participants(values[rows], pca, zeroed_columns=zeroed)
     return JointMap(
-        participants=[
-            MapPoint(x=float(x), y=float(y), group=int(formats[r]))
-            for (x, y), r in zip(xy.tolist(), rows.tolist(), strict=True)
-        ],
+        x=xy[:, 0].tolist(),
+        y=xy[:, 1].tolist(),
+        group=formats[rows].tolist(),
         groups=[MapGroup(id=i, name=name) for i, name in enumerate(names)],
     )
 
@@ -217,19 +215,31 @@ def refresh_agenda(session_factory: SessionFactory, process_id: int) -> AgendaVi
     return view
 
 
-def read_agenda(session_factory: SessionFactory, process_id: int) -> AgendaView:
+def read_agenda(
+    session_factory: SessionFactory, process_id: int, *, with_map: bool = False
+) -> AgendaView:
     """Return the stored agenda of a process (an empty one before the worker's first).
 
-    Item labels are read now, so that a facilitator's rename shows at once.
+    The joint map is read only ``with_map`` (the agenda page shows it; the API and the
+    exports do not). The stored JSON is validated as text by pydantic, without building
+    Python dicts first. Item labels are read now, so that a facilitator's rename shows at
+    once.
     """
-    info = process_info(session_factory, process_id)
+    columns = [cast(StoredAgenda.document, Text)]
+    if with_map:
+        columns.append(cast(StoredAgenda.joint_map, Text))
     with read_session(session_factory) as session:
-        row = session.get(StoredAgenda, process_id)
-        if row is None:
-            return AgendaView(empty_document(info), JointMap())
-        document = AgendaDocument.model_validate(row.document)
-        joint_map = JointMap.model_validate(row.joint_map)
-    labels = item_labels(session_factory, process_id)  # a rename shows before the worker's turn
+        row = session.execute(select(*columns).where(StoredAgenda.process_id == process_id)).first()
+        labels = {
+            int(i): str(label)
+            for i, label in session.execute(
+                select(AgendaItem.id, AgendaItem.label).where(AgendaItem.process_id == process_id)
+            ).all()
+        }
+    if row is None:
+        return AgendaView(empty_document(process_info(session_factory, process_id)), JointMap())
+    document = AgendaDocument.model_validate_json(row[0])
+    joint_map = JointMap.model_validate_json(row[1]) if with_map else JointMap()
     for item in document.items:
         item.label = labels.get(item.item, item.label)
     return AgendaView(document, joint_map)

@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,7 +26,6 @@ __all__ = [
     "AgendaProcess",
     "JointMap",
     "MapGroup",
-    "MapPoint",
     "StatementText",
     "agenda_csv",
     "agenda_items",
@@ -136,14 +135,6 @@ class AgendaDocument(BaseModel):
         )
 
 
-class MapPoint(BaseModel):
-    """A member on the joint opinion map, coloured by format position."""
-
-    x: float
-    y: float
-    group: int
-
-
 class MapGroup(BaseModel):
     """A format on the joint map."""
 
@@ -152,10 +143,27 @@ class MapGroup(BaseModel):
 
 
 class JointMap(BaseModel):
-    """Every format's members on one opinion map of the joint statements."""
+    """Every format's members on one opinion map of the joint statements (as columns)."""
 
-    participants: list[MapPoint] = Field(default_factory=list)
-    groups: list[MapGroup] = Field(default_factory=list)
+    x: list[float] = Field(default_factory=list)
+    y: list[float] = Field(default_factory=list)
+    group: list[int] = Field(default_factory=list, description="each member's format position")
+    groups: list[MapGroup] = Field(default_factory=list, description="the formats")
+
+    @property
+    def n_members(self) -> int:
+        """Members placed on the map."""
+        return len(self.x)
+
+    def chart_data(self) -> dict[str, Any]:
+        """Return the map as ``charts.opinion_map`` reads it: points and groups."""
+        return {
+            "participants": [
+                {"x": x, "y": y, "group": g}
+                for x, y, g in zip(self.x, self.y, self.group, strict=True)
+            ],
+            "groups": [g.model_dump() for g in self.groups],
+        }
 
 
 def _number(value: float) -> float | None:

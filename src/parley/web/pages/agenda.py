@@ -87,10 +87,10 @@ def _maps(sf: SessionFactoryDep, info: ProcessInfo, t: Translator) -> list[dict[
 
 
 def _agenda_context(request: Request, sf: SessionFactoryDep, process_id: int) -> dict[str, Any]:
-    view = agenda.read_agenda(sf, process_id)
+    view = agenda.read_agenda(sf, process_id, with_map=True)
     info = processes.process_info(sf, process_id)
     t = page_translator(request)
-    joint = view.joint_map.model_dump()
+    joint = view.joint_map.chart_data()
     joint_figure = None
     if joint["participants"]:
         joint_figure = charts.figure_json(charts.opinion_map(joint, t, height=MAP_HEIGHT))
