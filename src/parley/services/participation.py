@@ -31,6 +31,7 @@ from parley.db.models import (
     Statement,
     Vote,
 )
+from parley.db.storable import check_text
 from parley.db.tokens import hash_token, new_participant_token
 from parley.errors import ConflictError, InputError, NotFoundError
 
@@ -115,7 +116,7 @@ def _language(tag: str) -> str:
 
 
 def _text(value: str, *, name: str, max_length: int, allow_empty: bool = False) -> str:
-    cleaned = value.strip()
+    cleaned = check_text(value, name=name).strip()
     if not cleaned and not allow_empty:
         raise InputError(f"{name} cannot be empty")
     if len(cleaned) > max_length:

@@ -30,6 +30,7 @@ from parley.db.models import (
     Vote,
     VoteEvent,
 )
+from parley.db.storable import check_text
 from parley.db.types import utc_now
 from parley.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 
@@ -115,7 +116,7 @@ class ProcessInfo:
 
 
 def _name(value: str, what: str) -> str:
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(check_text(value, name=what).split())
     if not cleaned:
         raise InputError(f"{what} cannot be empty")
     if len(cleaned) > MAX_NAME_LENGTH:

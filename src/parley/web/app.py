@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +32,7 @@ from parley.services.database import open_database
 from parley.services.refresh import DatabaseJobs
 from parley.services.votes import record_votes
 
+from .ids import check_path_ids
 from .limits import BodySizeLimit
 from .problems import install_error_handlers, too_large
 from .routes import include_api
@@ -112,6 +113,7 @@ def create_app(
         lifespan=lifespan,
         docs_url="/api/docs",
         redoc_url=None,
+        dependencies=[Depends(check_path_ids)],
     )
     app.state.parley = runtime
     pages = _pages()

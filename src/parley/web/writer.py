@@ -3,7 +3,8 @@
 SQLite takes one writer at a time and every commit waits for an fsync. Fifty request
 threads each committing their own vote would queue on the lock and pay one fsync per vote;
 instead every vote goes into one queue, and a single thread takes whatever has queued up
-(up to ``max_batch``) and commits it in one transaction. A request learns that its vote is
+(up to ``max_batch``) and commits it in one transaction. A batch that fails is recorded
+again vote by vote, so that one bad vote fails only itself. A request learns that its vote is
 durable when its future resolves, after the commit returned. While one batch commits, the
 next one gathers, so batches grow with the load.
 """
@@ -108,14 +109,19 @@ class VoteWriter:
         started = time.perf_counter()
         try:
             outcomes = self.record([r for r, _ in live])
-        except ParleyError as error:
-            for _, future in live:
-                future.set_exception(error)
-            return
         except Exception as error:
-            logger.exception("%s: a batch of %d votes failed", self.name, len(live))
-            for _, future in live:
-                future.set_exception(error)
+            if len(live) > 1 and not isinstance(error, UnavailableError):
+                # one bad vote must not fail the others: find it by recording them one by one
+                logger.warning(
+                    "%s: a batch of %d votes failed (%s); recording them one by one",
+                    self.name,
+                    len(live),
+                    type(error).__name__,
+                )
+                for item in live:
+                    self._commit_one(item)
+                return
+            self._fail(live, error)
             return
         self.n_batches += 1
         self.n_votes += len(live)
@@ -129,3 +135,22 @@ class VoteWriter:
             future.set_result(outcome)
         if self.on_commit is not None:
             self.on_commit()
+
+    def _commit_one(self, item: _Item) -> None:
+        request, future = item
+        try:
+            (outcome,) = self.record([request])
+        except Exception as error:
+            self._fail([item], error)
+            return
+        self.n_batches += 1
+        self.n_votes += 1
+        future.set_result(outcome)
+        if self.on_commit is not None:
+            self.on_commit()
+
+    def _fail(self, items: list[_Item], error: Exception) -> None:
+        if not isinstance(error, ParleyError):  # the request that gets it logs the traceback
+            logger.error("%s: %d votes failed: %r", self.name, len(items), error)
+        for _, future in items:
+            future.set_exception(error)
