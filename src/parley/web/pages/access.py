@@ -14,6 +14,7 @@ from parley.errors import ConflictError, NotFoundError
 from parley.services import accounts, participation, processes
 from parley.services.accounts import FacilitatorInfo
 from parley.web import sessions
+from parley.web.costly import limit_join
 from parley.web.pages.rendering import page_translator
 from parley.web.pages.security import LoginRequired
 from parley.web.runtime import runtime_of
@@ -54,6 +55,7 @@ def page_participant(request: Request, conversation_id: int) -> int:
     )
     if other is not None:
         raise ConflictError(page_translator(request)("participate.other_format", format=other))
+    limit_join(request)
     participant_id, token = participation.join_conversation(
         runtime.session_factory, conversation_id
     )

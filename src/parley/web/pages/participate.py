@@ -20,6 +20,7 @@ from parley.errors import ConflictError, InputError
 from parley.services import participation, processes, results, statement_text
 from parley.services.votes import is_votable
 from parley.web import actions
+from parley.web.costly import look_alike_check
 from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import page_participant
 from parley.web.pages.rendering import is_htmx, page_translator, render
@@ -158,7 +159,8 @@ async def add_statement(
     elif len(text) > MAX_STATEMENT_CHARS:
         error = t("add.too_long", max=MAX_STATEMENT_CHARS)
     else:
-        check = await run_in_threadpool(_check, sf, conversation_id, text, language)
+        with look_alike_check(request, participant_id):
+            check = await run_in_threadpool(_check, sf, conversation_id, text, language)
         same = [
             match
             for match in check["similar"]

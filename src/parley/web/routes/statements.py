@@ -16,6 +16,7 @@ from parley.services.participation import (
 )
 
 from ..actions import submit_statement
+from ..costly import look_alike_check
 from ..deps import AuthorDep, ParticipantDep, SessionFactoryDep
 from ..schemas import (
     LanguageFix,
@@ -90,10 +91,15 @@ def _similar(sf: SessionFactory, conversation_id: int, body: SimilarQuery) -> Si
 
 @router.post("/statements/similar", response_model=SimilarResult)
 async def similar(
-    conversation_id: int, body: SimilarQuery, _: ParticipantDep, sf: SessionFactoryDep
+    request: Request,
+    conversation_id: int,
+    body: SimilarQuery,
+    participant_id: ParticipantDep,
+    sf: SessionFactoryDep,
 ) -> SimilarResult:
     """Detect a draft's language and list look-alikes from any format, before submitting it."""
-    return await run_in_threadpool(_similar, sf, conversation_id, body)
+    with look_alike_check(request, participant_id):
+        return await run_in_threadpool(_similar, sf, conversation_id, body)
 
 
 @router.patch("/statements/{statement_id}", response_model=StatementOut)
