@@ -17,6 +17,7 @@ from parley.core.bridging import BridgingModel
 from parley.core.matrix import VoteMatrix, build_vote_matrix
 from parley.errors import InputError
 from parley.io.polis import PolisExport, SignMode, read_polis_export
+from parley.io.safe_csv import SafeCsvWriter
 
 __all__ = [
     "FormatTable",
@@ -179,10 +180,10 @@ def agenda_csv(entries: Sequence[Mapping[str, Any]], format_names: Sequence[str]
     """Render agenda entries (``agenda_entries``) as CSV: one row per statement, best first.
 
     Columns ``text``, ``language`` and ``format`` are filled when the entries have them.
-    Cells of user text that start like a spreadsheet formula are defused with a quote.
+    Every text cell (headers too) that starts like a spreadsheet formula is defused with a quote.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out)
     per_format = [f"{name} {what}" for name in format_names for what in _STANCES]
     writer.writerow(
         [

@@ -34,6 +34,7 @@ from parley.services.votes import record_votes
 
 from .ids import check_path_ids
 from .limits import BodySizeLimit
+from .openapi_errors import describe_errors
 from .problems import install_error_handlers, too_large
 from .routes import include_api
 from .runtime import Runtime
@@ -128,6 +129,7 @@ def create_app(
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, respond=too_large)
     include_api(app)
+    describe_errors(app)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, Any]:
