@@ -5,7 +5,7 @@ surrogate as UTF-8, ids are 32-bit on PostgreSQL and SQLite overflows past 2**63
 value beyond these answers a driver error that a request must never see. ``check_text`` and
 ``check_id`` (404) validate at the boundary, with messages naming the value; ``guard_engine``
 checks every parameter on its way to the database as a last line, so a lookup or an import
-nobody validated still fails as an ``InputError`` instead of a driver error.
+nobody validated still fails as an ``UnstorableValueError`` (422) instead of a driver error.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from parley.errors import InputError, NotFoundError
+from parley.errors import NotFoundError, UnstorableValueError
 
 __all__ = ["MAX_ID", "check_id", "check_text", "guard_engine", "refusal"]
 
@@ -43,10 +43,10 @@ def _shown(value: str) -> str:
 
 
 def check_text(value: str, *, name: str) -> str:
-    """Return ``value`` unchanged, or raise InputError when the database cannot store it."""
+    """Return ``value`` unchanged, or raise UnstorableValueError when no database can store it."""
     why = refusal(value)
     if why is not None:
-        raise InputError(f"{name}={_shown(value)} {why}; it cannot be stored")
+        raise UnstorableValueError(f"{name}={_shown(value)} {why}; it cannot be stored")
     return value
 
 
@@ -64,7 +64,7 @@ def _check_parameter(name: str, value: Any) -> None:
     if isinstance(value, str):
         check_text(value, name=name)
     elif isinstance(value, int) and not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
-        raise InputError(f"{name}={value} is beyond the integers the database can store")
+        raise UnstorableValueError(f"{name}={value} is beyond the integers the database can store")
 
 
 def _check_row(row: Any, names: Sequence[str] | None) -> None:
@@ -84,7 +84,7 @@ def _positional_names(context: Any) -> Sequence[str] | None:
 
 
 def guard_engine(engine: Engine) -> Engine:
-    """Make ``engine`` refuse, as InputError, a parameter the database cannot store."""
+    """Make ``engine`` refuse, as UnstorableValueError, a parameter the database cannot store."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(

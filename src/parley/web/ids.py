@@ -21,7 +21,7 @@ __all__ = ["Id", "check_path_ids"]
 #: an id in a request body: 1 to MAX_ID (the 32-bit id columns of PostgreSQL)
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_MAX_DIGITS = 12
+_MAX_DIGITS = 40  # longer numbers are shortened in the message
 
 
 def check_path_ids(request: Request) -> None:
