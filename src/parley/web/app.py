@@ -33,7 +33,7 @@ from parley.services.refresh import DatabaseJobs
 from parley.services.votes import record_votes
 
 from .ids import check_path_ids
-from .limits import BodySizeLimit
+from .limits import BodySizeLimit, RateLimiter
 from .openapi_errors import describe_errors
 from .problems import install_error_handlers, too_large
 from .routes import include_api
@@ -72,11 +72,13 @@ def create_app(
     session_factory: SessionFactory | None = None,
     run_worker: bool = True,
     params: Params | None = None,
+    limiter: RateLimiter | None = None,
 ) -> FastAPI:
     """Build the app; without a session factory, open (and migrate) ``settings.database_url``.
 
     ``run_worker=False`` leaves out the analysis worker (tests, ``--get``); ``params`` are the
-    pipeline parameters the worker uses.
+    pipeline parameters the worker uses; ``limiter`` the rate limiter (tests pass one with a
+    clock of their own).
     """
     database = None
     if session_factory is None:
@@ -96,6 +98,7 @@ def create_app(
         session_factory=session_factory,
         writer=VoteWriter(partial(record_votes, session_factory)),
         worker=worker,
+        limiter=limiter or RateLimiter(),
         database=database,
     )
 
