@@ -7,6 +7,8 @@ text with a NUL or a lone surrogate answers 422 naming the field. Each runs on b
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import re
@@ -144,3 +146,39 @@ def test_an_unexpected_error_is_answered_500_and_logged_once(
     logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(logged) == 1
     assert logged[0].exc_info is not None and "/api/boom" in logged[0].getMessage()
+
+
+def test_the_agenda_csv_defuses_format_names_in_its_header(api: Api) -> None:
+    hostile = ['=HYPERLINK("http://evil.example","x")', "@SUM(A1)"]
+    created = _post(api, "/processes", {"name": "City", "formats": hostile, "min_votes": 1})
+    assert created.status_code == 201, created.text
+    pid, conversation_id = created.json()["id"], created.json()["formats"][0]["conversation_id"]
+    api.seed(conversation_id, "-1 is a number, +1 a vote")
+    response = api.client.get(f"{V1}/processes/{pid}/agenda.csv", headers=auth(api.key))
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.text, newline="")))
+    cells = [cell for row in rows for cell in row]
+    assert '\'=HYPERLINK("http://evil.example","x") agree' in rows[0]
+    assert "'@SUM(A1) pass" in rows[0]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    assert not [c for c in cells if c[:1] == "-" and not c.lstrip("-").replace(".", "").isdigit()]
+
+
+def test_the_openapi_document_describes_the_error_answers(api: Api) -> None:
+    schema = api.client.get("/openapi.json").json()
+    problem = schema["components"]["schemas"]["Problem"]
+    assert problem["required"] == ["type", "title", "status", "detail"]
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    n_operations = 0
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            n_operations += 1
+            answers = operation["responses"]
+            for status in ("400", "401", "403", "404", "422", "429"):
+                content = answers[status]["content"]
+                assert content == {
+                    PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }
+            assert ("413" in answers) == (method in ("post", "put", "patch", "delete")), path
+            assert "Retry-After" in answers["429"]["headers"]
+    assert n_operations >= 25
