@@ -67,11 +67,29 @@ def _check_parameter(name: str, value: Any) -> None:
         raise UnstorableValueError(f"{name}={value} is beyond the integers the database can store")
 
 
+def _all_storable(values: Iterable[Any]) -> bool:
+    """Return True when no value is refused (a plain loop: it runs for every row written)."""
+    search = _REFUSED.search
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            if search(value) is not None:
+                return False
+        elif kind is int and not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+            return False
+    return True  # bool, float, bytes, datetime, None, ...: the driver handles them
+
+
 def _check_row(row: Any, names: Sequence[str] | None) -> None:
+    # the fast pass only looks; naming the culprit is left to the rare failure
     if isinstance(row, Mapping):
+        if _all_storable(row.values()):
+            return
         for key, value in row.items():
             _check_parameter(str(key), value)
     elif isinstance(row, Sequence) and not isinstance(row, str | bytes):
+        if _all_storable(row):
+            return
         for position, value in enumerate(row):
             name = names[position] if names is not None and position < len(names) else None
             _check_parameter(name or f"parameter {position + 1}", value)
