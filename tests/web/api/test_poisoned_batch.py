@@ -9,6 +9,7 @@ and innocent voters vote at once; every innocent vote is answered 200 and stored
 
 from __future__ import annotations
 
+import math
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import fields
@@ -143,3 +144,32 @@ def test_attackers_beside_innocent_voters_through_the_api(api: Api) -> None:
     assert set(attacked) <= {404, 422}  # no attack answered 5xx
     expected = {(p, s): value_of(p, s) for p, _ in voters for s in statements}
     assert _stored(api.session_factory) == expected
+
+
+def test_a_failed_batch_is_recorded_again_in_halves_in_order() -> None:
+    calls: list[list[int]] = []
+    recorded: list[int] = []
+    gate = threading.Event()
+
+    def record(requests: Any) -> list[VoteOutcome]:
+        gate.wait(10)
+        ids = [r.statement_id for r in requests]
+        calls.append(ids)
+        if 13 in ids:
+            raise RuntimeError("a vote the database refuses")
+        recorded.extend(ids)
+        return [VoteOutcome(is_recorded=True) for _ in requests]
+
+    writer = VoteWriter(record, max_batch=64)
+    writer.start()
+    futures = [writer.submit(VoteRequest(1, statement, 1)) for statement in range(1, 66)]
+    gate.set()
+    errors = {i + 1: f.exception(10) for i, f in enumerate(futures)}
+    writer.stop()
+    assert [s for s, e in errors.items() if e is not None] == [13]
+    assert recorded == [s for s in range(1, 66) if s != 13]  # the order of the votes is kept
+    failed = next(i for i, ids in enumerate(calls) if 13 in ids)
+    n_failed = len(calls[failed])
+    assert n_failed >= 64  # the batch that held the bad vote held the others too
+    n_retries = len(calls) - failed - 1 - (1 if calls[-1] == [65] else 0)
+    assert n_retries <= 2 * math.ceil(math.log2(n_failed))  # not one per vote
