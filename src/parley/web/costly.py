@@ -9,7 +9,11 @@ Each path takes a token from one or more buckets of the app's ``RateLimiter``:
   the pages' join on a first visit;
 - logins (an argon2 hash each): per client address, whatever the name, so that one password
   cannot be tried across many names; and per name *from that address*, so that a stranger
-  guessing a facilitator's password locks out only themselves, never the facilitator.
+  guessing a facilitator's password locks out only themselves, never the facilitator;
+- an observer's agenda (computed on each view, no login): per client address, one bucket for
+  the API and the page;
+- a facilitator's heavy requests (reclustering agenda items, listing look-alike pairs): per
+  facilitator.
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ __all__ = [
     "LOOK_ALIKE_RATE",
     "MAX_CONCURRENT_LOOK_ALIKES",
     "client_address",
+    "limit_facilitator_work",
     "limit_join",
     "limit_login",
+    "limit_observer",
     "look_alike_check",
 ]
 
@@ -50,6 +56,10 @@ LOGIN_RATE = 0.2  # attempts per second per name and address: one every 5 s afte
 LOGIN_BURST = 10
 ADDRESS_LOGIN_RATE = 0.5  # attempts per second per address, whatever the name
 ADDRESS_LOGIN_BURST = 30
+OBSERVER_RATE = 1.0  # agenda views per second and address, after a burst of OBSERVER_BURST
+OBSERVER_BURST = 20
+FACILITATOR_WORK_RATE = 0.2  # heavy requests per second per facilitator: one every 5 s
+FACILITATOR_WORK_BURST = 10
 #: process-wide, as the embedding model they run on is (``statement_text.shared_embedder``)
 _LOOK_ALIKE_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_LOOK_ALIKES)
 
@@ -111,4 +121,24 @@ def limit_login(connection: HTTPConnection, name: str) -> None:
         rate=LOGIN_RATE,
         burst=LOGIN_BURST,
         what="login attempts for this name",
+    )
+
+
+def limit_observer(connection: HTTPConnection) -> None:
+    """Take an agenda view from the address's bucket (API and page share it), else 429."""
+    runtime_of(connection).limiter.check(
+        ("observe", client_address(connection)),
+        rate=OBSERVER_RATE,
+        burst=OBSERVER_BURST,
+        what="agenda views from this address",
+    )
+
+
+def limit_facilitator_work(connection: HTTPConnection, facilitator_id: int, *, what: str) -> None:
+    """Take one heavy request (``what``, plural) from the facilitator's bucket, else 429."""
+    runtime_of(connection).limiter.check(
+        ("facilitator-work", facilitator_id),
+        rate=FACILITATOR_WORK_RATE,
+        burst=FACILITATOR_WORK_BURST,
+        what=what,
     )

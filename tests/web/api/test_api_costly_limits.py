@@ -118,3 +118,42 @@ def test_page_joins_share_the_per_address_join_limit_of_the_api(still_api: Api) 
     page = api.client.get(f"/c/{cid}")  # a cookie-less visit would join
     assert page.status_code == 429
     assert _n_participants(api) == n_before
+
+
+def _process(api: Api, key: str) -> dict[str, object]:
+    created = api.client.post(
+        f"{V1}/processes", json={"name": "City", "formats": ["a", "b"]}, headers=auth(key)
+    )
+    assert created.status_code == 201, created.text
+    body: dict[str, object] = created.json()
+    return body
+
+
+def test_observer_views_are_limited_per_address_for_api_and_page(still_api: Api) -> None:
+    api = still_api
+    key = str(_process(api, api.key)["observer_key"])
+    codes = [
+        api.client.get(f"{V1}/observe/{key}/agenda").status_code
+        for _ in range(costly.OBSERVER_BURST + 1)
+    ]
+    assert codes == [200] * costly.OBSERVER_BURST + [429]
+    assert api.client.get(f"/o/{key}").status_code == 429  # the page shares the bucket
+    assert _stranger(api).get(f"{V1}/observe/{key}/agenda").status_code == 200
+
+
+def test_heavy_facilitator_requests_are_limited_per_facilitator(still_api: Api) -> None:
+    api = still_api
+    pid = _process(api, api.key)["id"]
+    paths = [
+        ("POST", f"{V1}/processes/{pid}/items/refresh"),
+        ("GET", f"{V1}/processes/{pid}/duplicates"),
+    ]
+    codes = [
+        api.client.request(*paths[i % 2], headers=auth(api.key)).status_code
+        for i in range(costly.FACILITATOR_WORK_BURST + 1)
+    ]
+    assert codes == [200] * costly.FACILITATOR_WORK_BURST + [429]
+    _, other_key = accounts.create_facilitator(api.session_factory, "bob")
+    other = _process(api, other_key)["id"]
+    refreshed = api.client.post(f"{V1}/processes/{other}/items/refresh", headers=auth(other_key))
+    assert refreshed.status_code == 200  # another facilitator has a bucket of their own

@@ -19,6 +19,8 @@ from parley.services import process_agenda, processes, results
 from parley.services.process_agenda import ProcessAgenda
 from parley.services.processes import ProcessInfo
 from parley.web import charts
+from parley.web.costly import OBSERVER_BURST as OBSERVER_BURST  # the page shares the API's
+from parley.web.costly import limit_observer
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.pages.access import PageFacilitatorDep
@@ -26,7 +28,6 @@ from parley.web.pages.processes import flash_message, managed_process
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
-from parley.web.runtime import runtime_of
 
 __all__ = ["router"]
 
@@ -35,8 +36,6 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 KINDS = ("common", "contested", "rejected", "one-sided")
 STANCES = ("agree", "disagree", "pass")
 MAP_HEIGHT = 380
-OBSERVER_RATE = 1.0  # agenda views per second and address, after a burst of OBSERVER_BURST
-OBSERVER_BURST = 20
 EXPORT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -177,10 +176,7 @@ def rename(
 
 def _observed(request: Request, sf: SessionFactoryDep, key: str) -> int:
     """Return the process of an observer key, within the address's observer rate."""
-    host = request.client.host if request.client else "?"
-    runtime_of(request).limiter.check(
-        ("observe", host), rate=OBSERVER_RATE, burst=OBSERVER_BURST, what="agenda views"
-    )
+    limit_observer(request)
     process_id = processes.process_for_observer(sf, key)
     if process_id is None:
         raise NotFoundError("no process has this observer key")

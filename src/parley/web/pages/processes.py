@@ -16,6 +16,7 @@ from parley.errors import InputError, NotFoundError
 from parley.services import process_agenda, processes
 from parley.services.processes import AutoShare, ProcessInfo
 from parley.services.statement_text import embed_missing
+from parley.web.costly import limit_facilitator_work
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.pages.access import PageFacilitatorDep
@@ -285,9 +286,14 @@ def merge(
 
 @router.post("/f/p/{process_id}/items/refresh")
 def refresh_items(
-    process_id: int, me: PageFacilitatorDep, sf: SessionFactoryDep, _: PageCsrfDep
+    request: Request,
+    process_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
 ) -> Response:
     """Cluster the joint statements into agenda items anew (renamed labels stay)."""
     managed_process(sf, me.id, process_id)
+    limit_facilitator_work(request, me.id, what="look-alike listings and reclusterings")
     n_items = process_agenda.refresh_agenda_items(sf, process_id, force=True)
     return _go(process_id, "statements", "refreshed", n_items)

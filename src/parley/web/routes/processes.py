@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from parley.db.engine import SessionFactory
@@ -43,6 +43,7 @@ from parley.services.processes import (
 )
 from parley.services.processes import managed_process as managed_process_info
 
+from ..costly import limit_facilitator_work, limit_observer
 from ..deps import FacilitatorDep, SessionFactoryDep
 from ..schemas import (
     AgendaOut,
@@ -281,11 +282,14 @@ async def agenda_markdown(info: ManagedProcessDep, sf: SessionFactoryDep) -> Res
 
 @router.get(f"{_PROCESS}/duplicates", response_model=list[DuplicateOut])
 async def duplicates(
+    request: Request,
     info: ManagedProcessDep,
+    facilitator_id: FacilitatorDep,
     sf: SessionFactoryDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[DuplicateOut]:
     """List look-alike joint statements (any language), with the vote test once people voted."""
+    limit_facilitator_work(request, facilitator_id, what="look-alike listings and reclusterings")
     pairs = await run_in_threadpool(lambda: duplicate_pairs(sf, info.id, limit=limit))
     return [
         DuplicateOut(
@@ -310,20 +314,26 @@ async def rename(
 
 @router.post(f"{_PROCESS}/items/refresh", response_model=ItemsRefreshed)
 async def refresh_items(
+    request: Request,
     info: ManagedProcessDep,
+    facilitator_id: FacilitatorDep,
     sf: SessionFactoryDep,
     force: Annotated[bool, Query(description="recluster even when every statement has one")] = (
         False
     ),
 ) -> ItemsRefreshed:
     """Cluster the joint statements into agenda items (embedding them first where needed)."""
+    limit_facilitator_work(request, facilitator_id, what="look-alike listings and reclusterings")
     n_items = await run_in_threadpool(lambda: refresh_agenda_items(sf, info.id, force=force))
     return ItemsRefreshed(n_items=n_items)
 
 
 @router.get("/observe/{observer_key}/agenda", response_model=AgendaOut)
-async def observe_agenda(observer_key: str, sf: SessionFactoryDep) -> dict[str, Any]:
+async def observe_agenda(
+    request: Request, observer_key: str, sf: SessionFactoryDep
+) -> dict[str, Any]:
     """Return a process's joint agenda to an observer holding its key (no login)."""
+    limit_observer(request)
 
     def read() -> ProcessAgenda:
         process_id = process_for_observer(sf, observer_key)
