@@ -205,3 +205,19 @@ def test_a_stream_is_read_only_up_to_its_limit() -> None:
 def test_limits_must_be_positive() -> None:
     with pytest.raises(InputError, match="max_files=0 should be >= 1"):
         ImportLimits(max_files=0)
+
+
+def test_a_nul_in_the_summary_is_refused_before_writing(tmp_path: Path, database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    upgrade_database(engine)
+    session_factory = create_session_factory(engine)
+    folder = tmp_path / "export"
+    shutil.copytree(TINY, folder)
+    with (folder / "summary.csv").open("a") as summary:
+        summary.write("owner,some\x00one\n")
+    try:
+        with pytest.raises(InputError, match=r"summary.csv 'owner'.* contains a NUL"):
+            import_polis_export(session_factory, folder)
+        assert _counts(session_factory) == (0, 0)
+    finally:
+        engine.dispose()

@@ -81,6 +81,9 @@ def store_polis_export(
     if chunk_size < 1:
         raise InputError(f"chunk_size={chunk_size} should be >= 1")
     _validate(export.statements, export.votes)
+    for key, value in export.summary.items():  # kept in the conversation's origin (JSON)
+        check_text(key, name="a summary.csv key")
+        check_text(value, name=f"summary.csv {key!r}")
     now = utc_now()
     log = _vote_log(export.votes, now)
     people = _participants(export, log.participant_ids)
