@@ -5,7 +5,8 @@
     ParleyError                 (status 400)
     ├── InputError              bad user input: a file, a value, an option (400)
     │   ├── ExportFormatError   a Polis export that cannot be read (422)
-    │   └── SignConventionError an export whose vote signs look flipped (422)
+    │   ├── SignConventionError an export whose vote signs look flipped (422)
+    │   └── UnstorableValueError text with a NUL, an integer beyond the database's range (422)
     ├── AuthenticationError     no or an unknown API key, token or password (401)
     ├── ForbiddenError          known, but not allowed to do this (403)
     ├── NotFoundError           an id or a file that does not exist (404)
@@ -32,6 +33,7 @@ __all__ = [
     "SignConventionError",
     "StateError",
     "UnavailableError",
+    "UnstorableValueError",
 ]
 
 
@@ -63,6 +65,12 @@ class ExportFormatError(InputError):
 
 class SignConventionError(ExportFormatError):
     """The export's vote signs contradict its comment counts (agree stored as -1)."""
+
+
+class UnstorableValueError(InputError):
+    """A value no database column can hold: text with a NUL or a lone surrogate, a huge integer."""
+
+    status = 422
 
 
 class AuthenticationError(ParleyError):

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from parley.errors import InputError
 
+from .storable import guard_engine
+
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT_MS",
     "SessionFactory",
@@ -61,12 +63,12 @@ def create_engine_for(
         ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(parsed, busy_timeout_ms=busy_timeout_ms, echo=echo)
+        return guard_engine(_sqlite_engine(parsed, busy_timeout_ms=busy_timeout_ms, echo=echo))
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not psycopg2
         try:
-            return create_engine(parsed, pool_pre_ping=True, echo=echo)
+            return guard_engine(create_engine(parsed, pool_pre_ping=True, echo=echo))
         except (ImportError, NoSuchModuleError) as error:
             raise InputError(
                 f"database URL {display_url(parsed)} needs a driver that is not installed "

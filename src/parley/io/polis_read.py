@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from parley.errors import ExportFormatError, InputError, NotFoundError, SignConventionError
 
+from .import_limits import DEFAULT_LIMITS, ImportLimits, check_cells, check_field
 from .polis_csv import ROW, CsvTable, physical_line, read_csv_table
 from .polis_model import (
     COMMENTS_HEADER_NEWEST,
@@ -39,11 +40,13 @@ _VOTE = (-1, 0, 1)
 Groups: TypeAlias = tuple[NDArray[np.int64], NDArray[np.int64]]
 
 
-def read_polis_export(path: str | Path, *, signs: SignMode = "auto") -> PolisExport:
-    """Read a Polis export (folder or .zip) into arrays, with agree = +1."""
+def read_polis_export(
+    path: str | Path, *, signs: SignMode = "auto", limits: ImportLimits = DEFAULT_LIMITS
+) -> PolisExport:
+    """Read a Polis export (folder or .zip) into arrays, with agree = +1, within ``limits``."""
     if signs not in ("auto", "export", "flipped"):
         raise InputError(f"signs should be 'auto', 'export' or 'flipped', got {signs!r}")
-    source = open_source(path)
+    source = open_source(path, limits=limits)
     try:
         return _read(source, str(path), signs)
     finally:
@@ -105,7 +108,9 @@ def _check_signs(
 
 
 def _table(source: ExportSource, name: str, expected: tuple[str, ...]) -> CsvTable:
-    return read_csv_table(source.label(name), source.read(name), expected)
+    return check_cells(
+        read_csv_table(source.label(name), source.read(name), expected), source.limits
+    )
 
 
 def _bools(table: CsvTable, column: str) -> NDArray[np.bool_]:
@@ -334,6 +339,8 @@ def _read_summary(source: ExportSource) -> dict[str, str]:
                     path=label,
                     line=start,
                 )
+            for field in row:
+                check_field(field, limits=source.limits, what="a field", path=label, line=start)
             if row and row[0].strip():
                 summary[row[0].strip()] = row[1] if len(row) > 1 else ""
             start = reader.line_num + 1

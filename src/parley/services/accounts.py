@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from parley.db.engine import SessionFactory
 from parley.db.models import Facilitator, InstanceSecret
+from parley.db.storable import check_text
 from parley.db.tokens import hash_token
 from parley.errors import ConflictError, InputError, NotFoundError
 
@@ -57,7 +58,7 @@ class FacilitatorInfo:
 
 
 def _clean_name(name: str) -> str:
-    cleaned = name.strip()
+    cleaned = check_text(name, name="name").strip()
     if not cleaned:
         raise InputError("a facilitator name cannot be empty")
     if len(cleaned) > MAX_NAME_LENGTH:

@@ -6,7 +6,6 @@ The stored agenda of a process (``agenda``), the agenda of a Polis export
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -17,6 +16,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 
 from parley.core.agenda import KIND_NAMES, Agenda
+from parley.io.safe_csv import SafeCsvWriter
 
 __all__ = [
     "AgendaDocument",
@@ -224,8 +224,8 @@ def agenda_csv(items: Sequence[AgendaItemEntry], format_names: Sequence[str]) ->
     spreadsheet formula is defused with a quote.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    per_format = [_cell(f"{name} {what}") for name in format_names for what in _STANCES]
+    writer = SafeCsvWriter(out)  # defuses every text cell, headers included
+    per_format = [f"{name} {what}" for name in format_names for what in _STANCES]
     writer.writerow(
         [
             "rank",
@@ -249,15 +249,15 @@ def agenda_csv(items: Sequence[AgendaItemEntry], format_names: Sequence[str]) ->
                 [
                     item.rank,
                     item.item,
-                    _cell(item.label),
+                    item.label,
                     s.id,
                     s.kind,
                     int(s.rejected_by_all),
                     "" if s.common_ground is None else s.common_ground,
                     "" if s.bridging is None else s.bridging,
-                    _cell(s.format or ""),
+                    s.format or "",
                     s.language or "",
-                    _cell(s.text or ""),
+                    s.text or "",
                     *counts,
                 ]
             )
@@ -306,11 +306,6 @@ def _markdown_line(s: AgendaEntry) -> str:
     origin = f" — from {_md(s.format)}" if s.format else ""
     tag = f"[{s.language}] " if s.language else ""
     return f"- {tag}{said}{origin}{score}. {stance}."
-
-
-def _cell(text: str) -> str:
-    """Defuse spreadsheet formulas in user text (a leading =, +, -, @, tab or return)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _md(text: str) -> str:

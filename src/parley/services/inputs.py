@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from parley.db.storable import check_text
 from parley.errors import InputError
 
 __all__ = [
@@ -33,8 +34,8 @@ def language_tag(tag: str) -> str:
 
 
 def clean_text(value: str, *, name: str, max_length: int, allow_empty: bool = False) -> str:
-    """Return ``value`` stripped, checked for emptiness and length."""
-    cleaned = value.strip()
+    """Return ``value`` stripped, checked for emptiness, length and storable characters."""
+    cleaned = check_text(value, name=name).strip()
     if not cleaned and not allow_empty:
         raise InputError(f"{name} cannot be empty")
     if len(cleaned) > max_length:

@@ -21,6 +21,7 @@ from parley.db.bulk import DEFAULT_CHUNK_SIZE, Progress, insert_columns
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Participant, Statement, Vote, VoteEvent
 from parley.db.queries import external_id_map, final_votes, vote_events
+from parley.db.storable import check_text
 from parley.db.types import datetimes_from_ms, ms_from_datetimes, utc_now
 from parley.errors import InputError, NotFoundError
 from parley.io.polis import (
@@ -80,6 +81,9 @@ def store_polis_export(
     if chunk_size < 1:
         raise InputError(f"chunk_size={chunk_size} should be >= 1")
     _validate(export.statements, export.votes)
+    for key, value in export.summary.items():  # kept in the conversation's origin (JSON)
+        check_text(key, name="a summary.csv key")
+        check_text(value, name=f"summary.csv {key!r}")
     now = utc_now()
     log = _vote_log(export.votes, now)
     people = _participants(export, log.participant_ids)
@@ -203,6 +207,8 @@ def _validate(st: StatementTable, votes: VoteEvents) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(f"statement {st.ids[i]}: moderated {st.moderated[i]} should be -1, 0 or 1")
+    for statement_id, text in zip(st.ids.tolist(), st.texts, strict=True):
+        check_text(text, name=f"statement {statement_id}: comment-body")
 
 
 def _participants(export: PolisExport, pids: Ids) -> Ids:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Participant, Statement, Vote, VoteEvent
+from parley.db.storable import check_id, check_text
 from parley.db.types import utc_now
 from parley.errors import ConflictError, InputError, NotFoundError, ParleyError, UnavailableError
 
@@ -56,7 +57,13 @@ class VoteRequest:
     def __post_init__(self) -> None:
         if self.value not in VOTE_VALUES:
             raise InputError(f"vote={self.value!r} should be -1 (disagree), 0 (pass) or 1 (agree)")
+        check_id(self.statement_id, name="statement_id")
+        check_id(self.participant_id, name="participant_id")
+        if self.conversation_id is not None:
+            check_id(self.conversation_id, name="conversation_id")
         key = self.idempotency_key
+        if key is not None:
+            check_text(key, name="idempotency_key")
         if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
             raise InputError(
                 f"idempotency_key has {len(key)} characters; it should have 1 to "

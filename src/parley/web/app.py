@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -33,7 +33,9 @@ from parley.services.votes import record_votes
 from parley.services.web_sessions import SessionLifetimes
 
 from .headers import SecurityHeadersMiddleware
-from .limits import BodySizeLimit
+from .ids import check_path_ids
+from .limits import BodySizeLimit, RateLimiter
+from .openapi_errors import describe_errors
 from .problems import install_error_handlers, too_large
 from .proxy import TrustedProxyMiddleware
 from .routes import include_api
@@ -82,11 +84,13 @@ def create_app(
     session_factory: SessionFactory | None = None,
     run_worker: bool = True,
     params: Params | None = None,
+    limiter: RateLimiter | None = None,
 ) -> FastAPI:
     """Build the app; without a session factory, open (and migrate) ``settings.database_url``.
 
     ``run_worker=False`` leaves out the analysis worker (tests, ``--get``); ``params`` are the
-    pipeline parameters the worker uses.
+    pipeline parameters the worker uses; ``limiter`` the rate limiter (tests pass one with a
+    clock of their own).
     """
     database = None
     if session_factory is None:
@@ -105,6 +109,7 @@ def create_app(
             on_commit=None if worker is None else worker.wake,
         ),
         worker=worker,
+        limiter=limiter or RateLimiter(),
         database=database,
     )
 
@@ -123,6 +128,7 @@ def create_app(
         lifespan=lifespan,
         docs_url="/api/docs",
         redoc_url=None,
+        dependencies=[Depends(check_path_ids)],
     )
     app.state.parley = runtime
     pages = _pages()
@@ -143,6 +149,7 @@ def create_app(
     if worker is not None:
         app.add_middleware(WakeWorker, wake=worker.wake)
     include_api(app)
+    describe_errors(app)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, Any]:

@@ -24,6 +24,7 @@ from parley.services.conversations import ensure_can_manage
 from parley.services.participants import participant_for_token
 from parley.services.processes import ProcessInfo, managed_process, process_for_observer
 
+from .costly import limit_observer
 from .limits import RateLimiter
 from .runtime import Runtime, runtime_of
 from .sessions import session_facilitator, session_participant, verify_csrf
@@ -241,16 +242,10 @@ AuthorDep = Annotated[Author, Depends(statement_author)]
 
 async def _observed_process(request: Request, observer_key: str) -> int:
     """Return the process of the path's observer key, within the address's observer rate."""
-    runtime = runtime_of(request)
-    host = request.client.host if request.client else "?"
-    settings = runtime.settings
-    runtime.limiter.check(
-        ("observe", host),
-        rate=settings.observer_rate,
-        burst=settings.observer_burst,
-        what="agenda views",
+    limit_observer(request)
+    return await run_in_threadpool(
+        process_for_observer, runtime_of(request).session_factory, observer_key
     )
-    return await run_in_threadpool(process_for_observer, runtime.session_factory, observer_key)
 
 
 #: the process whose observer key is the path's ``observer_key`` (no login; rate-limited)

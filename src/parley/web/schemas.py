@@ -25,6 +25,8 @@ from parley.services.rules import (
 )
 from parley.services.votes import MAX_IDEMPOTENCY_KEY_LENGTH
 
+from .ids import Id
+
 __all__ = [
     "ActivityPoint",
     "ConversationCreate",
@@ -140,7 +142,7 @@ class VoteCreate(BaseModel):
     """A vote: agree 1, disagree -1, pass 0; a retry with the same key is not counted twice."""
 
     model_config = _STRICT
-    statement_id: int
+    statement_id: Id
     vote: Literal[-1, 0, 1]
     idempotency_key: str | None = Field(
         default=None, min_length=1, max_length=MAX_IDEMPOTENCY_KEY_LENGTH
@@ -159,7 +161,7 @@ class ModerationRequest(BaseModel):
     """Move statements to a state: 1 accept, -1 reject, 0 back to the queue."""
 
     model_config = _STRICT
-    statement_ids: list[int] = Field(min_length=1, max_length=1_000)
+    statement_ids: list[Id] = Field(min_length=1, max_length=1_000)
     state: Literal[-1, 0, 1]
     reason: str | None = Field(default=None, max_length=1_000)
 
@@ -300,7 +302,7 @@ class FormatCreate(BaseModel):
     name: FormatName
     languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
     moderation_mode: ModerationMode = ModerationMode.OPEN
-    conversation_id: int | None = Field(
+    conversation_id: Id | None = Field(
         default=None,
         description="an existing conversation of yours (an imported Polis export, say) "
         "to make this format, instead of a new one; languages and moderation_mode are then "
@@ -353,8 +355,8 @@ class ShareRequest(BaseModel):
     """Share a statement of the process into some formats (all the others when absent)."""
 
     model_config = _STRICT
-    statement_id: int
-    format_ids: list[int] | None = Field(default=None, min_length=1, max_length=MAX_FORMATS)
+    statement_id: Id
+    format_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_FORMATS)
 
 
 class SharedOut(BaseModel):
@@ -367,8 +369,8 @@ class MergeRequest(BaseModel):
     """Merge statement ``drop_id`` into ``keep_id`` (both in the process)."""
 
     model_config = _STRICT
-    keep_id: int
-    drop_id: int
+    keep_id: Id
+    drop_id: Id
 
 
 class ItemLabel(BaseModel):

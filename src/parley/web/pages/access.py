@@ -15,6 +15,7 @@ from parley.services import accounts, conversations, participants, processes
 from parley.services.accounts import FacilitatorInfo
 from parley.services.processes import ProcessInfo
 from parley.web import sessions
+from parley.web.costly import limit_join
 from parley.web.pages.rendering import page_translator
 from parley.web.pages.security import LoginRequired
 from parley.web.runtime import runtime_of
@@ -79,6 +80,7 @@ def page_participant(request: Request, conversation_id: int, *, join: bool = Tru
         raise ConflictError(page_translator(request)("participate.other_format", format=other))
     if not join:
         return None
+    limit_join(request)
     participant_id, _ = participants.join_conversation(runtime.session_factory, conversation_id)
     sessions.remember_participant(request, conversation_id, participant_id)
     return participant_id

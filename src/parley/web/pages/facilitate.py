@@ -11,13 +11,13 @@ from parley.errors import InputError
 from parley.services import accounts, moderation, rules, statements
 from parley.services import conversations as conversation_service
 from parley.web import sessions
+from parley.web.costly import limit_login
 from parley.web.deps import SessionFactoryDep
 from parley.web.links import site_url
 from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
 from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
-from parley.web.runtime import runtime_of
 
 __all__ = ["router"]
 
@@ -26,8 +26,6 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 _STATES = {str(int(state)): int(state) for state in rules.ModerationState}
 PAGE_SIZE = 50
 MAX_SEEDS = 200
-LOGIN_RATE = 0.5  # attempts per second and address, after a burst of LOGIN_BURST
-LOGIN_BURST = 10
 
 
 def _safe_next(target: str | None) -> str:
@@ -61,10 +59,7 @@ def login(
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Check name and password; on success log in (session cookie) and go on."""
-    host = request.client.host if request.client else "?"
-    runtime_of(request).limiter.check(
-        ("login", host), rate=LOGIN_RATE, burst=LOGIN_BURST, what="login attempts"
-    )
+    limit_login(request, name)
     facilitator_id = accounts.check_password(sf, name, password) if name and password else None
     if facilitator_id is None:
         context = {

@@ -29,6 +29,7 @@ from parley.services import (
 )
 from parley.services.inputs import MAX_STATEMENT_LENGTH
 from parley.web import actions
+from parley.web.costly import look_alike_check
 from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import page_participant
 from parley.web.pages.rendering import is_htmx, page_translator, render
@@ -170,7 +171,10 @@ async def add_statement(
         error = t("add.too_long", max=MAX_STATEMENT_CHARS)
     else:
         known = language if language in LANGUAGE_NAMES else None
-        draft = await run_in_threadpool(look_alikes.check_draft, sf, conversation_id, text, known)
+        with look_alike_check(request, participant_id):
+            draft = await run_in_threadpool(
+                look_alikes.check_draft, sf, conversation_id, text, known
+            )
         same = [
             match
             for match in draft.similar

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from parley.errors import InputError
 from parley.services import agenda_items, duplicates, formats, joint, merging, processes, sharing
 from parley.services.rules import DEFAULT_MIN_VOTES, AutoShare, ProcessSettings
+from parley.web.costly import limit_facilitator_work
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.links import site_url
@@ -256,7 +257,14 @@ def merge(
 
 
 @router.post("/f/p/{process_id}/items/refresh")
-def refresh_items(info: PageProcessDep, sf: SessionFactoryDep, _: PageCsrfDep) -> Response:
+def refresh_items(
+    request: Request,
+    info: PageProcessDep,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+) -> Response:
     """Cluster the joint statements into agenda items anew (renamed labels stay)."""
+    limit_facilitator_work(request, me.id, what="look-alike listings and reclusterings")
     n_items = agenda_items.refresh_agenda_items(sf, info.id, force=True)
     return _go(info.id, "statements", "refreshed", n_items)

@@ -8,14 +8,12 @@ from starlette.requests import Request
 
 from parley.services.participants import join_conversation, participant_progress
 
+from ..costly import limit_join
 from ..deps import ParticipantDep, SessionFactoryDep
 from ..runtime import runtime_of
 from ..schemas import Joined, JoinRequest, ParticipantOut
 
 router = APIRouter(prefix="/conversations/{conversation_id}/participants", tags=["participants"])
-
-JOIN_RATE = 20.0  # joins per second from one client address
-JOIN_BURST = 200
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Joined)
@@ -23,10 +21,7 @@ async def join(
     request: Request, conversation_id: int, sf: SessionFactoryDep, body: JoinRequest | None = None
 ) -> Joined:
     """Join the conversation; the token in the answer is shown only this once."""
-    client = request.client.host if request.client else "unknown"
-    runtime_of(request).limiter.check(
-        ("join", client), rate=JOIN_RATE, burst=JOIN_BURST, what="joins from this address"
-    )
+    limit_join(request)
     xid = body.xid if body is not None else None
     participant_id, token = await run_in_threadpool(
         lambda: join_conversation(sf, conversation_id, xid=xid)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from parley.services.accounts import facilitator_info
@@ -30,6 +30,7 @@ from parley.services.processes import (
 )
 from parley.services.sharing import auto_share, share_statement
 
+from ..costly import limit_facilitator_work
 from ..deps import FacilitatorDep, ManagedProcessDep, ObservedProcessDep, SessionFactoryDep
 from ..schemas import (
     AgendaOut,
@@ -244,11 +245,14 @@ async def agenda_markdown(info: ManagedProcessDep, sf: SessionFactoryDep) -> Res
 
 @router.get(f"{_PROCESS}/duplicates", response_model=list[DuplicateOut])
 async def duplicates(
+    request: Request,
     info: ManagedProcessDep,
+    facilitator_id: FacilitatorDep,
     sf: SessionFactoryDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[DuplicateOut]:
     """List look-alike joint statements (any language), with the vote test once people voted."""
+    limit_facilitator_work(request, facilitator_id, what="look-alike listings and reclusterings")
     pairs = await run_in_threadpool(lambda: duplicate_pairs(sf, info.id, limit=limit))
     return [
         DuplicateOut(
@@ -273,13 +277,16 @@ async def rename(
 
 @router.post(f"{_PROCESS}/items/refresh", response_model=ItemsRefreshed)
 async def refresh_items(
+    request: Request,
     info: ManagedProcessDep,
+    facilitator_id: FacilitatorDep,
     sf: SessionFactoryDep,
     force: Annotated[bool, Query(description="recluster even when every statement has one")] = (
         False
     ),
 ) -> ItemsRefreshed:
     """Cluster the joint statements into agenda items (embedding them first where needed)."""
+    limit_facilitator_work(request, facilitator_id, what="look-alike listings and reclusterings")
     n_items = await run_in_threadpool(lambda: refresh_agenda_items(sf, info.id, force=force))
     return ItemsRefreshed(n_items=n_items)
 

@@ -9,15 +9,12 @@ from starlette.requests import Request
 from parley.errors import AuthenticationError
 from parley.services.accounts import check_password
 
+from ..costly import limit_login
 from ..deps import SessionFactoryDep
-from ..runtime import runtime_of
 from ..schemas import LoginRequest, SessionOut
 from ..sessions import csrf_token, login, logout, session_facilitator, verify_csrf
 
 router = APIRouter(prefix="/session", tags=["session"])
-
-LOGIN_RATE = 0.2  # attempts per second per name: one every 5 s after the burst
-LOGIN_BURST = 10
 
 
 @router.get("", response_model=SessionOut)
@@ -29,12 +26,7 @@ async def who(request: Request) -> SessionOut:
 @router.post("", response_model=SessionOut)
 async def log_in(request: Request, body: LoginRequest, sf: SessionFactoryDep) -> SessionOut:
     """Check the password and set the session cookie; send X-CSRF-Token with later POSTs."""
-    runtime_of(request).limiter.check(
-        ("login", body.name.strip().lower()),
-        rate=LOGIN_RATE,
-        burst=LOGIN_BURST,
-        what="login attempts for this name",
-    )
+    limit_login(request, body.name)
     facilitator_id = await run_in_threadpool(check_password, sf, body.name, body.password)
     if facilitator_id is None:
         raise AuthenticationError("wrong name or password")

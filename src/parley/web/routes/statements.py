@@ -11,6 +11,7 @@ from parley.services.participants import next_statement
 from parley.services.statements import add_statement, correct_language, visible_statements
 
 from ..actions import submit_statement
+from ..costly import look_alike_check
 from ..deps import AuthorDep, ParticipantDep, SessionFactoryDep
 from ..schemas import (
     LanguageFix,
@@ -75,12 +76,17 @@ async def next_for_participant(
 
 @router.post("/statements/similar", response_model=SimilarResult)
 async def similar(
-    conversation_id: int, body: SimilarQuery, _: ParticipantDep, sf: SessionFactoryDep
+    request: Request,
+    conversation_id: int,
+    body: SimilarQuery,
+    participant_id: ParticipantDep,
+    sf: SessionFactoryDep,
 ) -> SimilarResult:
     """Detect a draft's language and list look-alikes from any format, before submitting it."""
-    draft: Draft = await run_in_threadpool(
-        check_draft, sf, conversation_id, body.text, body.language
-    )
+    with look_alike_check(request, participant_id):
+        draft: Draft = await run_in_threadpool(
+            check_draft, sf, conversation_id, body.text, body.language
+        )
     return SimilarResult(
         language=draft.language,
         similar=[SimilarOut.model_validate(m, from_attributes=True) for m in draft.similar],
