@@ -16,15 +16,37 @@ are contested (a random non-empty proper subset of the formats agrees with proba
 the rest with 0.15); 10 % of votes are passes.
 
 Then one child process per operation opens the database and times it ``--repeat`` times
-(``time.perf_counter``; the median is reported, the first call of a fresh process included):
+(``time.perf_counter``, and the child's CPU time from ``time.process_time``; the medians are
+reported, the first call of a fresh process included):
 
-- ``process_agenda(sf, pid, bridging=False, refresh_items=False)`` and ``bridging=True`` (the
-  API's path; the pages call it with ``refresh_items=True``, which clusters only when some
-  joint statement has no agenda item yet);
-- ``ProcessAgenda.to_csv()`` and ``.to_markdown()`` on an agenda computed beforehand;
+- ``compute_agenda(sf, pid, bridging=False, refresh_items=False)`` and ``bridging=True`` (the
+  worker's computation without clustering; the worker's ``refresh_agenda`` passes
+  ``refresh_items=True``, which clusters only when some joint statement has no agenda item);
+- ``AgendaDocument.to_csv()`` and ``.to_markdown()`` on an agenda computed beforehand;
 - ``duplicate_pairs(sf, pid)`` (limit 50);
 - ``look_alikes(sf, conversation_id, text, "en", vector)`` for one draft, whose vector is given
-  (embedding the draft's text is not included).
+  (embedding the draft's text is not included);
+- ``store`` (once, on ``stored.db``, a copy of the database): what the analysis worker does
+  before the first view: the cold analysis of each format (``DatabaseJobs.run``), agenda items,
+  and ``refresh_agenda(sf, pid)``, which computes and stores the agenda. The statements' random
+  vectors make no topics, and clustering them (``refresh_agenda_items``: average linkage, then
+  labels embedded with the model) is slow, so by default the benchmark plants the items itself
+  (``--items planted``: one item per 10 joint statements, written with SQL), as if the worker
+  had clustered them before; ``--items cluster`` clusters them with the model instead, and
+  times it;
+- ``read`` (on ``stored.db``; each read timed ``max(--repeat, 10)`` times):
+  ``read_agenda(sf, pid)``; ``.document.model_dump(mode="json")`` of a view read before (what
+  the API serialises); the two together (the API's view); ``process_info`` and each format's
+  ``results.latest_analysis``; and the agenda page's reads together (``read_agenda``,
+  ``process_info``, ``latest_analysis`` per format; no rendering). It checks that the
+  process's fingerprint is unchanged afterwards, and counts the full (generation 2) garbage
+  collections during each read; ``--read-gc off`` or ``freeze`` times the reads with the
+  collector off, or after ``gc.collect(); gc.freeze()``;
+- ``freshness`` (on ``fresh.db``, a copy of ``stored.db``): ``--repeat`` rounds of recording
+  500 new votes (``record_votes``, one batch) by random members of the first format on its
+  statements, then timing ``refresh_everything(sf)`` (the worker's work: the warm re-analysis
+  of that format and the recomputed, stored agenda); then ``--repeat`` more rounds timing the
+  analysis job (``DatabaseJobs.run``) and the agenda job (``refresh_agenda``) one by one.
 
 Memory: after the timed calls the operation runs once more under ``tracemalloc``, whose peak
 counts Python objects and NumPy arrays allocated during the call (SQLite's own C allocations,
@@ -48,13 +70,16 @@ database::
     .venv/bin/python -m cProfile -s cumtime benchmarks/process_agenda.py --worker agenda \\
         --db /tmp/agenda-dbs/10000x1000x1000000/process.db --repeat 1 --no-tracemalloc
 
-(``--worker`` is one of build, agenda, agenda-bridging, exports, duplicates, look-alikes.)
+(``--worker`` is one of build, agenda, agenda-bridging, exports, duplicates, look-alikes,
+store, read, freshness; read needs a database that store brought up to date, e.g. the kept
+``stored.db``.)
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -69,10 +94,14 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from parley.db.engine import SessionFactory
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -91,7 +120,14 @@ VOCABULARY = (
     "climate heat floods trees green roofs noise traffic parking buses trams night shifts"
 )
 WORDS = VOCABULARY.split()
-OPERATIONS = ("agenda", "agenda-bridging", "exports", "duplicates", "look-alikes")
+OPERATIONS = (
+    "agenda", "agenda-bridging", "exports", "duplicates", "look-alikes", "store", "read",
+    "freshness",
+)  # fmt: skip
+STORED_OPERATIONS = ("store", "read", "freshness")  # on stored.db, a copy of process.db
+ITEM_SIZE = 10  # planted agenda items: joint statements per item
+FRESH_VOTES = 500  # new votes per freshness round
+READ_REPEAT = 10  # reads are cheap: each is timed at least this often
 POOL_OPERATIONS = ("look-alikes", "duplicates")
 
 
@@ -308,16 +344,33 @@ def _maxrss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def timed(call: Callable[[], Any]) -> tuple[Any, float, float]:
+    """Call ``call``; return its result, the wall seconds and this process's CPU seconds."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = call()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def timing(times: list[float], cpus: list[float]) -> dict[str, Any]:
+    """Return the wall and CPU times of a record and their medians."""
+    return {
+        "times_s": [round(t, 4) for t in times],
+        "median_s": round(statistics.median(times), 4),
+        "cpu_s": [round(t, 4) for t in cpus],
+        "cpu_median_s": round(statistics.median(cpus), 4),
+    }
+
+
 def measure(
     name: str, call: Callable[[], Any], repeat: int, *, trace: bool = True
 ) -> tuple[dict[str, Any], Any]:
     """Time ``call`` ``repeat`` times, then once more under tracemalloc; return figures."""
-    times = []
+    times, cpus = [], []
     result = None
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - start)
+        result, wall, cpu = timed(call)
+        times.append(wall)
+        cpus.append(cpu)
     rss = _maxrss_mb()
     peak = None
     if trace:
@@ -328,8 +381,7 @@ def measure(
         tracemalloc.stop()
     return {
         "op": name,
-        "times_s": [round(t, 4) for t in times],
-        "median_s": round(statistics.median(times), 4),
+        **timing(times, cpus),
         "traced_peak_mb": peak,
         "rss_peak_mb": rss,
     }, result
@@ -347,34 +399,274 @@ def auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
 
 
 def agenda_quality(computed: Any, planted: Any) -> dict[str, Any]:
-    """Score the agenda against the planted common-ground labels."""
-    from parley.core.agenda import COMMON, CONTESTED
-
-    agenda = computed.agenda
+    """Score the agenda document against the planted common-ground labels."""
     label_of = dict(zip(planted["roots"].tolist(), planted["common"].tolist(), strict=True))
-    labels = np.asarray([label_of[int(s)] for s in computed.statement_ids.tolist()])
-    cg = np.nan_to_num(agenda.common_ground, nan=-1.0)
-    # no agenda items were assigned: each statement is its own item, id = -statement id
-    top = [label_of[-int(i)] for i in agenda.item_ids[: int(labels.sum())].tolist()]
+    entries = [s for item in computed.document.items for s in item.statements]
+    labels = np.asarray([label_of[s.id] for s in entries])
+    cg = np.asarray([-1.0 if s.common_ground is None else s.common_ground for s in entries])
+    bridging = np.asarray([np.nan if s.bridging is None else s.bridging for s in entries])
+    kinds = np.asarray([s.kind for s in entries])
+    # no agenda items were assigned: each statement is its own item, best first
+    top = [label_of[item.statements[0].id] for item in computed.document.items]
+    top = top[: int(labels.sum())]
     out = {
         "auc_common_ground": auc(cg, labels),
         "precision_at_n_common": round(float(np.mean(top)), 4) if top else None,
-        "common_kind_recall": round(float(np.mean(agenda.kinds[labels] == COMMON)), 4),
-        "contested_kind_recall": round(float(np.mean(agenda.kinds[~labels] == CONTESTED)), 4),
-        "n_ranked": int(np.isfinite(agenda.common_ground).sum()),
+        "common_kind_recall": round(float(np.mean(kinds[labels] == "common")), 4),
+        "contested_kind_recall": round(float(np.mean(kinds[~labels] == "contested")), 4),
+        "n_ranked": int((cg > -1.0).sum()),
         "n_statements": len(labels),
     }
-    if np.isfinite(agenda.bridging).any():
-        out["auc_bridging"] = auc(np.nan_to_num(agenda.bridging, nan=-np.inf), labels)
+    if np.isfinite(bridging).any():
+        out["auc_bridging"] = auc(np.nan_to_num(bridging, nan=-np.inf), labels)
     return out
 
 
-def worker(op: str, db: Path, repeat: int, *, trace: bool = True) -> list[dict[str, Any]]:
+# --- the stored agenda -------------------------------------------------------------------
+
+
+def _once(name: str, call: Callable[[], Any], **extra: Any) -> tuple[dict[str, Any], Any]:
+    """Time one call (no repeat, no tracemalloc); return its record and result."""
+    result, wall, cpu = timed(call)
+    record = {
+        "op": name,
+        **timing([wall], [cpu]),
+        "traced_peak_mb": None,
+        "rss_peak_mb": _maxrss_mb(),
+        **extra,
+    }
+    return record, result
+
+
+def plant_items(sf: SessionFactory, pid: int, roots: np.ndarray, seed: int) -> int:
+    """Give every joint statement one of S/ITEM_SIZE planted agenda items; return the count."""
+    from sqlalchemy import func, insert, select, update
+
+    from parley.db.models import AgendaItem, Statement
+
+    order = np.random.default_rng(seed).permutation(len(roots))
+    n_items = -(-len(roots) // ITEM_SIZE)
+    with sf.begin() as session:
+        base = int(session.scalar(select(func.coalesce(func.max(AgendaItem.id), 0))) or 0)
+        session.execute(
+            insert(AgendaItem),
+            [
+                {"id": base + 1 + i, "process_id": pid, "label": f"Topic {i + 1}"}
+                for i in range(n_items)
+            ],
+        )
+        items = base + 1 + np.arange(len(roots)) // ITEM_SIZE
+        session.execute(  # ORM bulk UPDATE by primary key
+            update(Statement),
+            [
+                {"id": s, "agenda_item_id": i}
+                for s, i in zip(roots[order].tolist(), items.tolist(), strict=True)
+            ],
+        )
+    return n_items
+
+
+def store(
+    sf: SessionFactory, pid: int, planted: Any, *, items: str, seed: int
+) -> list[dict[str, Any]]:
+    """Bring the copy up to date as the worker would: analyses, agenda items, stored agenda."""
+    from parley.services.agenda import fingerprints, refresh_agenda
+    from parley.services.agenda_items import refresh_agenda_items
+    from parley.services.refresh import DatabaseJobs, pending_analyses
+
+    jobs = DatabaseJobs(sf)
+    analyses = pending_analyses(sf)
+
+    def analyse() -> int:
+        """Run every pending analysis job; return how many."""
+        for job in analyses:
+            jobs.run(job)
+        return len(analyses)
+
+    cold, _ = _once(
+        "store: cold analyses (DatabaseJobs.run)",
+        analyse,
+        note=f"{len(analyses)} formats, full analyses",
+    )
+    if items == "cluster":
+        name = "store: refresh_agenda_items (clustering, model load)"
+        grouped, n_items = _once(name, lambda: refresh_agenda_items(sf, pid))
+    else:
+        name = "store: planted agenda items (SQL only)"
+        grouped, n_items = _once(name, lambda: plant_items(sf, pid, planted["roots"], seed))
+    grouped["note"] = f"{n_items} items"
+    first, view = _once("store: refresh_agenda (first)", lambda: refresh_agenda(sf, pid))
+    current, stored = fingerprints(sf)[pid]
+    size = len(json.dumps(view.document.model_dump(mode="json")).encode())
+    first["note"] = f"document {size / 1024:.0f} kB, fresh: {current == stored}"
+    return [cold, grouped, first]
+
+
+def read_views(
+    sf: SessionFactory, pid: int, repeat: int, *, trace: bool, collector: str = "on"
+) -> list[dict[str, Any]]:
+    """Time the reads of the stored agenda by the API and the agenda page."""
+    from parley.services.agenda import fingerprints, read_agenda
+    from parley.services.processes import process_info
+    from parley.services.results import latest_analysis
+
+    before = fingerprints(sf)[pid]
+    view = read_agenda(sf, pid)
+    if not view.is_computed:
+        raise RuntimeError("no stored agenda: run the store step first")
+    formats = process_conversations(sf, pid)
+
+    def page() -> list[Any]:
+        """The agenda page's own reads (no rendering, no charts)."""
+        info = process_info(sf, pid)
+        return [
+            read_agenda(sf, pid, with_map=True),
+            info,
+            *(latest_analysis(sf, c) for c in formats),
+        ]
+
+    def api() -> dict[str, Any]:
+        """What the API's agenda route reads and serialises."""
+        return read_agenda(sf, pid).document.model_dump(mode="json")
+
+    if collector == "off":
+        gc.disable()
+    elif collector == "freeze":  # what a server could do once after start-up
+        gc.collect()
+        gc.freeze()
+    records = []
+    for name, call in (
+        ("read_agenda()", lambda: read_agenda(sf, pid)),
+        ("document.model_dump(mode='json')", lambda: view.document.model_dump(mode="json")),
+        ("API view: read_agenda + model_dump", api),
+        ("process_info()", lambda: process_info(sf, pid)),
+        ("latest_analysis() x formats", lambda: [latest_analysis(sf, c) for c in formats]),
+        ("page view: read_agenda + process_info + latest_analysis x formats", page),
+    ):
+        n = max(repeat, READ_REPEAT)
+        full = gc.get_stats()[2]["collections"]
+        record, result = measure(name, call, n, trace=trace)
+        full = gc.get_stats()[2]["collections"] - full
+        notes = [f"gc {collector}: {full} full collections in {n + trace} calls"]
+        if name.startswith("API"):
+            notes.append(f"JSON {len(json.dumps(result).encode()) / 1024:.0f} kB")
+        elif name.startswith("latest"):
+            kb = sum(len(json.dumps(r).encode()) for r in result if r) / 1024
+            notes.append(f"payloads {kb:.0f} kB")
+        records.append({**record, "gc": collector, "gc_full_collections": full,
+                        "note": "; ".join(notes)})  # fmt: skip
+    gc.enable()
+    if fingerprints(sf)[pid] != before:
+        raise RuntimeError("reading the agenda changed its fingerprint")
+    return records
+
+
+def freshness(sf: SessionFactory, pid: int, repeat: int, seed: int) -> list[dict[str, Any]]:
+    """Time the worker's work after FRESH_VOTES new votes in one format, whole and by job."""
+    from sqlalchemy import select
+
+    from parley.db.models import Participant, Statement
+    from parley.services.agenda import fingerprints, refresh_agenda
+    from parley.services.refresh import (
+        DatabaseJobs,
+        pending_agendas,
+        pending_analyses,
+        refresh_everything,
+    )
+    from parley.services.votes import VoteRequest, record_votes
+
+    conversation = process_conversations(sf, pid)[0]
+    with sf() as session:
+        members = np.asarray(
+            session.scalars(
+                select(Participant.id).where(Participant.conversation_id == conversation)
+            ).all()
+        )
+        statements = np.asarray(
+            session.scalars(
+                select(Statement.id).where(Statement.conversation_id == conversation)
+            ).all()
+        )
+    rng = np.random.default_rng(seed + 1)
+
+    def vote() -> tuple[float, float]:
+        """Record FRESH_VOTES votes of members on the format's statements; return seconds."""
+        who = rng.choice(members, FRESH_VOTES)
+        what = rng.choice(statements, FRESH_VOTES)
+        values = rng.choice([-1, 0, 1], FRESH_VOTES, p=[0.45, 0.1, 0.45])
+        requests = [
+            VoteRequest(int(p), int(s), int(v))
+            for p, s, v in zip(who.tolist(), what.tolist(), values.tolist(), strict=True)
+        ]
+        outcomes, wall, cpu = timed(lambda: record_votes(sf, requests))
+        if not all(o.is_recorded for o in outcomes):
+            raise RuntimeError("a benchmark vote was not recorded")
+        return wall, cpu
+
+    jobs = DatabaseJobs(sf)
+    voting, whole, analysis, agenda = [], [], [], []
+    n_jobs = []
+    for _ in range(repeat):
+        voting.append(vote())
+        n_run, wall, cpu = timed(lambda: refresh_everything(sf))
+        whole.append((wall, cpu))
+        n_jobs.append(n_run)
+        current, stored = fingerprints(sf)[pid]
+        if current != stored or pending_analyses(sf):
+            raise RuntimeError("refresh_everything left the agenda or an analysis stale")
+    for _ in range(repeat):  # the same work, one job at a time
+        voting.append(vote())
+        (job,) = pending_analyses(sf)
+        analysis.append(timed(partial(jobs.run, job))[1:])
+        if len(pending_agendas(sf)) != 1:
+            raise RuntimeError("expected one stale agenda after the analysis")
+        agenda.append(timed(lambda: refresh_agenda(sf, pid))[1:])
+
+    def record(name: str, pairs: list[tuple[float, float]], note: str = "") -> dict[str, Any]:
+        """Return the record of (wall, CPU) seconds pairs."""
+        return {
+            "op": name,
+            **timing([w for w, _ in pairs], [c for _, c in pairs]),
+            "traced_peak_mb": None,
+            "rss_peak_mb": _maxrss_mb(),
+            "note": note,
+        }
+
+    return [
+        record(f"record_votes({FRESH_VOTES} votes)", voting, "one transaction"),
+        record(
+            "refresh_everything() after the votes",
+            whole,
+            f"jobs run: {', '.join(map(str, n_jobs))} (1 analysis + 1 agenda)",
+        ),
+        record("analysis job alone (DatabaseJobs.run)", analysis, "warm update"),
+        record("agenda job alone (refresh_agenda)", agenda),
+    ]
+
+
+def process_conversations(sf: SessionFactory, pid: int) -> list[int]:
+    """Return the conversation ids of the process's formats, in order."""
+    from parley.services.processes import process_info
+
+    return [f.conversation_id for f in process_info(sf, pid).formats]
+
+
+def worker(
+    op: str,
+    db: Path,
+    repeat: int,
+    *,
+    trace: bool = True,
+    items: str = "planted",
+    seed: int = 0,
+    collector: str = "on",
+) -> list[dict[str, Any]]:
     """Open the database, run one operation and return its records."""
     from parley.db.engine import create_session_factory
-    from parley.services.process_agenda import duplicate_pairs, process_agenda
+    from parley.services.agenda import compute_agenda
+    from parley.services.duplicates import duplicate_pairs
+    from parley.services.look_alikes import look_alikes
     from parley.services.processes import process_info
-    from parley.services.statement_text import look_alikes
 
     planted = np.load(db.with_name("planted.npz"))
     pid = int(planted["process_id"])
@@ -386,16 +678,16 @@ def worker(op: str, db: Path, repeat: int, *, trace: bool = True) -> list[dict[s
     if op in ("agenda", "agenda-bridging"):
         bridging = op == "agenda-bridging"
         record, computed = measure(
-            f"process_agenda(bridging={bridging})",
-            lambda: process_agenda(sf, pid, bridging=bridging, refresh_items=False),
+            f"compute_agenda(bridging={bridging})",
+            lambda: compute_agenda(sf, pid, bridging=bridging, refresh_items=False),
             repeat,
             trace=trace,
         )
         records.append({**record, **agenda_quality(computed, planted)})
     elif op == "exports":
-        computed = process_agenda(sf, pid, bridging=True, refresh_items=False)
+        document = compute_agenda(sf, pid, bridging=True, refresh_items=False).document
         before = _maxrss_mb()
-        for name, call in (("to_csv()", computed.to_csv), ("to_markdown()", computed.to_markdown)):
+        for name, call in (("to_csv()", document.to_csv), ("to_markdown()", document.to_markdown)):
             record, text = measure(name, call, repeat, trace=trace)
             records.append({**record, "output_kb": round(len(text.encode()) / 1024, 1)})
     elif op == "duplicates":
@@ -432,6 +724,12 @@ def worker(op: str, db: Path, repeat: int, *, trace: bool = True) -> list[dict[s
                 "target_first": bool(found) and found[0].statement_id == target,
             }
         )
+    elif op == "store":
+        records += store(sf, pid, planted, items=items, seed=seed)
+    elif op == "read":
+        records += read_views(sf, pid, repeat, trace=trace, collector=collector)
+    elif op == "freshness":
+        records += freshness(sf, pid, repeat, seed)
     else:
         raise ValueError(f"unknown operation {op!r}")
     engine.dispose()
@@ -539,8 +837,15 @@ def run_size(
     common = {"kind": kind, "participants": n_p, "statements": n_s, "votes": n_v}
     records = [{**common, "op": "build", **build}]
     for op in operations:
+        target = db
+        if op in STORED_OPERATIONS:  # these write: they work on copies, process.db stays
+            target = db.with_name("fresh.db" if op == "freshness" else "stored.db")
+            source = db if op == "store" else db.with_name("stored.db")
+            if op != "read":
+                shutil.copyfile(source, target)
         result = _child(
-            ["--worker", op, "--db", str(db), "--repeat", str(options.repeat)]
+            ["--worker", op, "--db", str(target), "--repeat", str(options.repeat)]
+            + ["--items", options.items, "--seed", str(options.seed), "--read-gc", options.read_gc]
             + (["--no-tracemalloc"] if options.no_tracemalloc else []),
             options.timeout,
         )
@@ -553,14 +858,15 @@ def run_size(
 def table(records: list[dict[str, Any]]) -> str:
     """Return the records as a Markdown table."""
     lines = [
-        "| kind | participants x statements x votes | operation | median s | runs s "
+        "| kind | participants x statements x votes | operation | median s | runs s | CPU s "
         "| traced peak MB | process peak RSS MB | notes | load |",
-        "|---|---|---|---:|---|---:|---:|---|---:|",
+        "|---|---|---|---:|---|---:|---:|---:|---|---:|",
     ]
     for r in records:
         size = f"{_power(r['participants'])} x {_power(r['statements'])} x {_power(r['votes'])}"
         median = f"{r['median_s']:.3f}"
         runs = ", ".join(f"{t:.3f}" for t in r["times_s"])
+        cpu = f"{r['cpu_median_s']:.3f}" if "cpu_median_s" in r else ""
         if r["op"] == "build":
             traced = ""
             notes = (
@@ -582,9 +888,11 @@ def table(records: list[dict[str, Any]]) -> str:
                 notes = f"{r['n_found']} found, planted first: {r['target_first']}"
             elif "output_kb" in r:
                 notes = f"{r['output_kb']:g} kB"
+            elif r.get("note"):
+                notes = r["note"]
         rss = f"{r.get('rss_peak_mb', '')}"
         lines.append(
-            f"| {r['kind']} | {size} | {r['op']} | {median} | {runs} | {traced} | {rss} "
+            f"| {r['kind']} | {size} | {r['op']} | {median} | {runs} | {cpu} | {traced} | {rss} "
             f"| {notes} | {r['load_average']:g} |"
         )
     return "\n".join(lines)
@@ -623,6 +931,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the extra traced call (e.g. when profiling a --worker step)",
     )
+    parser.add_argument(
+        "--items",
+        choices=["planted", "cluster"],
+        default="planted",
+        help="agenda items before the agenda is stored: planted by the benchmark (default), "
+        "or clustered once with the embedding model (refresh_agenda_items)",
+    )
+    parser.add_argument(
+        "--read-gc",
+        choices=["on", "off", "freeze"],
+        default="on",
+        help="the garbage collector during the read step: on (default), off, or gc.freeze() "
+        "after a collection before the timed reads",
+    )
     parser.add_argument("--worker", choices=["build", *OPERATIONS], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -637,7 +959,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if options.worker is not None:
         records = worker(
-            options.worker, options.db, options.repeat, trace=not options.no_tracemalloc
+            options.worker,
+            options.db,
+            options.repeat,
+            trace=not options.no_tracemalloc,
+            items=options.items,
+            seed=options.seed,
+            collector=options.read_gc,
         )
         print(json.dumps({"records": records}))
         return 0
