@@ -32,7 +32,7 @@ from parley.services.sharing import auto_share, share_statement
 
 from ..costly import limit_facilitator_work
 from ..deps import FacilitatorDep, ManagedProcessDep, ObservedProcessDep, SessionFactoryDep
-from ..schemas import (
+from ..schemas.processes import (
     AgendaOut,
     AutoShareRule,
     DuplicateOut,

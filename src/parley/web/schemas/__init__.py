@@ -1,4 +1,7 @@
-"""The API's request and response bodies (pydantic); database rows never go on the wire."""
+"""The API's request and response bodies (pydantic); database rows never go on the wire.
+
+One module per resource where it grows: ``schemas.processes`` holds the processes' bodies.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +10,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from parley.services.agenda_document import AgendaDocument
-from parley.services.agenda_items import MAX_LABEL_LENGTH
-from parley.services.formats import MAX_FORMATS
-from parley.services.inputs import (
-    MAX_DESCRIPTION_LENGTH,
-    MAX_NAME_LENGTH,
-    MAX_STATEMENT_LENGTH,
-    MAX_TOPIC_LENGTH,
-)
-from parley.services.rules import (
-    DEFAULT_MIN_VOTES,
-    MAX_MIN_VOTES,
-    AutoShare,
-    ModerationMode,
-    ProcessSettings,
-)
+from parley.services.inputs import MAX_DESCRIPTION_LENGTH, MAX_STATEMENT_LENGTH, MAX_TOPIC_LENGTH
+from parley.services.rules import ModerationMode
 from parley.services.votes import MAX_IDEMPOTENCY_KEY_LENGTH
 
-from .ids import Id
+from ..ids import Id
 
 __all__ = [
+    "STRICT",
     "ActivityPoint",
     "ConversationCreate",
     "ConversationOut",
     "Created",
     "JoinRequest",
     "Joined",
+    "LanguageTag",
     "LoginRequest",
     "ModerationOut",
     "ModerationRequest",
@@ -48,14 +39,14 @@ __all__ = [
     "VoteOut",
 ]
 
-_STRICT = ConfigDict(extra="forbid")
+STRICT = ConfigDict(extra="forbid")
 LanguageTag = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35)]
 
 
 class ConversationCreate(BaseModel):
     """A new conversation."""
 
-    model_config = _STRICT
+    model_config = STRICT
     topic: str = Field(min_length=1, max_length=MAX_TOPIC_LENGTH)
     description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
     languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
@@ -90,7 +81,7 @@ class ConversationOut(BaseModel):
 class StatementCreate(BaseModel):
     """A statement: a seed with an API key, else a participant's (subject to moderation)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     text: str = Field(min_length=1, max_length=MAX_STATEMENT_LENGTH)
     language: LanguageTag | None = None
 
@@ -118,7 +109,7 @@ class StatementOut(BaseModel):
 class JoinRequest(BaseModel):
     """Optional: an external participant id (Polis XID) from the embedding site."""
 
-    model_config = _STRICT
+    model_config = STRICT
     xid: str | None = Field(default=None, min_length=1, max_length=256)
 
 
@@ -141,7 +132,7 @@ class ParticipantOut(BaseModel):
 class VoteCreate(BaseModel):
     """A vote: agree 1, disagree -1, pass 0; a retry with the same key is not counted twice."""
 
-    model_config = _STRICT
+    model_config = STRICT
     statement_id: Id
     vote: Literal[-1, 0, 1]
     idempotency_key: str | None = Field(
@@ -160,7 +151,7 @@ class VoteOut(BaseModel):
 class ModerationRequest(BaseModel):
     """Move statements to a state: 1 accept, -1 reject, 0 back to the queue."""
 
-    model_config = _STRICT
+    model_config = STRICT
     statement_ids: list[Id] = Field(min_length=1, max_length=1_000)
     state: Literal[-1, 0, 1]
     reason: str | None = Field(default=None, max_length=1_000)
@@ -245,7 +236,7 @@ class SummaryOut(BaseModel):
 class LoginRequest(BaseModel):
     """A facilitator's name and password."""
 
-    model_config = _STRICT
+    model_config = STRICT
     name: str = Field(min_length=1, max_length=256)
     password: str = Field(min_length=1, max_length=1_024)
 
@@ -260,161 +251,10 @@ class SessionOut(BaseModel):
 AnalysisOut = dict[str, Any]
 
 
-# Processes: formats deliberating in parallel, their shared statements and the joint agenda.
-
-FormatName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
-MinVotes = Annotated[int, Field(ge=1, le=MAX_MIN_VOTES)]
-
-
-class AutoShareRule(BaseModel):
-    """Share a statement with every format once its own format cast this many votes, this
-    share of them agree."""
-
-    model_config = _STRICT
-    min_votes: MinVotes = AutoShare().min_votes
-    min_agree: float = Field(default=AutoShare().min_agree, gt=0.0, le=1.0)
-
-
-class ProcessCreate(BaseModel):
-    """A new process with its formats; each format gets a conversation of its own."""
-
-    model_config = _STRICT
-    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
-    description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
-    formats: list[FormatName] = Field(min_length=1, max_length=MAX_FORMATS)
-    languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
-    moderation_mode: ModerationMode = ModerationMode.OPEN
-    min_votes: MinVotes = Field(
-        default=DEFAULT_MIN_VOTES,
-        description="votes every format casts on a statement before it ranks on the agenda",
-    )
-    auto_share: AutoShareRule | None = None
-
-    def to_settings(self) -> ProcessSettings:
-        """Return the settings as the services take them."""
-        return _process_settings(self.min_votes, self.auto_share)
-
-
-class FormatCreate(BaseModel):
-    """A new format of a process."""
-
-    model_config = _STRICT
-    name: FormatName
-    languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
-    moderation_mode: ModerationMode = ModerationMode.OPEN
-    conversation_id: Id | None = Field(
-        default=None,
-        description="an existing conversation of yours (an imported Polis export, say) "
-        "to make this format, instead of a new one; languages and moderation_mode are then "
-        "the conversation's own",
-    )
-
-
-class FormatOut(BaseModel):
-    """A format: its conversation (members join at ``join_url``) and its counts."""
-
-    id: int
-    name: str
-    conversation_id: int
-    position: int
-    n_members: int
-    n_statements: int
-    join_url: str = Field(description="the participation page's path, /c/{conversation_id}")
-
-
-class ProcessOut(BaseModel):
-    """A process, its settings, its formats in order and the observers' key."""
-
-    id: int
-    name: str
-    description: str
-    min_votes: int
-    auto_share: AutoShareRule | None
-    observer_key: str
-    formats: list[FormatOut]
-
-
-class ProcessSettingsIn(BaseModel):
-    """The agenda's minimum votes per format and the auto-share rule (null: off)."""
-
-    model_config = _STRICT
-    min_votes: MinVotes
-    auto_share: AutoShareRule | None
-
-    def to_settings(self) -> ProcessSettings:
-        """Return the settings as the services take them."""
-        return _process_settings(self.min_votes, self.auto_share)
-
-
-def _process_settings(min_votes: int, rule: AutoShareRule | None) -> ProcessSettings:
-    share = None if rule is None else AutoShare(rule.min_votes, rule.min_agree)
-    return ProcessSettings(min_votes=min_votes, auto_share=share)
-
-
-class ShareRequest(BaseModel):
-    """Share a statement of the process into some formats (all the others when absent)."""
-
-    model_config = _STRICT
-    statement_id: Id
-    format_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_FORMATS)
-
-
-class SharedOut(BaseModel):
-    """The ids of the new copies (none for formats that had the statement already)."""
-
-    created: list[int]
-
-
-class MergeRequest(BaseModel):
-    """Merge statement ``drop_id`` into ``keep_id`` (both in the process)."""
-
-    model_config = _STRICT
-    keep_id: Id
-    drop_id: Id
-
-
-class ItemLabel(BaseModel):
-    """A facilitator's label for an agenda item (kept when the items are recomputed)."""
-
-    model_config = _STRICT
-    label: str = Field(min_length=1, max_length=MAX_LABEL_LENGTH)
-
-
-class ItemsRefreshed(BaseModel):
-    """How many agenda items the process has now."""
-
-    n_items: int
-
-
-#: the joint agenda document, declared once in ``parley.services.agenda_document``
-AgendaOut = AgendaDocument
-
-
-class JointStatementOut(BaseModel):
-    """A joint statement, in its original language, and the format where it was written."""
-
-    id: int
-    text: str
-    language: str | None
-    format: str
-
-
-class DuplicateOut(BaseModel):
-    """Two look-alike joint statements and what the votes of people who voted on both say."""
-
-    a: JointStatementOut
-    b: JointStatementOut
-    score: float
-    verdict: Literal["duplicate", "opposite", "unknown"] | None = Field(
-        description="null until somebody voted on both"
-    )
-    n_co_voters: int
-
-
 class SimilarQuery(BaseModel):
     """A statement not saved yet, to look for look-alikes in any language."""
 
-    model_config = _STRICT
+    model_config = STRICT
     text: str = Field(min_length=1, max_length=MAX_STATEMENT_LENGTH)
     language: LanguageTag | None = None
 
@@ -443,5 +283,5 @@ class SimilarResult(BaseModel):
 class LanguageFix(BaseModel):
     """The author's correction of a statement's language."""
 
-    model_config = _STRICT
+    model_config = STRICT
     language: LanguageTag

@@ -1,0 +1,189 @@
+"""The API's bodies for processes: formats, sharing, merging, settings, the joint agenda."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from parley.services.agenda_document import AgendaDocument
+from parley.services.agenda_items import MAX_LABEL_LENGTH
+from parley.services.formats import MAX_FORMATS
+from parley.services.inputs import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
+from parley.services.rules import (
+    DEFAULT_MIN_VOTES,
+    MAX_MIN_VOTES,
+    AutoShare,
+    ModerationMode,
+    ProcessSettings,
+)
+
+from ..ids import Id
+from . import STRICT, LanguageTag
+
+__all__ = [
+    "AgendaOut",
+    "AutoShareRule",
+    "DuplicateOut",
+    "FormatCreate",
+    "FormatOut",
+    "ItemLabel",
+    "ItemsRefreshed",
+    "JointStatementOut",
+    "MergeRequest",
+    "ProcessCreate",
+    "ProcessOut",
+    "ProcessSettingsIn",
+    "ShareRequest",
+    "SharedOut",
+]
+
+# Processes: formats deliberating in parallel, their shared statements and the joint agenda.
+
+FormatName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
+MinVotes = Annotated[int, Field(ge=1, le=MAX_MIN_VOTES)]
+
+
+class AutoShareRule(BaseModel):
+    """Share a statement with every format once its own format cast this many votes, this
+    share of them agree."""
+
+    model_config = STRICT
+    min_votes: MinVotes = AutoShare().min_votes
+    min_agree: float = Field(default=AutoShare().min_agree, gt=0.0, le=1.0)
+
+
+class ProcessCreate(BaseModel):
+    """A new process with its formats; each format gets a conversation of its own."""
+
+    model_config = STRICT
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
+    formats: list[FormatName] = Field(min_length=1, max_length=MAX_FORMATS)
+    languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
+    moderation_mode: ModerationMode = ModerationMode.OPEN
+    min_votes: MinVotes = Field(
+        default=DEFAULT_MIN_VOTES,
+        description="votes every format casts on a statement before it ranks on the agenda",
+    )
+    auto_share: AutoShareRule | None = None
+
+    def to_settings(self) -> ProcessSettings:
+        """Return the settings as the services take them."""
+        return _process_settings(self.min_votes, self.auto_share)
+
+
+class FormatCreate(BaseModel):
+    """A new format of a process."""
+
+    model_config = STRICT
+    name: FormatName
+    languages: list[LanguageTag] = Field(default=["en"], min_length=1, max_length=20)
+    moderation_mode: ModerationMode = ModerationMode.OPEN
+    conversation_id: Id | None = Field(
+        default=None,
+        description="an existing conversation of yours (an imported Polis export, say) "
+        "to make this format, instead of a new one; languages and moderation_mode are then "
+        "the conversation's own",
+    )
+
+
+class FormatOut(BaseModel):
+    """A format: its conversation (members join at ``join_url``) and its counts."""
+
+    id: int
+    name: str
+    conversation_id: int
+    position: int
+    n_members: int
+    n_statements: int
+    join_url: str = Field(description="the participation page's path, /c/{conversation_id}")
+
+
+class ProcessOut(BaseModel):
+    """A process, its settings, its formats in order and the observers' key."""
+
+    id: int
+    name: str
+    description: str
+    min_votes: int
+    auto_share: AutoShareRule | None
+    observer_key: str
+    formats: list[FormatOut]
+
+
+class ProcessSettingsIn(BaseModel):
+    """The agenda's minimum votes per format and the auto-share rule (null: off)."""
+
+    model_config = STRICT
+    min_votes: MinVotes
+    auto_share: AutoShareRule | None
+
+    def to_settings(self) -> ProcessSettings:
+        """Return the settings as the services take them."""
+        return _process_settings(self.min_votes, self.auto_share)
+
+
+def _process_settings(min_votes: int, rule: AutoShareRule | None) -> ProcessSettings:
+    share = None if rule is None else AutoShare(rule.min_votes, rule.min_agree)
+    return ProcessSettings(min_votes=min_votes, auto_share=share)
+
+
+class ShareRequest(BaseModel):
+    """Share a statement of the process into some formats (all the others when absent)."""
+
+    model_config = STRICT
+    statement_id: Id
+    format_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_FORMATS)
+
+
+class SharedOut(BaseModel):
+    """The ids of the new copies (none for formats that had the statement already)."""
+
+    created: list[int]
+
+
+class MergeRequest(BaseModel):
+    """Merge statement ``drop_id`` into ``keep_id`` (both in the process)."""
+
+    model_config = STRICT
+    keep_id: Id
+    drop_id: Id
+
+
+class ItemLabel(BaseModel):
+    """A facilitator's label for an agenda item (kept when the items are recomputed)."""
+
+    model_config = STRICT
+    label: str = Field(min_length=1, max_length=MAX_LABEL_LENGTH)
+
+
+class ItemsRefreshed(BaseModel):
+    """How many agenda items the process has now."""
+
+    n_items: int
+
+
+#: the joint agenda document, declared once in ``parley.services.agenda_document``
+AgendaOut = AgendaDocument
+
+
+class JointStatementOut(BaseModel):
+    """A joint statement, in its original language, and the format where it was written."""
+
+    id: int
+    text: str
+    language: str | None
+    format: str
+
+
+class DuplicateOut(BaseModel):
+    """Two look-alike joint statements and what the votes of people who voted on both say."""
+
+    a: JointStatementOut
+    b: JointStatementOut
+    score: float
+    verdict: Literal["duplicate", "opposite", "unknown"] | None = Field(
+        description="null until somebody voted on both"
+    )
+    n_co_voters: int
