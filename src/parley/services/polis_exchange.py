@@ -38,6 +38,7 @@ __all__ = [
     "conversation_vote_matrix",
     "export_polis",
     "import_polis_export",
+    "polis_numbers",
     "store_polis_export",
 ]
 
@@ -353,3 +354,21 @@ def conversation_vote_matrix(session: Session, conversation_id: int) -> VoteTrip
     """Return the current votes of a conversation for ``build_vote_matrix(*triples)``."""
     _conversation(session, conversation_id)
     return VoteTriples(*final_votes(session.connection(), conversation_id))
+
+
+def polis_numbers(
+    session: Session, model: type[Participant] | type[Statement], conversation_id: int
+) -> tuple[Ids, Ids]:
+    """Return (database ids ascending, their Polis numbers) as ``build_polis_export`` writes them.
+
+    A row imported from Polis keeps its Polis id; the others are numbered above them all in
+    the order they were created, so a number never changes once given.
+    """
+    rows = session.execute(
+        select(model.id, model.external_id)
+        .where(model.conversation_id == conversation_id)
+        .order_by(model.id)
+    ).all()
+    return np.asarray([r[0] for r in rows], dtype=np.int64).reshape(-1), _export_ids(
+        [r[1] for r in rows]
+    )

@@ -29,6 +29,7 @@ from parley.core.pipeline import Params
 from parley.db.engine import SessionFactory
 from parley.services.accounts import instance_secret
 from parley.services.database import open_database
+from parley.services.polis_reports import ensure_report_secret
 from parley.services.refresh import DatabaseJobs
 from parley.services.votes import record_votes
 
@@ -86,6 +87,7 @@ def create_app(
         if settings.secret_key is not None
         else instance_secret(session_factory, "session")
     )
+    ensure_report_secret(session_factory)  # so that reading a Polis report never writes
     worker = None
     if run_worker:
         jobs = DatabaseJobs(session_factory, params=params)
