@@ -45,7 +45,7 @@ pytestmark = [
 Triple = tuple[int, int, int]
 
 
-class Loader(reddwarf_loader.Loader):  # type: ignore[misc]
+class Loader(reddwarf_loader.Loader):
     """red-dwarf's Loader with an unthrottled, uncached HTTP session (see the module doc)."""
 
     def init_http_client(self) -> None:
