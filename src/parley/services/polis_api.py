@@ -150,12 +150,19 @@ def polis_conversation(session_factory: SessionFactory, conversation_id: str) ->
         return conversation_document(session, conversation)
 
 
-def polis_comments(session_factory: SessionFactory, conversation_id: str) -> list[dict[str, Any]]:
-    """Return every statement as Polis's comments with their voting patterns, by tid.
+def polis_comments(
+    session_factory: SessionFactory,
+    conversation_id: str,
+    *,
+    moderation: bool = True,
+    include_voting_patterns: bool = True,
+) -> list[dict[str, Any]]:
+    """Return the statements as Polis's comments, by tid, with their vote counts if asked.
 
-    Rejected statements are listed (readers need their ``mod`` to zero them out), and so
-    are statements awaiting moderation; ``txt`` is empty for every statement that
-    ``rules.is_visible`` hides. Counts are over current votes.
+    With ``moderation`` every statement is listed, rejected ones too (readers need their
+    ``mod`` to zero them out), but ``txt`` is empty for every statement that
+    ``rules.is_visible`` hides; without it only the visible statements are listed, as a
+    participant sees them. Counts are over current votes.
     """
     with read_session(session_factory) as session:
         conversation = readable_conversation(session, conversation_id)
@@ -178,28 +185,33 @@ def polis_comments(session_factory: SessionFactory, conversation_id: str) -> lis
     created = ms_from_datetimes([s.created_at for s in statements])
     comments: list[dict[str, Any]] = []
     for i, s in enumerate(statements):
+        shown = is_visible(s.moderation_state, mode)
+        if not (shown or moderation):
+            continue
         agree, disagree, passes = (counts.get((s.id, v), 0) for v in (1, -1, 0))
-        comments.append(
-            {
-                "txt": s.text if is_visible(s.moderation_state, mode) else "",
-                "tid": int(tids[i]),
-                "created": int(created[i]),
-                "tweet_id": None,
-                "quote_src_url": None,
-                "is_seed": bool(s.is_seed),
-                "is_meta": bool(s.is_meta),
-                "lang": s.language,
-                "pid": int(authors[i]) if authors[i] >= 0 else None,
-                "velocity": 1,
-                "mod": int(s.moderation_state),
-                "active": True,
-                "agree_count": agree,
-                "disagree_count": disagree,
-                "pass_count": passes,
-                "count": agree + disagree + passes,
-                "conversation_id": str(cid),
-            }
-        )
+        comment: dict[str, Any] = {
+            "txt": s.text if shown else "",
+            "tid": int(tids[i]),
+            "created": int(created[i]),
+            "tweet_id": None,
+            "quote_src_url": None,
+            "is_seed": bool(s.is_seed),
+            "is_meta": bool(s.is_meta),
+            "lang": s.language,
+            "pid": int(authors[i]) if authors[i] >= 0 else None,
+            "velocity": 1,
+            "mod": int(s.moderation_state),
+            "active": True,
+            "conversation_id": str(cid),
+        }
+        if include_voting_patterns:
+            comment.update(
+                agree_count=agree,
+                disagree_count=disagree,
+                pass_count=passes,
+                count=agree + disagree + passes,
+            )
+        comments.append(comment)
     comments.sort(key=lambda c: c["tid"])
     return comments
 

@@ -84,6 +84,10 @@ def test_conversation_comments_and_votes_in_polis_shapes(api: Api) -> None:
     assert all(c["count"] == 7 for c in comments[:3]) and comments[3]["count"] == 0
     assert all(isinstance(c["created"], int) and c["velocity"] == 1 for c in comments)
 
+    visible = _get(api, "/comments", conversation_id=made.cid)
+    assert [c["tid"] for c in visible] == [0, 1, 2]  # as participants see them
+    assert "agree_count" not in visible[0]
+
     for pid, votes in enumerate(VOTES):
         answer = _get(api, "/votes", conversation_id=made.cid, pid=pid)
         assert [(v["pid"], v["tid"]) for v in answer] == [(pid, 0), (pid, 1), (pid, 2)]

@@ -46,8 +46,15 @@ async def comments(
     moderation: bool = False,
     include_voting_patterns: bool = False,
 ) -> list[dict[str, Any]]:
-    """Return every statement as a Polis comment, with mod and vote counts, by tid."""
-    return await run_in_threadpool(polis_comments, sf, conversation_id)
+    """Return the statements as Polis comments by tid (all with ``moderation=true``)."""
+    return await run_in_threadpool(
+        lambda: polis_comments(
+            sf,
+            conversation_id,
+            moderation=moderation,
+            include_voting_patterns=include_voting_patterns,
+        )
+    )
 
 
 @router.get("/votes", response_model=list[dict[str, Any]])
