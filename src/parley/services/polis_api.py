@@ -25,7 +25,7 @@ from parley.db.types import ms_from_datetimes
 from parley.errors import AuthenticationError, ForbiddenError, NotFoundError
 
 from .conversations import get_conversation
-from .polis_exchange import polis_numbers
+from .polis_exchange import polis_numbers, row_of_polis_number
 from .rules import is_visible
 from .sessions import read_session
 
@@ -92,11 +92,6 @@ class PolisNumbers:
     def tid_of(self, statement_ids: ArrayLike) -> Ids:
         """Map database statement ids to tids (-1 for an unknown id)."""
         return _through(self.statement_ids, self.tids, statement_ids)
-
-    def participant_of(self, pid: int) -> int | None:
-        """Return the database id of participant number ``pid``, or None."""
-        found = np.flatnonzero(self.pids == pid)
-        return int(self.participant_ids[found[0]]) if len(found) else None
 
 
 def _through(keys: Ids, values: Ids, query: ArrayLike) -> Ids:
@@ -225,16 +220,16 @@ def polis_votes(
     """
     with read_session(session_factory) as session:
         conversation = readable_conversation(session, conversation_id)
-        numbers = numbers_of(session, conversation.id)
-        participant_id = numbers.participant_of(pid)
+        participant_id = row_of_polis_number(session, Participant, conversation.id, pid)
         if participant_id is None:
             return []
+        statement_ids, statement_tids = polis_numbers(session, Statement, conversation.id)
         rows = session.execute(
             select(Vote.statement_id, Vote.value, Vote.updated_at).where(
                 Vote.conversation_id == conversation.id, Vote.participant_id == participant_id
             )
         ).all()
-    tids = numbers.tid_of([r[0] for r in rows])
+    tids = _through(statement_ids, statement_tids, [r[0] for r in rows])
     modified = ms_from_datetimes([r[2] for r in rows])
     votes: list[dict[str, Any]] = [
         {

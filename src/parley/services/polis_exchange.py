@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from parley.db.bulk import DEFAULT_CHUNK_SIZE, Progress, insert_columns
@@ -39,6 +39,7 @@ __all__ = [
     "export_polis",
     "import_polis_export",
     "polis_numbers",
+    "row_of_polis_number",
     "store_polis_export",
 ]
 
@@ -372,3 +373,31 @@ def polis_numbers(
     return np.asarray([r[0] for r in rows], dtype=np.int64).reshape(-1), _export_ids(
         [r[1] for r in rows]
     )
+
+
+def row_of_polis_number(
+    session: Session,
+    model: type[Participant] | type[Statement],
+    conversation_id: int,
+    number: int,
+) -> int | None:
+    """Return the database id that ``polis_numbers`` gives ``number``, or None; two small reads.
+
+    The inverse of ``_export_ids`` without reading every row: numbers below the highest
+    Polis id are Polis ids, the others count the rows without one, in database-id order.
+    """
+    in_conversation = model.conversation_id == conversation_id
+    top = session.scalar(select(func.max(model.external_id)).where(in_conversation))
+    start = 0 if top is None else int(top) + 1
+    if number < 0:
+        return None
+    if number < start:
+        query = select(model.id).where(in_conversation, model.external_id == number)
+    else:
+        query = (
+            select(model.id)
+            .where(in_conversation, model.external_id.is_(None))
+            .offset(number - start)
+        )
+    found = session.scalar(query.order_by(model.id).limit(1))
+    return None if found is None else int(found)
