@@ -98,7 +98,7 @@ def _document(
     tid_of = dict(zip(column_ids, tids, strict=True))
     all_tids = dict(zip(statements, numbers.tid_of(list(statements)).tolist(), strict=True))
     in_matrix = [statements[sid] for sid in column_ids]
-    base = _base_clusters(participants, state, pid_of)
+    base = _base_clusters(state, pid_of)
     groups = payload["groups"]
     return {
         "n": payload["n_participants"],
@@ -109,7 +109,10 @@ def _document(
             str(pid_of[p["id"]]): p["n_votes"] for p in participants if "n_votes" in p
         },
         "mod-in": sorted(all_tids[s] for s, v in statements.items() if v["moderated"] == 1),
-        "mod-out": sorted(all_tids[s] for s, v in statements.items() if v["moderated"] == -1),
+        # Polis zeroes meta statements as it zeroes rejected ones (conversation.clj mod-update)
+        "mod-out": sorted(
+            all_tids[s] for s, v in statements.items() if v["moderated"] == -1 or v["is_meta"]
+        ),
         "meta-tids": sorted(all_tids[s] for s, v in statements.items() if v["is_meta"]),
         "pca": {
             "center": _negated(payload["pca"]["center"]),
@@ -188,9 +191,7 @@ def _consensus(statement: dict[str, Any], direction: str, tid: int) -> dict[str,
     }
 
 
-def _base_clusters(
-    participants: list[dict[str, Any]], state: bytes | None, pid_of: dict[int, int]
-) -> dict[str, list[Any]]:
+def _base_clusters(state: bytes | None, pid_of: dict[int, int]) -> dict[str, list[Any]]:
     """Polis's base clusters (columns id, members, x, y, count) from the stored state."""
     out: dict[str, list[Any]] = {"id": [], "members": [], "x": [], "y": [], "count": []}
     base = None if state is None else state_from_bytes(state).base
