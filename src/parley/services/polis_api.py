@@ -163,8 +163,19 @@ def polis_comments(
         conversation = readable_conversation(session, conversation_id)
         cid = conversation.id
         numbers = numbers_of(session, cid)
-        statements = session.scalars(
-            select(Statement).where(Statement.conversation_id == cid).order_by(Statement.id)
+        statements = session.execute(  # the columns only: not the stored embeddings
+            select(
+                Statement.id,
+                Statement.text,
+                Statement.created_at,
+                Statement.is_seed,
+                Statement.is_meta,
+                Statement.language,
+                Statement.author_id,
+                Statement.moderation_state,
+            )
+            .where(Statement.conversation_id == cid)
+            .order_by(Statement.id)
         ).all()
         counts: dict[tuple[int, int], int] = {
             (int(sid), int(value)): int(n)
