@@ -10,11 +10,8 @@ from parley.db import Participant, Statement
 from parley.db.engine import SessionFactory
 from parley.services.conversations import create_conversation
 from parley.services.participants import join_conversation
-from parley.services.polis_exchange import (
-    import_polis_export,
-    polis_numbers,
-    row_of_polis_number,
-)
+from parley.services.polis_exchange import import_polis_export
+from parley.services.polis_numbers import polis_numbers, row_of_polis_number
 from parley.services.statements import add_statement
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny"

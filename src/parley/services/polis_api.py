@@ -1,7 +1,7 @@
 """Polis's read API in Polis's shapes: a conversation, its comments, a participant's votes.
 
 Participants and statements are numbered as parley's Polis exports number them
-(``polis_exchange.polis_numbers``): ``pid`` and ``tid`` per conversation from 0, Polis's own
+(``polis_numbers``): ``pid`` and ``tid`` per conversation from 0, Polis's own
 ids for imported rows, stable over time. Polis's conversation ids are strings; parley's are
 its conversation ids in decimal. Votes carry Polis's API sign, agree = -1 and disagree = +1
 (parley keeps agree = +1, as Polis's CSV exports do). ``readable_conversation`` is the one
@@ -25,7 +25,7 @@ from parley.db.types import ms_from_datetimes
 from parley.errors import AuthenticationError, ForbiddenError, NotFoundError
 
 from .conversations import get_conversation
-from .polis_exchange import polis_numbers, row_of_polis_number
+from .polis_numbers import polis_numbers, row_of_polis_number
 from .rules import is_visible
 from .sessions import read_session
 

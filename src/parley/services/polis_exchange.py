@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parley.db.bulk import DEFAULT_CHUNK_SIZE, Progress, insert_columns
@@ -32,14 +32,14 @@ from parley.io.polis import (
     write_polis_export,
 )
 
+from .polis_numbers import export_ids as _export_ids
+
 __all__ = [
     "VoteTriples",
     "build_polis_export",
     "conversation_vote_matrix",
     "export_polis",
     "import_polis_export",
-    "polis_numbers",
-    "row_of_polis_number",
     "store_polis_export",
 ]
 
@@ -239,15 +239,6 @@ def _last_per_pair(pids: Ids, sids: Ids) -> NDArray[np.int64]:
     return last
 
 
-def _export_ids(external: list[int | None]) -> Ids:
-    """Ids to write for rows in database-id order: the Polis id, else a new one above them all."""
-    ids = np.asarray([-1 if e is None else e for e in external], dtype=np.int64).reshape(-1)
-    missing = ids < 0
-    start = int(ids.max()) + 1 if len(ids) else 0
-    ids[missing] = max(start, 0) + np.arange(int(missing.sum()), dtype=np.int64)
-    return ids
-
-
 def _lookup(sorted_keys: Ids, values: Ids, keys: Ids) -> Ids:
     """Map keys through (sorted_keys -> values); negative keys (missing) map to -1."""
     out = np.full(len(keys), -1, dtype=np.int64)
@@ -355,49 +346,3 @@ def conversation_vote_matrix(session: Session, conversation_id: int) -> VoteTrip
     """Return the current votes of a conversation for ``build_vote_matrix(*triples)``."""
     _conversation(session, conversation_id)
     return VoteTriples(*final_votes(session.connection(), conversation_id))
-
-
-def polis_numbers(
-    session: Session, model: type[Participant] | type[Statement], conversation_id: int
-) -> tuple[Ids, Ids]:
-    """Return (database ids ascending, their Polis numbers) as ``build_polis_export`` writes them.
-
-    A row imported from Polis keeps its Polis id; the others are numbered above them all in
-    the order they were created, so a number never changes once given.
-    """
-    rows = session.execute(
-        select(model.id, model.external_id)
-        .where(model.conversation_id == conversation_id)
-        .order_by(model.id)
-    ).all()
-    return np.asarray([r[0] for r in rows], dtype=np.int64).reshape(-1), _export_ids(
-        [r[1] for r in rows]
-    )
-
-
-def row_of_polis_number(
-    session: Session,
-    model: type[Participant] | type[Statement],
-    conversation_id: int,
-    number: int,
-) -> int | None:
-    """Return the database id that ``polis_numbers`` gives ``number``, or None; two small reads.
-
-    The inverse of ``_export_ids`` without reading every row: numbers below the highest
-    Polis id are Polis ids, the others count the rows without one, in database-id order.
-    """
-    in_conversation = model.conversation_id == conversation_id
-    top = session.scalar(select(func.max(model.external_id)).where(in_conversation))
-    start = 0 if top is None else int(top) + 1
-    if number < 0:
-        return None
-    if number < start:
-        query = select(model.id).where(in_conversation, model.external_id == number)
-    else:
-        query = (
-            select(model.id)
-            .where(in_conversation, model.external_id.is_(None))
-            .offset(number - start)
-        )
-    found = session.scalar(query.order_by(model.id).limit(1))
-    return None if found is None else int(found)
