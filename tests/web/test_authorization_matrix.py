@@ -33,6 +33,7 @@ from parley.db.engine import SessionFactory
 from parley.db.migrate import upgrade_database
 from parley.db.models import AgendaItem, Statement
 from parley.services import accounts, conversations, participants, processes, statements
+from parley.services.polis_reports import REPORT_SECRET, report_id_of
 from parley.services.web_sessions import SessionLifetimes, create_web_session
 from parley.web.app import create_app, session_lifetimes
 from parley.web.server_sessions import SESSION_COOKIE
@@ -91,7 +92,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("PUT", f"{P}/items/{{item_id}}"): OWNER,
     ("POST", f"{P}/items/refresh"): OWNER,
     ("GET", "/api/v1/observe/{observer_key}/agenda"): KEY,
-    ("GET", "/c/{conversation_id}"): PUBLIC,  # joins on the first visit
+    ("GET", "/c/{conversation_id}"): PUBLIC,  # viewing joins nobody: the first vote does
     ("POST", "/c/{conversation_id}/vote"): SELF_JOIN,
     ("GET", "/c/{conversation_id}/votes"): PUBLIC,
     ("POST", "/c/{conversation_id}/statements"): SELF_JOIN,
@@ -124,6 +125,23 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/f/p/{process_id}/items/{item_id}/label"): OWNER,
     ("GET", "/o/{observer_key}"): KEY,
     ("GET", "/o/{observer_key}/agenda.{ext}"): KEY,
+    ("GET", "/api/v3/conversations"): PUBLIC,
+    ("GET", "/api/v3/comments"): PUBLIC,
+    ("GET", "/api/v3/votes"): PUBLIC,
+    ("GET", "/api/v3/math/pca2"): PUBLIC,
+    ("GET", "/api/v3/participationInit"): PUBLIC,  # the pid behind an xid: the owner's only
+    ("GET", "/api/v3/reports"): OWNER,  # listing a conversation's reports
+    ("GET", "/api/v3/reportExport/{report_id}/{file_name}"): KEY,  # the report id is the key
+}
+
+#: query strings of the routes that name their target there (Polis's API)
+QUERIES: dict[tuple[str, str], str] = {
+    ("GET", "/api/v3/conversations"): "conversation_id={conversation_id}",
+    ("GET", "/api/v3/comments"): "conversation_id={conversation_id}&moderation=true",
+    ("GET", "/api/v3/votes"): "conversation_id={conversation_id}&pid=0",
+    ("GET", "/api/v3/math/pca2"): "conversation_id={conversation_id}",
+    ("GET", "/api/v3/participationInit"): "conversation_id={conversation_id}",
+    ("GET", "/api/v3/reports"): "conversation_id={conversation_id}",
 }
 
 #: callers: (kind, how they authenticate); the first six are strangers to A's things
@@ -222,6 +240,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     "item_id": str(item_id),
                     "observer_key": info.observer_key,
                     "ext": "csv",
+                    "report_id": report_id_of(
+                        accounts.instance_secret(sf, REPORT_SECRET), conversation
+                    ),
+                    "file_name": "summary.csv",
                 },
                 credentials={
                     "participant-token": {"authorization": f"Bearer {b_token}"},
@@ -264,6 +286,8 @@ def _bodies(world: World) -> dict[tuple[str, str], Callable[[], dict[str, Any]]]
 def _call(world: World, method: str, path: str, caller: str) -> tuple[int, str]:
     """Send one request as ``caller``; return (status, Location header)."""
     url = path.format(**world.params)
+    if (method, path) in QUERIES:
+        url += "?" + QUERIES[(method, path)].format(**world.params)
     headers = dict(world.credentials.get(caller, {}))
     if caller in world.cookies:
         csrf = f"csrf-{next(_COUNTER)}"

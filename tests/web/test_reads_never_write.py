@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from parley.db.models import Base
+from parley.services.accounts import instance_secret
 from parley.services.agenda_items import item_labels
 from parley.services.participants import join_conversation
+from parley.services.polis_reports import REPORT_SECRET, report_id_of
 from parley.services.processes import create_process, process_info
 from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
@@ -96,7 +98,11 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
         "observer_key": observer_key,
         "ext": "json",
         "path": "app.css",
+        "report_id": report_id_of(instance_secret(sf, REPORT_SECRET), a),
+        "file_name": "votes.csv",
     }
+    # Polis's read API takes the conversation in the query
+    polis_query = f"?conversation_id={a}&pid=0&xid=nobody"
     env.log_in()
     visitor = TestClient(env.client.app, base_url="http://testserver")  # no cookie, no login
     key_header = {"Authorization": f"Bearer {env.api_key}"}
@@ -109,6 +115,8 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
         assert not missing, f"{path}: give the test a value for {sorted(missing)}"
         url = _PARAM.sub(lambda m: values[m.group(1)], path)
         urls = [url] + [url[: -len(".json")] + f".{e}" for e in ("csv", "md") if ".json" in url]
+        if url.startswith("/api/v3/") and "{" not in path:
+            urls.append(url + polis_query)
         for target in urls:
             for client, headers in ((env.client, key_header), (visitor, {})):
                 response = client.get(target, headers=headers, follow_redirects=False)

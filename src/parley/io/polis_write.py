@@ -18,7 +18,7 @@ from .polis_model import (
     PolisExport,
 )
 
-__all__ = ["write_polis_export"]
+__all__ = ["polis_csv_texts", "write_polis_export"]
 
 _JAVA_DATE = "%a %b %d %H:%M:%S UTC %Y"  # like the Clojure export's datetime, in UTC
 
@@ -47,6 +47,23 @@ def write_polis_export(export: PolisExport, directory: str | Path) -> None:
         schema={"key": pl.String, "value": pl.String},
     )
     summary.write_csv(out / "summary.csv", include_header=False)
+
+
+def polis_csv_texts(export: PolisExport) -> dict[str, str]:
+    """Return the export's CSV files as text, by file name, as ``write_polis_export`` writes them.
+
+    votes.csv is left out when the export has no vote log.
+    """
+    texts = {"comments.csv": _comments_frame(export).write_csv()}
+    if export.votes.timestamps is not None:
+        texts["votes.csv"] = _votes_frame(export, export.votes.timestamps).write_csv()
+    texts["participants-votes.csv"] = _participants_votes_frame(export).write_csv()
+    summary = pl.DataFrame(
+        {"key": list(export.summary), "value": list(export.summary.values())},
+        schema={"key": pl.String, "value": pl.String},
+    )
+    texts["summary.csv"] = summary.write_csv(include_header=False)
+    return texts
 
 
 def _comments_frame(export: PolisExport) -> pl.DataFrame:

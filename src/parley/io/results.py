@@ -36,6 +36,7 @@ def analysis_to_dict(
     moderation = moderation or {}
     sids = m.statement_ids
     coords = analysis.participant_coords
+    n_votes = m.votes_per_participant()
     participants = [
         {
             "id": int(pid),
@@ -43,14 +44,22 @@ def analysis_to_dict(
             "y": _num(coords[i, 1]),
             "group": int(analysis.labels[i]) if analysis.labels[i] >= 0 else None,
             "in_conv": bool(analysis.in_conv[i]),
+            "n_votes": int(n_votes[i]),
         }
         for i, pid in enumerate(m.participant_ids.tolist())
     ]
     sizes = np.bincount(analysis.labels[analysis.labels >= 0], minlength=analysis.k)
+    by_group = analysis.group_counts
     groups = [
         {
             "id": g,
             "size": int(sizes[g]),
+            # raw votes of the group's members per statement, in ``pca.statement_ids`` order
+            "votes": {
+                "agree": by_group.agree[g].tolist(),
+                "disagree": by_group.disagree[g].tolist(),
+                "seen": by_group.seen[g].tolist(),
+            },
             "repness": [
                 {
                     "statement": int(sids[r.column]),

@@ -33,6 +33,8 @@ from parley.io.polis import (
     write_polis_export,
 )
 
+from .polis_numbers import export_ids as _export_ids
+
 __all__ = [
     "VoteTriples",
     "build_polis_export",
@@ -241,15 +243,6 @@ def _last_per_pair(pids: Ids, sids: Ids) -> NDArray[np.int64]:
     _, first_in_reverse = np.unique(key[::-1], return_index=True)
     last: NDArray[np.int64] = (len(key) - 1 - first_in_reverse).astype(np.int64)
     return last
-
-
-def _export_ids(external: list[int | None]) -> Ids:
-    """Ids to write for rows in database-id order: the Polis id, else a new one above them all."""
-    ids = np.asarray([-1 if e is None else e for e in external], dtype=np.int64).reshape(-1)
-    missing = ids < 0
-    start = int(ids.max()) + 1 if len(ids) else 0
-    ids[missing] = max(start, 0) + np.arange(int(missing.sum()), dtype=np.int64)
-    return ids
 
 
 def _lookup(sorted_keys: Ids, values: Ids, keys: Ids) -> Ids:

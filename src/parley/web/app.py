@@ -28,6 +28,7 @@ from parley.config import Settings
 from parley.core.pipeline import Params
 from parley.db.engine import SessionFactory
 from parley.services.database import open_database
+from parley.services.polis_reports import ensure_report_secret
 from parley.services.refresh import DatabaseJobs
 from parley.services.votes import record_votes
 from parley.services.web_sessions import SessionLifetimes
@@ -96,6 +97,7 @@ def create_app(
     if session_factory is None:
         database = open_database(settings.database_url)
         session_factory = database.session_factory
+    ensure_report_secret(session_factory)  # so that reading a Polis report never writes
     worker = None
     if run_worker:
         jobs = DatabaseJobs(session_factory, params=params)

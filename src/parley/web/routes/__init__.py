@@ -1,4 +1,4 @@
-"""The JSON API, one module per resource, all under ``/api/v1``.
+"""The JSON API, one module per resource, under ``/api/v1``; Polis's read API under ``/api/v3``.
 
 ``include_api(app)`` adds the routers straight to the app, the hot one (votes) first:
 FastAPI matches included routers in order, branch by branch, so a flat list with votes in
@@ -13,6 +13,7 @@ from . import (
     conversations,
     moderation,
     participants,
+    polis,
     processes,
     results,
     session,
@@ -39,3 +40,4 @@ def include_api(app: FastAPI) -> None:
     """Include every API router in ``app`` under ``API_PREFIX``."""
     for module in _MODULES:
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(polis.router)  # Polis's read API, under its own /api/v3
