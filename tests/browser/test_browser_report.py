@@ -87,5 +87,7 @@ def test_a_stranger_reads_the_shared_report(
     expect(stranger.locator("html")).to_have_attribute("dir", "rtl")
     expect(stranger.locator("#opinion-map .legendtext").first).to_be_visible()
     stranger.screenshot(path=artifacts / "report-phone-ar.png", full_page=True)
+    stranger.screenshot(path=artifacts / "report-phone-ar-top.png")
+    stranger.locator("#group-A").screenshot(path=artifacts / "report-phone-ar-group-a.png")
     width = stranger.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the report scrolls sideways at phone width"

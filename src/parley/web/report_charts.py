@@ -65,7 +65,11 @@ def group_bars(representatives: Sequence[Representative], t: Translator) -> go.F
         margin={"l": 50, "r": 10, "t": 10, "b": 30},
         xaxis={"range": [0, 100], "ticksuffix": " %", "fixedrange": True},
         yaxis={"autorange": "reversed", "type": "category", "fixedrange": True},
-        legend={"orientation": "h", "y": -0.25 if len(representatives) > 3 else -0.5},
+        legend={
+            "orientation": "h",
+            "traceorder": "normal",
+            "y": -0.25 if len(representatives) > 3 else -0.5,
+        },
         hovermode="closest",
     )
     return fig

@@ -71,6 +71,8 @@ def report_page(
         "sort": sort,
         "sort_links": sort_links(sort, columns),
         "uncertain_percent": round(100 * reports.UNCERTAIN_PASS_SHARE),
+        # isolated left to right, so that the date keeps its order on Arabic pages
+        "computed_when": f"\u2066{(report.computed_at or '')[:16].replace('T', ' ')}\u2069",
         "map_figure": (
             charts.figure_json(charts.opinion_map(report.map_data, t))
             if report.computed_at
