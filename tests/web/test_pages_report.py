@@ -234,3 +234,24 @@ def test_the_report_in_every_language(pages_env: Any, lang: str) -> None:
     assert f'<html lang="{lang}"' in page
     assert "Areas of uncertainty" not in page and "Every statement" not in page
     assert re.search(r'<table id="statement-table"', page)
+
+
+def test_a_statement_held_for_moderation_stays_out_of_the_report(pages_env: Any) -> None:
+    sf, cid = pages_env.session_factory, pages_env.strict_id
+    seeds = [s.id for s in statements.visible_statements(sf, cid)]
+    author, _ = participants.join_conversation(sf, cid)
+    held = "Held: a participant's statement that awaits the moderator"
+    statements.add_statement(sf, cid, held, participant_id=author)
+    for n in range(8):
+        participant_id, _ = participants.join_conversation(sf, cid)
+        for sid in seeds:
+            votes.cast_vote(sf, participant_id, sid, 1 if n % 2 else -1)
+    for job in pending_analyses(sf):
+        if job.conversation_id == cid:
+            refresh_analysis(sf, job)
+    data = latest_analysis(sf, cid)
+    assert data is not None
+    assert held in {s["text"] for s in data["statements"]}  # stored, but not to be shown
+    page = pages_env.client.get(f"/r/{report_id(sf, cid)}").text
+    assert held not in page
+    assert sorted(int(r[0]) for r in _tables(page)["statement-table"]) == sorted(seeds)
