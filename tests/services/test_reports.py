@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from parley.errors import InputError
@@ -79,3 +81,38 @@ def test_gac_sorts_with_missing_values_last_and_unknown_columns_raise() -> None:
         sort_statements(rows, "group-C", letters="AB")
     with pytest.raises(InputError, match="text"):
         sort_statements(rows, "text")
+
+
+def test_an_analysis_stored_without_group_counts_shows_no_group_votes(
+    session_factory: Any,
+) -> None:
+    """Analyses stored before the group counts were kept still make a report."""
+    from parley.db.models import AnalysisResult
+    from parley.services import accounts, conversations, statements
+    from parley.services.polis_reports import ensure_report_secret
+    from parley.services.reports import conversation_report, report_id
+
+    owner, _ = accounts.create_facilitator(session_factory, "ada")
+    cid = conversations.create_conversation(session_factory, facilitator_id=owner, topic="t")
+    sid = statements.add_statement(session_factory, cid, "Trees", is_seed=True).id
+    payload = {
+        "k": 1,
+        "n_participants": 2,
+        "n_statements": 1,
+        "n_votes": 2,
+        "participants": [{"id": 1, "x": 0.0, "y": 0.0, "group": 0}],
+        "groups": [{"id": 0, "size": 2, "repness": []}],
+        "statements": [
+            {"id": sid, "text": "Trees", "agree": 2, "disagree": 0, "pass": 0, "gac": 0.5}
+        ],
+        "consensus": {"agree": [sid], "disagree": []},
+        "pca": {"statement_ids": [sid]},
+    }
+    with session_factory.begin() as session:
+        session.add(AnalysisResult(conversation_id=cid, n_votes=2, payload=payload))
+    ensure_report_secret(session_factory)
+    report = conversation_report(session_factory, report_id(session_factory, cid))
+    (statement,) = report.statements
+    assert statement.overall == Stance(2, 0, 0)
+    assert statement.groups == (GroupStance(0, "A", Stance(0, 0, 0)),)
+    assert report.consensus_agree == (statement,)

@@ -170,8 +170,10 @@ def _group_stances(payload: Mapping[str, Any]) -> dict[int, tuple[GroupStance, .
         votes = group.get("votes", {})
         agree, disagree = votes.get("agree", []), votes.get("disagree", [])
         seen = votes.get("seen", [])
+        # analyses stored before the group counts were (polis3) have none: no votes shown
+        known = len(agree) == len(disagree) == len(seen) == len(columns)
         for j, sid in enumerate(columns):
-            a, d, s = int(agree[j]), int(disagree[j]), int(seen[j])
+            a, d, s = (int(agree[j]), int(disagree[j]), int(seen[j])) if known else (0, 0, 0)
             stance = Stance(agree=a, disagree=d, passes=max(s - a - d, 0))
             stances[sid].append(GroupStance(gid, group_letter(gid), stance))
     return {sid: tuple(items) for sid, items in stances.items()}
