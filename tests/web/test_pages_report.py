@@ -76,6 +76,7 @@ def _seeded(env: Any) -> tuple[str, dict[str, Any], int]:
             votes.cast_vote(sf, participant_id, sid, camp if j != 1 else 1)
         votes.cast_vote(sf, participant_id, unsure, 0 if n % 3 else 1)
         votes.cast_vote(sf, participant_id, hidden, camp)
+    statements.add_statement(sf, cid, "Nobody voted on this one yet", is_seed=True)
     for job in pending_analyses(sf):
         if job.conversation_id == cid:
             refresh_analysis(sf, job)
@@ -134,12 +135,8 @@ def test_the_report_shows_the_stored_analysis_to_anybody_with_the_link(pages_env
     for row in rows:
         s = by_id[int(row[0])]
         total = s["agree"] + s["disagree"] + s["pass"]
-        assert row[2:6] == [
-            str(total),
-            _percent(s["agree"], total),
-            _percent(s["disagree"], total),
-            _percent(s["pass"], total),
-        ]
+        shares = [_percent(s[c], total) for c in ("agree", "disagree", "pass")]
+        assert row[2:6] == [str(total), *(shares if total else ["\u2013"] * 3)]  # a dash: no votes
         assert len(row) == 7 + data["k"]  # one cell per group
     assert f"<b>{data['n_participants']}</b>" in page and f"<b>{data['n_votes']}</b>" in page
 
@@ -150,11 +147,13 @@ def test_the_statement_table_sorts_on_the_server(pages_env: Any) -> None:
     shares = {
         s["id"]: s["agree"] / (s["agree"] + s["disagree"] + s["pass"])
         for s in data["statements"]
-        if s["id"] != hidden
+        if s["id"] != hidden and s["agree"] + s["disagree"] + s["pass"]
     }
+    unvoted = [s["id"] for s in data["statements"] if s["text"].startswith("Nobody voted")]
+    assert len(unvoted) == 1
     page = client.get(f"/r/{rid}", params={"sort": "-agree"}).text
     order = [int(r[0]) for r in _tables(page)["statement-table"]]
-    assert order == sorted(shares, key=lambda i: (-shares[i], i))
+    assert order == [*sorted(shares, key=lambda i: (-shares[i], i)), *unvoted]  # none: last
     assert 'aria-sort="descending"' in page
     assert 'href="?sort=agree#statements"' in page  # the same heading again reverses
     page = client.get(f"/r/{rid}", params={"sort": "group-B"}).text
@@ -162,7 +161,7 @@ def test_the_statement_table_sorts_on_the_server(pages_env: Any) -> None:
     b = data["groups"][1]["votes"]
     agree_b = {i: b["agree"][columns.index(i)] / b["seen"][columns.index(i)] for i in shares}
     order = [int(r[0]) for r in _tables(page)["statement-table"]]
-    assert order == sorted(shares, key=lambda i: (agree_b[i], i))
+    assert order == [*sorted(shares, key=lambda i: (agree_b[i], i)), *unvoted]
     assert client.get(f"/r/{rid}", params={"sort": "group-Z"}).status_code == 400
 
 
