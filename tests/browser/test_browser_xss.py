@@ -271,6 +271,7 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
     n = GROUP + 1  # the group's payloads, one by one and joined, on each entity's pages
     site = xss_site
 
+    report_links: list[str] = []  # each conversation's report link, as its results page gives it
     facilitator = Browser(chromium, site, tally)
     _log_in(facilitator)
     facilitator.open("/f", route="/f", n_payloads=len(PAYLOADS))
@@ -285,6 +286,7 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
         )
         facilitator.page.hover("#opinion-map .nsewdrag", timeout=5_000)  # plotly's hover labels
         facilitator.inspect(f"/f/c/{cid}/results (hover)")
+        report_links.append(str(facilitator.page.get_attribute("#report-link", "href")))
         facilitator.open(
             f"/f/c/{cid}/results/live", route="/f/c/{conversation_id}/results/live", n_payloads=n
         )
@@ -328,6 +330,12 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
         visitor.open(f"/o/{key}", route="/o/{observer_key}", n_payloads=n)
         visitor.open(f"/c/{cid}?from={quote(key)}", route="/c/{conversation_id}", n_payloads=n)
         visitor.context.clear_cookies()  # one format per process and browser
+    for link in report_links:  # the report: anybody with the link, sorted two ways
+        visitor.open(link, route="/r/{report_id}", n_payloads=n)
+        visitor.page.hover("#opinion-map .nsewdrag", timeout=5_000)
+        visitor.inspect(f"{link} (hover)")
+        visitor.open(link + "?sort=-group-A", route="/r/{report_id}", n_payloads=n)
+    visitor.page.screenshot(path=artifacts / "xss-report.png", full_page=True)
     visitor.open("/", route="/", n_payloads=0)
     for group in GROUPS[:8]:  # the login form shows the name again after a failed attempt
         names = " ".join(group)
@@ -383,6 +391,7 @@ NOT_PAGES = {
     "/assets/plotly.css",
     "/f/p/{process_id}/agenda.{ext}",
     "/o/{observer_key}/agenda.{ext}",
+    "/f/c/{conversation_id}/export.zip",
 }
 
 

@@ -109,6 +109,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/f/c/{conversation_id}/moderation"): OWNER,
     ("GET", "/f/c/{conversation_id}/results"): OWNER,
     ("GET", "/f/c/{conversation_id}/results/live"): OWNER,
+    ("GET", "/f/c/{conversation_id}/export.zip"): OWNER,  # the Polis export, zipped
+    ("GET", "/r/{report_id}"): KEY,  # the report page: the report id is the key
     ("GET", "/f/processes"): FACILITATOR,
     ("POST", "/f/processes"): FACILITATOR,
     ("GET", "/f/p/{process_id}"): OWNER,

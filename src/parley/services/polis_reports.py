@@ -35,9 +35,11 @@ from .sessions import read_session
 __all__ = [
     "EXPORT_FILES",
     "REPORT_SECRET",
+    "conversation_of_report",
     "ensure_report_secret",
     "polis_report_export",
     "polis_reports",
+    "report_export_texts",
     "report_id_of",
 ]
 
@@ -65,7 +67,7 @@ def report_id_of(secret: str, conversation_id: int) -> str:
     return "r" + base64.b32encode(mac).decode().lower()[:_MAC_CHARS] + str(conversation_id)
 
 
-def _conversation_of_report(session_factory: SessionFactory, report_id: str) -> int:
+def conversation_of_report(session_factory: SessionFactory, report_id: str) -> int:
     """Return the conversation id a report id names, if its MAC is right; else NotFoundError."""
     unknown = NotFoundError(f"report {report_id!r} does not exist")
     if len(report_id) <= 1 + _MAC_CHARS or not report_id.startswith("r"):
@@ -109,7 +111,7 @@ def polis_reports(
     """
     secret = _secret(session_factory)
     if report_id is not None:
-        cid = _conversation_of_report(session_factory, report_id)
+        cid = conversation_of_report(session_factory, report_id)
         with read_session(session_factory) as session:
             return [_report(secret, readable_conversation(session, cid))]
     if conversation_id is None:
@@ -130,12 +132,21 @@ def polis_report_export(session_factory: SessionFactory, report_id: str, file_na
     """
     if file_name not in EXPORT_FILES:
         raise NotFoundError(f"{file_name!r} is not in a report export (one of {EXPORT_FILES})")
-    cid = _conversation_of_report(session_factory, report_id)
+    cid = conversation_of_report(session_factory, report_id)
+    return report_export_texts(session_factory, cid)[file_name]
+
+
+def report_export_texts(session_factory: SessionFactory, conversation_id: int) -> dict[str, str]:
+    """Return a conversation's report export, every CSV file by name (see ``EXPORT_FILES``).
+
+    The caller has checked who may read it (the report id, or the facilitator's login);
+    this checks only that the conversation is readable at all.
+    """
     with read_session(session_factory) as session:
-        readable_conversation(session, cid)
-        export = build_polis_export(session, cid)
-        export = _with_analysis(session, cid, export)
-    return polis_csv_texts(export)[file_name]
+        readable_conversation(session, conversation_id)
+        export = build_polis_export(session, conversation_id)
+        export = _with_analysis(session, conversation_id, export)
+    return polis_csv_texts(export)
 
 
 def _with_analysis(session: Session, conversation_id: int, export: PolisExport) -> PolisExport:

@@ -1,5 +1,6 @@
 """HTML pages: participation (``/c/{id}``), the facilitator's pages (``/login``, ``/f``,
-``/f/processes``, ``/f/p/{id}``) and the observers' joint agenda (``/o/{key}``).
+``/f/processes``, ``/f/p/{id}``), the observers' joint agenda (``/o/{key}``) and the Polis
+report (``/r/{report_id}``).
 
 ``router`` holds every page route; ``create_app`` includes it next to the JSON API and passes
 ``render_error`` to ``install_error_handlers`` so that errors outside /api/ are pages.
@@ -16,6 +17,7 @@ from parley.web.pages import (
     participate,
     plotly_css,
     processes,
+    reports,
     results,
 )
 from parley.web.pages.route import render_error
@@ -30,3 +32,4 @@ router.include_router(facilitate.router)
 router.include_router(results.router)
 router.include_router(processes.router)
 router.include_router(agenda.router)
+router.include_router(reports.router)

@@ -16,6 +16,7 @@ from parley.web.deps import SessionFactoryDep
 from parley.web.links import site_url
 from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
 from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.reports import report_links
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
 
@@ -134,6 +135,7 @@ def conversation(
         "tab": "overview",
         "flash": flash,
         "participant_url": site_url(request, f"/c/{conversation_id}"),
+        **report_links(request, sf, conversation_id),
     }
     return render(request, "pages/conversation.html", context, facilitator=me.name)
 

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from parley.errors import InputError
 from parley.services import agenda_items, duplicates, formats, joint, merging, processes, sharing
+from parley.services.reports import report_id
 from parley.services.rules import DEFAULT_MIN_VOTES, AutoShare, ProcessSettings
 from parley.web.costly import limit_facilitator_work
 from parley.web.deps import SessionFactoryDep
@@ -128,6 +129,7 @@ def process_page(
         "tab": "overview",
         "flash": flash_message(page_translator(request), done, n),
         "join_urls": {f.id: site_url(request, f"/c/{f.conversation_id}") for f in info.formats},
+        "report_ids": {f.id: report_id(sf, f.conversation_id) for f in info.formats},
         "observer_url": site_url(request, f"/o/{info.observer_key}"),
         "n_members": sum(f.n_members for f in info.formats),
         "n_statements": info.n_joint_statements,

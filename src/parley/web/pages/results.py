@@ -20,6 +20,7 @@ from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
 from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.reports import report_links
 from parley.web.pages.route import PageRoute
 
 __all__ = ["results_context", "router"]
@@ -127,6 +128,7 @@ def results_page(
     """Show the live results of a conversation."""
     context = results_context(sf, conversation_id, page_translator(request))
     context["tab"] = "results"
+    context.update(report_links(request, sf, conversation_id))
     return render(request, "pages/results.html", context, facilitator=me.name)
 
 
