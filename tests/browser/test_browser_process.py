@@ -6,6 +6,7 @@ Runs after test_browser_pages.py against the same server (the process is seeded 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,11 @@ def test_two_formats_vote_on_a_shared_statement_and_the_agenda_shows_both(
         expect(member_b.locator("#progress")).to_contain_text(f"{n} of 2")
     expect(card.locator(".done")).to_be_visible()
 
+    # the worker stores the joint agenda within moments of the votes (reading never computes)
+    deadline = time.monotonic() + 60
+    while not _agreed_by_both(facilitator, live_server.url, process.id, astana_text):
+        assert time.monotonic() < deadline, "the stored agenda never showed both formats' votes"
+        time.sleep(0.25)
     # the joint agenda shows the shared statement with both formats' stance
     facilitator.goto(f"{live_server.url}/f/p/{process.id}/agenda")
     entry = facilitator.locator("li.agenda-statement").filter(has_text=astana_text)
@@ -88,3 +94,10 @@ def test_two_formats_vote_on_a_shared_statement_and_the_agenda_shows_both(
     shared = [s for item in data["items"] for s in item["statements"] if s["text"] == astana_text]
     assert shared[0]["by_format"]["Small Group"]["agree"] == 1
     assert shared[0]["by_format"]["Astana group"]["agree"] == 1
+
+
+def _agreed_by_both(page: Any, url: str, process_id: int, text: str) -> bool:
+    """Return True once the stored agenda counts an agree vote of each format on ``text``."""
+    data = page.request.get(f"{url}/f/p/{process_id}/agenda.json").json()
+    found = [s for item in data["items"] for s in item["statements"] if s["text"] == text]
+    return bool(found) and all(c["agree"] == 1 for c in found[0]["by_format"].values())
