@@ -28,7 +28,7 @@ from sklearn.metrics import adjusted_rand_score
 from parley.core.matrix import build_vote_matrix
 from parley.core.participants import in_conv_history
 from parley.core.pipeline import Analysis, analyze
-from parley.core.replay import batch_boundaries, last_vote_times, replay
+from parley.core.replay import batch_boundaries, last_vote_times, replay, restart_state
 from parley.io.polis import PolisExport
 
 pytestmark = pytest.mark.opendata
@@ -226,3 +226,21 @@ def test_bg2050_participant_7_is_in_conv_from_the_early_top_up(
     same = gids == gids[pids.tolist().index(7)]
     theirs = analysis.labels[analysis.matrix.row_of(pids[same])]
     assert analysis.labels[row] == np.bincount(theirs[theirs >= 0]).argmax()
+
+
+def test_bg2050_replay_then_restart_tick_is_polis_exactly(
+    polis_export: Callable[[str], PolisExport],
+) -> None:
+    """With the in-conv history, the replay followed by one update after a worker restart
+    (cold groups for every k, fresh k-smoother) groups the same 108 participants as Polis,
+    participant 7 included, into the same two groups."""
+    export = polis_export("bg2050-volunteers")
+    assert export.polis_groups is not None
+    moderated_out, meta = _moderation(export)
+    last = replayed(export)
+    analysis = analyze(
+        last.matrix, moderated_out=moderated_out, meta=meta, state=restart_state(last.state)
+    )
+    grouped = analysis.matrix.participant_ids[analysis.labels >= 0]
+    np.testing.assert_array_equal(grouped, np.sort(export.polis_groups[0]))
+    assert polis_ari(analysis, export) == pytest.approx(1.0)
