@@ -5,7 +5,8 @@ For every conversation whose export has a vote matrix (participants-votes.csv), 
 * once on the final votes (a cold analysis, as ``parley analyze`` does), and
 * for the 14 exports that also have the timestamped vote log (votes.csv), by replaying the
   log with one warm update per ``--replay-seconds`` of log time (as Polis's math worker
-  updated a conversation while it ran), a modelled worker restart after every quiet
+  updated a conversation while it ran), the in-conv rule applied at every
+  ``--in-conv-poll`` seconds in between, a modelled worker restart after every quiet
   ``--restart-after`` seconds, and rejected comments zeroed from their last vote
   (``--moderation``); see docs/conformance.md.
 
@@ -131,6 +132,7 @@ def run_one(
     restart_after: float | None,
     moderation: str,
     params: Params,
+    in_conv_poll: float | None = 1.0,
 ) -> Row:
     """Analyse one conversation cold and (when it has a vote log) by replay."""
     export = read_polis_export(OPENDATA / name)
@@ -158,6 +160,7 @@ def run_one(
             meta=meta,
             params=params,
             restart_after_seconds=restart_after,
+            in_conv_poll_seconds=in_conv_poll,
             moderation_times=(
                 last_vote_times(ev.statement_ids, ev.timestamps, moderated_out)
                 if moderation == "last-vote"
@@ -232,6 +235,13 @@ def main(argv: list[str] | None = None) -> int:
         help="when a rejected comment is zeroed in a replay: from its last vote (default) "
         "or from the start",
     )
+    parser.add_argument(
+        "--in-conv-poll",
+        type=float,
+        default=1.0,
+        help="in a replay, apply the in-conv rule every this many seconds of log time "
+        "(default 1, Polis's poll interval; 0 for only at the ends of the updates)",
+    )
     parser.add_argument("--no-replay", action="store_true", help="cold analyses only")
     parser.add_argument(
         "--only",
@@ -252,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         label += f", restart after {restart:g} s"
     if not args.no_replay:
         label += f", moderation from {args.moderation}"
+        label += f", in-conv every {args.in_conv_poll:g} s" if args.in_conv_poll else ""
     rows = []
     for name in conversations():
         if args.only and not any(part in name for part in args.only):
@@ -263,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
             restart_after=restart,
             moderation=args.moderation,
             params=Params(),
+            in_conv_poll=args.in_conv_poll or None,
         )
         rows.append(row)
         r = row.replayed

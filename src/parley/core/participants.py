@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .matrix import VoteMatrix
 from .types import IntArray
 
-__all__ = ["in_conv", "polis_row_order"]
+__all__ = ["in_conv", "in_conv_history", "polis_row_order"]
+
+
+def _top_up(inside: NDArray[np.bool_], counts: NDArray[np.int64], greedy: int) -> None:
+    """Add the top voters outside ``inside`` (in place) until it holds ``greedy`` of them.
+
+    conversation.clj ``:in-conv``: ``(sort-by (comp - second))`` over the vote counts of the
+    participants not yet in, ``(take (- greedy-n n-in-conv))``. Equal counts are taken in
+    participant-id order; Polis takes them in the iteration order of its ``user-vote-counts``
+    hash map, which is not reproduced (ties at the cut are rare when the rule runs per poll).
+    """
+    missing = greedy - int(inside.sum())
+    if missing > 0:
+        candidates = np.flatnonzero(~inside & (counts > 0))
+        order = candidates[np.argsort(-counts[candidates], kind="stable")]
+        inside[order[:missing]] = True
 
 
 def in_conv(
@@ -24,12 +41,72 @@ def in_conv(
     if previous is not None and len(previous):
         rows = matrix.row_of(previous)
         inside[rows[rows >= 0]] = True
-    missing = greedy - int(inside.sum())
-    if missing > 0:
-        candidates = np.flatnonzero(~inside & (counts > 0))
-        order = candidates[np.argsort(-counts[candidates], kind="stable")]
-        inside[order[:missing]] = True
+    _top_up(inside, counts, greedy)
     return inside
+
+
+def in_conv_history(
+    participant_ids: ArrayLike,
+    statement_ids: ArrayLike,
+    ends: Sequence[int],
+    *,
+    polls: Sequence[int] = (),
+    min_votes: int,
+    greedy: int,
+) -> list[IntArray]:
+    """Sorted in-conv participant ids after each prefix ``ends[i]`` of a time-sorted vote log.
+
+    Polis applies its ``in-conv`` rule (``in_conv``) on every update, and the set is sticky,
+    so who is in depends on when the updates ran: while fewer than ``greedy`` (15)
+    participants have ``min(min_votes, n_comments)`` votes, the earliest voters are topped up
+    with whatever few votes they have at that moment and stay in for good. ``polls`` are the
+    prefixes after which the rule is also applied (Polis's math worker updates after each
+    poll of new votes, and it polls every 1,000 ms: ``components/config.clj``);
+    ``ends`` are those whose sets are returned. Only the number of distinct statements each
+    participant voted on counts (``user-vote-counts`` counts the non-nil cells of
+    ``raw-rating-mat``), and ``n_comments`` is the number of statements voted on so far (the
+    columns of ``rating-mat``). Once there are ``min_votes`` statements and ``greedy``
+    participants in, the rule no longer depends on when it runs, and later polls are skipped:
+    O(n_events + n_early_polls * n_participants).
+    """
+    pids = np.asarray(participant_ids, dtype=np.int64)
+    sids = np.asarray(statement_ids, dtype=np.int64)
+    names, rows = np.unique(pids, return_inverse=True)
+    columns, cols = np.unique(sids, return_inverse=True)
+    # the first vote of a participant on a statement adds a non-nil cell; the first vote on
+    # a statement adds a column
+    _, first_cell = np.unique(
+        rows.astype(np.int64) * max(len(columns), 1) + cols, return_index=True
+    )
+    new_cell = np.zeros(len(pids), dtype=bool)
+    new_cell[first_cell] = True
+    new_column = np.zeros(len(pids), dtype=bool)
+    new_column[np.unique(sids, return_index=True)[1]] = True
+    n_columns = np.cumsum(new_column)
+    report = set(ends)
+    counts = np.zeros(len(names), dtype=np.int64)
+    inside = np.zeros(len(names), dtype=bool)
+    history: dict[int, IntArray] = {}
+    done = 0
+    settled = False
+    for end in sorted(report.union(polls)):
+        if settled and end not in report:
+            continue
+        touched = rows[done:end][new_cell[done:end]]
+        np.add.at(counts, touched, 1)
+        if end > 0:
+            threshold = min(min_votes, int(n_columns[end - 1]))
+            # counts only grow and the threshold never falls, so only the participants who
+            # voted since the last poll can newly reach it
+            inside[touched[counts[touched] >= threshold]] = True
+            _top_up(inside, counts, greedy)
+            # from here on the rule no longer depends on when it runs: the threshold is
+            # min_votes for good and the top-up cannot trigger again
+            settled = threshold >= min_votes and int(inside.sum()) >= greedy
+        done = end
+        if end in report:
+            history[end] = names[inside]
+    return [history[end] for end in ends]
 
 
 def polis_row_order(matrix: VoteMatrix, previous: IntArray | None = None) -> NDArray[np.intp]:

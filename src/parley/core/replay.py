@@ -19,7 +19,9 @@ from parley.errors import InputError
 
 from .clustering import KSmoother
 from .matrix import VoteMatrix, build_vote_matrix
+from .participants import in_conv_history
 from .pipeline import Analysis, AnalysisState, Params, advance, analyze
+from .types import IntArray
 
 __all__ = ["batch_boundaries", "last_vote_times", "replay", "restart_state"]
 
@@ -117,6 +119,27 @@ def restart_state(state: AnalysisState) -> AnalysisState:
     )
 
 
+def _with_in_conv(
+    state: AnalysisState | None, in_conv_ids: IntArray | None, params: Params
+) -> AnalysisState | None:
+    """``state`` with its in-conv set replaced by the one tracked poll by poll.
+
+    Before the first update there is no state; a cold one (no components, no clusters, a
+    fresh k-smoother) carries the set, which the pipeline then treats as the previous in-conv.
+    """
+    if in_conv_ids is None:
+        return state
+    if state is None:
+        return AnalysisState(
+            statement_ids=np.zeros(0, dtype=np.int64),
+            components=np.zeros((params.n_components, 0)),
+            in_conv_ids=in_conv_ids,
+            base=None,
+            smoother=KSmoother(params.group_k_buffer),
+        )
+    return replace(state, in_conv_ids=in_conv_ids)
+
+
 def last_vote_times(
     statement_ids: ArrayLike, timestamps: ArrayLike, ids: ArrayLike
 ) -> NDArray[np.int64]:
@@ -150,6 +173,7 @@ def replay(
     params: Params | None = None,
     moderation_times: ArrayLike | None = None,
     restart_after_seconds: float | None = None,
+    in_conv_poll_seconds: float | None = 1.0,
     on_update: Callable[[int, int], None] | None = None,
 ) -> Analysis:
     """Replay a time-sorted vote log and return the analysis after the last batch.
@@ -166,6 +190,12 @@ def replay(
     time, the state is reduced to what Polis reloads from its database (``restart_state``)
     and one extra update runs, as ``conv-man/load-or-init`` and ``conv-actor`` do when the
     next vote arrives (the reload reads every vote, so that update already sees the batch).
+
+    ``in_conv_poll_seconds`` is how often the in-conv rule runs (``in_conv_history``):
+    Polis's worker updates after every poll of new votes (1 s), so while fewer than 15
+    participants have 7 votes the early voters are topped up to 15 with the few votes they
+    have and stay in-conv for good, however long the replay's own batches are. ``None``
+    applies the rule only at the ends of the batches.
     """
     pids = np.asarray(participant_ids, dtype=np.int64)
     sids = np.asarray(statement_ids, dtype=np.int64)
@@ -191,6 +221,19 @@ def replay(
                 f"moderation_times should have one time per moderated_out id "
                 f"({len(all_out)}), got {len(out_times)}"
             )
+    params = params or Params()
+    tracked: list[IntArray | None] = [None] * len(ends)
+    if in_conv_poll_seconds is not None:
+        tracked = list(
+            in_conv_history(
+                pids,
+                sids,
+                ends,
+                polls=batch_boundaries(ts, every_seconds=in_conv_poll_seconds),
+                min_votes=params.min_votes_in_conv,
+                greedy=params.greedy_in_conv,
+            )
+        )
     for i, end in enumerate(ends):
         matrix = growing.advance(end)
         if out_times is not None:
@@ -204,8 +247,9 @@ def replay(
                 moderated_out=moderated_out,
                 meta=meta,
                 params=params,
-                state=restart_state(state),
+                state=_with_in_conv(restart_state(state), tracked[i], params),
             )
+        state = _with_in_conv(state, tracked[i], params)
         if i + 1 < len(ends):
             state = advance(
                 matrix, moderated_out=moderated_out, meta=meta, params=params, state=state
