@@ -34,6 +34,7 @@ from parley.io.polis import (
 )
 
 from .polis_numbers import export_ids as _export_ids
+from .polis_numbers import polis_numbers
 
 __all__ = [
     "VoteTriples",
@@ -257,13 +258,7 @@ def build_polis_export(session: Session, conversation_id: int) -> PolisExport:
     """Build the in-memory Polis export of a stored conversation (votes with agree = +1)."""
     conversation = _conversation(session, conversation_id)
     connection = session.connection()
-    people = connection.execute(
-        select(Participant.id, Participant.external_id)
-        .where(Participant.conversation_id == conversation_id)
-        .order_by(Participant.id)
-    ).all()
-    p_db = np.asarray([r[0] for r in people], dtype=np.int64).reshape(-1)
-    p_out = _export_ids([r[1] for r in people])
+    p_db, p_out = polis_numbers(session, Participant, conversation_id)  # the one numbering rule
     rows = (
         session.execute(
             select(Statement)
