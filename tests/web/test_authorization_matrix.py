@@ -54,7 +54,6 @@ P = "/api/v1/processes/{process_id}"
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/assets/plotly.min.js"): PUBLIC,
     ("GET", "/assets/plotly.css"): PUBLIC,

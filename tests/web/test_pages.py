@@ -238,3 +238,16 @@ def test_templates_never_mark_text_safe_and_pages_use_no_cdn() -> None:
                 assert not re.search(r"(src|href)=\"(https?:)?//", text), item.name
     for name in ("parley.css", "parley.js"):
         assert "//cdn" not in web.joinpath("static", name).read_text("utf-8")
+
+
+def test_the_api_docs_load_only_this_sites_files(pages_env: Any) -> None:
+    page = pages_env.client.get("/api/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/static/swagger/") for s in sources)
+    assert "<script>" not in page.text  # no inline script: the CSP allows 'self' only
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "http" not in policy
+    for path in sources:
+        assert pages_env.client.get(path).status_code == 200
+    assert 'data-openapi="/openapi.json"' in page.text

@@ -33,6 +33,7 @@ from parley.services.refresh import DatabaseJobs
 from parley.services.votes import record_votes
 from parley.services.web_sessions import SessionLifetimes
 
+from .api_docs import DOCS_PATH, docs_router
 from .headers import SecurityHeadersMiddleware
 from .ids import check_path_ids
 from .limits import BodySizeLimit, RateLimiter
@@ -128,7 +129,7 @@ def create_app(
         version=__version__,
         summary="Deliberation with Polis-style opinion groups: the JSON API.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served from vendored files by api_docs, not from a CDN
         redoc_url=None,
         dependencies=[Depends(check_path_ids)],
     )
@@ -145,12 +146,13 @@ def create_app(
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, respond=too_large)
     app.add_middleware(
-        SecurityHeadersMiddleware, is_https=public_scheme == "https", docs_path=app.docs_url
+        SecurityHeadersMiddleware, is_https=public_scheme == "https", docs_path=DOCS_PATH
     )
     app.add_middleware(TrustedProxyMiddleware, networks=settings.trusted_proxy_networks())
     if worker is not None:
         app.add_middleware(WakeWorker, wake=worker.wake)
     include_api(app)
+    app.include_router(docs_router(title=app.title, openapi_url=app.openapi_url or ""))
     describe_errors(app)
 
     @app.get("/healthz", tags=["health"])

@@ -2,9 +2,9 @@
 
 The pages load only parley's own files (htmx, plotly.js and parley.js are served from this
 site, no CDN), have no inline scripts, styles or event handlers, and are never framed; so
-the policy allows 'self' and nothing else (``data:`` images for plotly's icons). FastAPI's
-``/api/docs`` (Swagger UI, which loads from a CDN with an inline script) gets a looser policy
-of its own. HSTS is sent when the public URL is https.
+the policy allows 'self' and nothing else (``data:`` images for plotly's icons). The API's
+documentation page (Swagger UI, vendored) also loads only this site's files; it alone allows
+inline style attributes, which Swagger UI sets. HSTS is sent when the public URL is https.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-_DOCS_CDN = "https://cdn.jsdelivr.net"
 _DOCS_POLICY = "; ".join(
     [
         "default-src 'self'",
-        f"script-src 'self' 'unsafe-inline' {_DOCS_CDN}",
-        f"style-src 'self' {_DOCS_CDN}",
-        "img-src 'self' data: https://fastapi.tiangolo.com",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
