@@ -89,8 +89,8 @@ def test_an_analysis_stored_without_group_counts_shows_no_group_votes(
     """Analyses stored before the group counts were kept still make a report."""
     from parley.db.models import AnalysisResult
     from parley.services import accounts, conversations, statements
-    from parley.services.polis_reports import ensure_report_secret
-    from parley.services.reports import conversation_report, report_id
+    from parley.services.polis_reports import ensure_report_secret, report_id
+    from parley.services.reports import conversation_report
 
     owner, _ = accounts.create_facilitator(session_factory, "ada")
     cid = conversations.create_conversation(session_factory, facilitator_id=owner, topic="t")

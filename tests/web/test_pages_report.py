@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from parley.services import accounts, moderation, participants, statements, votes
-from parley.services.polis_reports import EXPORT_FILES, report_export_texts
+from parley.services.polis_reports import EXPORT_FILES, report_export_texts, report_id
 from parley.services.processes import create_process, process_info
 from parley.services.refresh import pending_analyses, refresh_analysis
-from parley.services.reports import report_id
 from parley.services.results import latest_analysis
 
 SCRIPT = "<script>alert(1)</script>"

@@ -1,18 +1,20 @@
-"""Read queries that return columns as numpy arrays (votes, vote events, id maps)."""
+"""Read queries: columns as numpy arrays (votes, vote events, id maps), the newest analysis."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
-from .models import Participant, Statement, Vote, VoteEvent
+from .models import AnalysisResult, Participant, Statement, Vote, VoteEvent
 
-__all__ = ["current_votes", "external_id_map", "final_votes", "vote_events"]
+__all__ = ["current_votes", "external_id_map", "final_votes", "newest_analysis", "vote_events"]
 
 IdColumns = tuple[NDArray[np.int64], NDArray[np.int64]]
 
@@ -90,3 +92,16 @@ def current_votes(
     finally:
         cursor.close()
     return rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].astype(np.int8)
+
+
+def newest_analysis(
+    session: Session, conversation_id: int, *columns: Any
+) -> tuple[Any, ...] | None:
+    """Return the given columns of a conversation's newest stored analysis, or None."""
+    row = session.execute(
+        select(*columns)
+        .where(AnalysisResult.conversation_id == conversation_id)
+        .order_by(AnalysisResult.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else tuple(row)

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Participant, Statement, Vote
-from parley.errors import ForbiddenError, InputError, NotFoundError
+from parley.errors import InputError, NotFoundError
 
 from . import rules
 from .inputs import MAX_DESCRIPTION_LENGTH, MAX_TOPIC_LENGTH, clean_text, language_tag
-from .rules import ModerationMode
+from .rules import ModerationMode, check_can_manage
 from .sessions import read_session
 
 __all__ = [
@@ -169,5 +169,4 @@ def ensure_can_manage(
         ).first()
     if owner is None:
         raise NotFoundError(f"conversation {conversation_id} does not exist")
-    if owner[0] is not None and owner[0] != facilitator_id:
-        raise ForbiddenError(f"conversation {conversation_id} belongs to another facilitator")
+    check_can_manage(owner[0], facilitator_id, f"conversation {conversation_id}")

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Process, ProcessFormat, Statement
-from parley.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from parley.errors import ConflictError, InputError, NotFoundError
 
 from .conversations import new_conversation
 from .embeddings import embed_conversation
 from .inputs import clean_name
-from .rules import ModerationMode
+from .rules import ModerationMode, check_can_manage
 from .sessions import read_session
 
 __all__ = [
@@ -195,10 +195,9 @@ def _attach(
             conversation = session.get(Conversation, conversation_id)
             if conversation is None:
                 raise NotFoundError(f"conversation {conversation_id} does not exist")
-            owner = conversation.facilitator_id
-            if facilitator_id is not None and owner is not None and owner != facilitator_id:
-                raise ForbiddenError(
-                    f"conversation {conversation_id} belongs to another facilitator"
+            if facilitator_id is not None:
+                check_can_manage(
+                    conversation.facilitator_id, facilitator_id, f"conversation {conversation_id}"
                 )
             in_use = session.scalar(
                 select(ProcessFormat.process_id).where(

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult, Conversation, Participant, Statement, Vote
+from parley.db.queries import newest_analysis
 from parley.db.tokens import hash_token, new_participant_token
 from parley.errors import ConflictError
 
@@ -158,12 +159,8 @@ def next_statement(
         ).all()
         if not candidates:
             return None
-        priorities = session.scalar(
-            select(AnalysisResult.priorities)
-            .where(AnalysisResult.conversation_id == conversation_id)
-            .order_by(AnalysisResult.id.desc())
-            .limit(1)
-        )
+        newest = newest_analysis(session, conversation_id, AnalysisResult.priorities)
+        priorities = newest[0] if newest is not None else None
         n_voted = session.scalar(
             select(func.count()).select_from(Vote).where(Vote.participant_id == participant_id)
         )

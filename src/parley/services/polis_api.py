@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Participant, Statement, Vote
 from parley.db.types import ms_from_datetimes
-from parley.errors import AuthenticationError, ForbiddenError, NotFoundError
+from parley.errors import AuthenticationError, NotFoundError
 
 from .conversations import get_conversation
 from .polis_numbers import polis_numbers, row_of_polis_number
-from .rules import is_visible
+from .rules import check_can_manage, is_visible
 from .sessions import read_session
 
 __all__ = [
@@ -71,8 +71,9 @@ def readable_conversation(
                 "this needs the conversation's facilitator: send the API key as "
                 "'Authorization: Bearer <key>'"
             )
-        if conversation.facilitator_id not in (None, facilitator_id):
-            raise ForbiddenError(f"conversation {conversation.id} belongs to another facilitator")
+        check_can_manage(
+            conversation.facilitator_id, facilitator_id, f"conversation {conversation.id}"
+        )
     return conversation
 
 

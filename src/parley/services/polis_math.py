@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from parley.compute.analysis import state_from_bytes
 from parley.core.stats import prop_test
 from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult
+from parley.db.queries import newest_analysis
 from parley.errors import NotFoundError
 
 from .polis_api import PolisNumbers, numbers_of, readable_conversation
@@ -52,27 +52,23 @@ def polis_math_tick(session_factory: SessionFactory, conversation_id: str) -> in
     """Return the ``math_tick`` of the conversation's latest analysis (NotFoundError if none)."""
     with read_session(session_factory) as session:
         conversation = readable_conversation(session, conversation_id)
-        tick = session.scalar(
-            select(AnalysisResult.id)
-            .where(AnalysisResult.conversation_id == conversation.id)
-            .order_by(AnalysisResult.id.desc())
-            .limit(1)
-        )
-    if tick is None:
+        newest = newest_analysis(session, conversation.id, AnalysisResult.id)
+    if newest is None:
         raise _no_analysis(conversation.id)
-    return int(tick)
+    return int(newest[0])
 
 
 def polis_math(session_factory: SessionFactory, conversation_id: str) -> PolisMath:
     """Return the latest analysis as Polis's pca2 document, with its ``math_tick``."""
     with read_session(session_factory) as session:
         conversation = readable_conversation(session, conversation_id)
-        row = session.execute(
-            select(AnalysisResult.id, AnalysisResult.payload, AnalysisResult.state)
-            .where(AnalysisResult.conversation_id == conversation.id)
-            .order_by(AnalysisResult.id.desc())
-            .limit(1)
-        ).first()
+        row = newest_analysis(
+            session,
+            conversation.id,
+            AnalysisResult.id,
+            AnalysisResult.payload,
+            AnalysisResult.state,
+        )
         if row is None:
             raise _no_analysis(conversation.id)
         numbers = numbers_of(session, conversation.id)

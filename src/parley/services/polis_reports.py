@@ -17,11 +17,11 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult, Conversation
+from parley.db.queries import newest_analysis
 from parley.db.types import ms_from_datetimes
 from parley.errors import NotFoundError
 from parley.io.polis import PolisExport
@@ -40,6 +40,7 @@ __all__ = [
     "polis_report_export",
     "polis_reports",
     "report_export_texts",
+    "report_id",
     "report_id_of",
 ]
 
@@ -65,6 +66,11 @@ def report_id_of(secret: str, conversation_id: int) -> str:
         secret.encode(), f"polis-report:{conversation_id}".encode(), hashlib.sha256
     ).digest()
     return "r" + base64.b32encode(mac).decode().lower()[:_MAC_CHARS] + str(conversation_id)
+
+
+def report_id(session_factory: SessionFactory, conversation_id: int) -> str:
+    """Return the report id of a conversation (its link is ``/r/{report_id}``)."""
+    return report_id_of(_secret(session_factory), conversation_id)
 
 
 def conversation_of_report(session_factory: SessionFactory, report_id: str) -> int:
@@ -151,14 +157,10 @@ def report_export_texts(session_factory: SessionFactory, conversation_id: int) -
 
 def _with_analysis(session: Session, conversation_id: int, export: PolisExport) -> PolisExport:
     """Add the latest analysis's groups and group-informed consensus to an export."""
-    payload = session.scalar(
-        select(AnalysisResult.payload)
-        .where(AnalysisResult.conversation_id == conversation_id)
-        .order_by(AnalysisResult.id.desc())
-        .limit(1)
-    )
-    if payload is None:
+    newest = newest_analysis(session, conversation_id, AnalysisResult.payload)
+    if newest is None:
         return export
+    payload = newest[0]
     numbers = numbers_of(session, conversation_id)
     grouped = [p for p in payload["participants"] if p["group"] is not None]
     pids = numbers.pid_of([p["id"] for p in grouped])

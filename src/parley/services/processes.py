@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Participant, Process, ProcessFormat, Statement
-from parley.errors import ForbiddenError, InputError, NotFoundError
+from parley.errors import InputError, NotFoundError
 
 from .formats import MAX_FORMATS, FormatInfo, bump_process, format_rows, new_format
 from .inputs import clean_name
-from .rules import AutoShare, ModerationMode, ProcessSettings, visible
+from .rules import AutoShare, ModerationMode, ProcessSettings, check_can_manage, visible
 from .sessions import read_session
 from .sharing import auto_share
 
@@ -164,8 +164,7 @@ def managed_process(
 ) -> ProcessInfo:
     """Return a process the facilitator may manage: theirs, or one with no owner (else 403)."""
     info = process_info(session_factory, process_id)
-    if info.facilitator_id is not None and info.facilitator_id != facilitator_id:
-        raise ForbiddenError(f"process {process_id} belongs to another facilitator")
+    check_can_manage(info.facilitator_id, facilitator_id, f"process {process_id}")
     return info
 
 

@@ -22,7 +22,7 @@ from parley.compute.worker import AgendaJob, AnalysisJob, Job
 from parley.core.pipeline import Params
 from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult, Conversation, Statement, Vote
-from parley.db.queries import current_votes
+from parley.db.queries import current_votes, newest_analysis
 from parley.errors import NotFoundError
 
 from .agenda import fingerprints, refresh_agenda
@@ -113,12 +113,8 @@ def _snapshot(
         pids, sids, values = current_votes(session.connection(), job.conversation_id)
         state = None
         if not job.is_full:
-            state = session.scalar(
-                select(AnalysisResult.state)
-                .where(AnalysisResult.conversation_id == job.conversation_id)
-                .order_by(AnalysisResult.id.desc())
-                .limit(1)
-            )
+            newest = newest_analysis(session, job.conversation_id, AnalysisResult.state)
+            state = newest[0] if newest is not None else None
     snapshot = AnalysisInput(
         participant_ids=pids,
         statement_ids=sids,

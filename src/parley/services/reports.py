@@ -22,14 +22,11 @@ from parley.db.engine import SessionFactory
 from parley.db.models import Statement
 from parley.errors import InputError
 
-from .accounts import instance_secret
 from .polis_api import readable_conversation
 from .polis_reports import (
     EXPORT_FILES,
-    REPORT_SECRET,
     conversation_of_report,
     report_export_texts,
-    report_id_of,
 )
 from .results import latest_analysis
 from .rules import is_visible
@@ -48,7 +45,6 @@ __all__ = [
     "conversation_report",
     "group_letter",
     "polis_export_zip",
-    "report_id",
     "sort_statements",
 ]
 
@@ -154,11 +150,6 @@ class Report:
     uncertain: tuple[ReportStatement, ...]  # most passed on first
     statements: tuple[ReportStatement, ...]  # every visible statement, by id
     map_data: Mapping[str, Any]  # participants, groups and visible statements for the map
-
-
-def report_id(session_factory: SessionFactory, conversation_id: int) -> str:
-    """Return the report id of a conversation (its link is ``/r/{report_id}``)."""
-    return report_id_of(instance_secret(session_factory, REPORT_SECRET), conversation_id)
 
 
 def _group_stances(payload: Mapping[str, Any]) -> dict[int, tuple[GroupStance, ...]]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult, Conversation, VoteEvent
+from parley.db.queries import newest_analysis
 from parley.errors import InputError, NotFoundError
 
 from .conversations import conversation_summary
@@ -29,16 +30,13 @@ def latest_analysis(session_factory: SessionFactory, conversation_id: int) -> di
     with read_session(session_factory) as session:
         if session.get(Conversation, conversation_id) is None:
             raise NotFoundError(f"conversation {conversation_id} does not exist")
-        row = session.execute(
-            select(AnalysisResult.payload, AnalysisResult.created_at)
-            .where(AnalysisResult.conversation_id == conversation_id)
-            .order_by(AnalysisResult.id.desc())
-            .limit(1)
-        ).first()
+        row = newest_analysis(
+            session, conversation_id, AnalysisResult.payload, AnalysisResult.created_at
+        )
     if row is None:
         return None
-    payload = dict(row.payload)
-    payload["computed_at"] = row.created_at.isoformat()
+    payload = dict(row[0])
+    payload["computed_at"] = row[1].isoformat()
     return payload
 
 

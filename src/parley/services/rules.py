@@ -1,4 +1,4 @@
-"""The domain rules, each written once: moderation, who sees a statement, process settings.
+"""The domain rules, each written once: moderation, who sees and who manages, settings.
 
 Every service that shows statements to someone (voting queues, lists, look-alikes, sharing,
 the joint agenda, exports) asks this module, so the API, the pages, the CLI and the worker
@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, or_
 
 from parley.db.models import Conversation, Statement
-from parley.errors import InputError
+from parley.errors import ForbiddenError, InputError
 
 __all__ = [
     "DEFAULT_MIN_VOTES",
@@ -26,6 +26,7 @@ __all__ = [
     "ModerationState",
     "ProcessSettings",
     "StatementStatus",
+    "check_can_manage",
     "copy_state",
     "is_visible",
     "moderation_mode",
@@ -113,6 +114,12 @@ def copy_state(root_state: int, *, by_facilitator: bool) -> ModerationState:
     if by_facilitator or root_state == ModerationState.ACCEPTED:
         return ModerationState.ACCEPTED
     return ModerationState.PENDING
+
+
+def check_can_manage(owner_id: int | None, facilitator_id: int, what: str) -> None:
+    """Raise ForbiddenError unless the facilitator owns ``what`` or it has no owner (an import)."""
+    if owner_id is not None and owner_id != facilitator_id:
+        raise ForbiddenError(f"{what} belongs to another facilitator")
 
 
 def root_id(statement_id: int, origin_id: int | None) -> int:

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from parley.errors import InputError
 from parley.services import agenda_items, duplicates, formats, joint, merging, processes, sharing
-from parley.services.reports import report_id
+from parley.services.polis_reports import report_id
 from parley.services.rules import DEFAULT_MIN_VOTES, AutoShare, ProcessSettings
 from parley.web.costly import limit_facilitator_work
 from parley.web.deps import SessionFactoryDep

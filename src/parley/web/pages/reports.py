@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from parley.db.engine import SessionFactory
-from parley.services import reports
+from parley.services import polis_reports, reports
 from parley.web import charts, report_charts
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
@@ -44,7 +44,7 @@ def sort_links(sort: str, columns: list[str]) -> dict[str, str]:
 
 def report_links(request: Request, sf: SessionFactory, conversation_id: int) -> dict[str, str]:
     """Return the template context of a facilitator's report link and export button."""
-    report_id = reports.report_id(sf, conversation_id)
+    report_id = polis_reports.report_id(sf, conversation_id)
     return {"report_id": report_id, "report_url": site_url(request, f"/r/{report_id}")}
 
 
