@@ -65,27 +65,29 @@ class AgendaView:
         return self.document.computed_at is not None
 
 
-def fingerprints(session_factory: SessionFactory) -> dict[int, tuple[str, str | None]]:
-    """Return, per process, its current fingerprint and the stored agenda's (None: none)."""
+def fingerprints(
+    session_factory: SessionFactory, *, process_id: int | None = None
+) -> dict[int, tuple[str, str | None]]:
+    """Return, per process (or for ``process_id``), its fingerprint and the stored agenda's."""
+    query = (
+        select(
+            Process.id,
+            Process.version,
+            ProcessFormat.conversation_id,
+            Conversation.votes_version,
+            Conversation.moderation_version,
+        )
+        .outerjoin(ProcessFormat, ProcessFormat.process_id == Process.id)
+        .outerjoin(Conversation, Conversation.id == ProcessFormat.conversation_id)
+        .order_by(Process.id, ProcessFormat.conversation_id)
+    )
+    stored_query = select(StoredAgenda.process_id, StoredAgenda.fingerprint)
+    if process_id is not None:
+        query = query.where(Process.id == process_id)
+        stored_query = stored_query.where(StoredAgenda.process_id == process_id)
     with read_session(session_factory) as session:
-        rows = session.execute(
-            select(
-                Process.id,
-                Process.version,
-                ProcessFormat.conversation_id,
-                Conversation.votes_version,
-                Conversation.moderation_version,
-            )
-            .outerjoin(ProcessFormat, ProcessFormat.process_id == Process.id)
-            .outerjoin(Conversation, Conversation.id == ProcessFormat.conversation_id)
-            .order_by(Process.id, ProcessFormat.conversation_id)
-        ).all()
-        stored = {
-            int(pid): str(fp)
-            for pid, fp in session.execute(
-                select(StoredAgenda.process_id, StoredAgenda.fingerprint)
-            ).all()
-        }
+        rows = session.execute(query).all()
+        stored = {int(pid): str(fp) for pid, fp in session.execute(stored_query).all()}
     parts: dict[int, list[str]] = {}
     for pid, version, cid, votes_version, moderation_version in rows:
         parts.setdefault(int(pid), [f"v{version}"])
@@ -98,7 +100,7 @@ def fingerprints(session_factory: SessionFactory) -> dict[int, tuple[str, str | 
 
 
 def _fingerprint(session_factory: SessionFactory, process_id: int) -> str:
-    found = fingerprints(session_factory).get(process_id)
+    found = fingerprints(session_factory, process_id=process_id).get(process_id)
     if found is None:
         raise NotFoundError(f"process {process_id} does not exist")
     return found[0]

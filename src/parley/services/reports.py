@@ -29,7 +29,7 @@ from .polis_reports import (
     report_export_texts,
 )
 from .results import latest_analysis
-from .rules import is_visible
+from .rules import group_letter, is_visible
 from .sessions import read_session
 
 __all__ = [
@@ -56,11 +56,6 @@ UNCERTAIN_PASS_SHARE = 0.3
 SORT_COLUMNS = ("id", "votes", "agree", "disagree", "pass", "gac")
 
 Choice = Literal["agree", "disagree", "pass"]
-
-
-def group_letter(group: int) -> str:
-    """Return the letter of opinion group ``group`` (0-based), as Polis names it: A, B, ..."""
-    return chr(ord("A") + group) if 0 <= group < 26 else str(group)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ __all__ = [
     "StatementStatus",
     "check_can_manage",
     "copy_state",
+    "group_letter",
     "is_visible",
     "moderation_mode",
     "moderation_state",
@@ -120,6 +121,11 @@ def check_can_manage(owner_id: int | None, facilitator_id: int, what: str) -> No
     """Raise ForbiddenError unless the facilitator owns ``what`` or it has no owner (an import)."""
     if owner_id is not None and owner_id != facilitator_id:
         raise ForbiddenError(f"{what} belongs to another facilitator")
+
+
+def group_letter(group: int) -> str:
+    """Return the name of opinion group ``group`` (0-based) as Polis gives it: A, B, C, ..."""
+    return chr(ord("A") + group) if 0 <= group < 26 else str(group)
 
 
 def root_id(statement_id: int, origin_id: int | None) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from parley.services.rules import group_letter
 from parley.web.i18n import Translator
 
 __all__ = [
@@ -37,11 +38,6 @@ _HOVER_CHARS = 140
 def group_color(group: int) -> str:
     """Return the colour of opinion group ``group`` (0-based), the same on every page."""
     return PALETTE[group % len(PALETTE)]
-
-
-def group_letter(group: int) -> str:
-    """Return the letter Polis uses for opinion group ``group``: 0 -> A, 1 -> B, ..."""
-    return chr(ord("A") + group) if 0 <= group < 26 else str(group)
 
 
 def _spots(members: Sequence[Mapping[str, Any]]) -> list[tuple[float, float, int]]:
