@@ -117,6 +117,23 @@ class Settings(BaseSettings):
         le=60,
         description="Seconds between the analysis worker's checks for changed conversations.",
     )
+    lease_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="How long a worker's lease on a job lasts without renewal: after a worker "
+        "dies, another takes its job once this has passed.",
+    )
+    run_worker: bool = Field(
+        default=True,
+        description="Run the analysis worker inside each web process (`parley serve "
+        "--no-worker` turns it off when `parley worker` processes run apart).",
+    )
+    shared_limits: bool = Field(
+        default=False,
+        description="Keep rate-limit buckets in the database, shared by every web process "
+        "(set by `parley serve --processes N`); else in the process's memory.",
+    )
 
     @field_validator("public_url")
     @classmethod

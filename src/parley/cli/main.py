@@ -19,6 +19,7 @@ from parley.cli.options import FlippedSignsOption
 from parley.cli.statements import register as register_statements
 from parley.cli.storage import register as register_storage
 from parley.cli.web import register as register_web
+from parley.cli.workers import register as register_workers
 from parley.errors import ParleyError
 
 app = typer.Typer(
@@ -153,6 +154,7 @@ class _nullcontext:
 
 register_storage(app)
 register_web(app)
+register_workers(app)
 register_statements(app)
 register_agenda(app)
 

@@ -5,7 +5,10 @@ one) says which conversations changed since their last stored analysis, and whic
 since their last stored joint agenda, and runs one job. ``wake`` (called when votes are
 committed) starts a poll at once instead of at the end of the interval.
 A job that fails is logged and not retried until its conversation changes again, so one
-bad conversation cannot keep the worker busy. The worker never runs in a request handler,
+bad conversation cannot keep the worker busy. Any number of workers (threads in web
+processes, or ``parley worker`` processes) may poll the same source: the source claims a
+lease on each job before running it (``parley.services.job_leases``) and answers False when
+another worker holds it. The worker never runs in a request handler,
 and a job only reads a snapshot and then writes its result in one short transaction, so
 voting goes on while it computes.
 """
@@ -19,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["AgendaJob", "AnalysisJob", "AnalysisWorker", "Job", "JobSource"]
+__all__ = ["AgendaJob", "AnalysisJob", "AnalysisWorker", "EmbedJob", "Job", "JobSource"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +65,25 @@ class AgendaJob:
         return self.fingerprint
 
 
-Job = AnalysisJob | AgendaJob
+@dataclass(frozen=True)
+class EmbedJob:
+    """Embed a conversation's statements that lack an embedding (a batch at a time)."""
+
+    conversation_id: int
+    missing: str  # a version of what is missing: "count:newest id:model"
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """What the job keeps current: one conversation's statement embeddings."""
+        return ("embeddings", self.conversation_id)
+
+    @property
+    def version(self) -> str:
+        """The versions the job brings the result up to."""
+        return self.missing
+
+
+Job = AnalysisJob | AgendaJob | EmbedJob
 
 
 class JobSource(Protocol):
@@ -72,8 +93,8 @@ class JobSource(Protocol):
         """Return the jobs whose stored result is out of date."""
         ...
 
-    def run(self, job: Job) -> None:
-        """Run one job and store its result."""
+    def run(self, job: Job) -> bool | None:
+        """Run one job and store its result; False when another worker has it."""
         ...
 
 
@@ -135,7 +156,7 @@ class AnalysisWorker:
                 continue
             started = time.perf_counter()
             try:
-                self.source.run(job)
+                is_run = self.source.run(job)
             except Exception:
                 self.n_failures += 1
                 self._failed[job.key] = job.version
@@ -146,6 +167,8 @@ class AnalysisWorker:
                 )
                 continue
             self._failed.pop(job.key, None)
+            if is_run is False:
+                continue
             self.n_runs += 1
             n_done += 1
             logger.debug(

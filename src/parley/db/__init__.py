@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .engine import SessionFactory, SessionMode, create_engine_for, create_session_factory
+from .job_models import Job, JobRun, RateBucket
 from .migrate import database_revision, head_revision, upgrade_database
 from .models import (
     AnalysisResult,
@@ -23,8 +24,11 @@ __all__ = [
     "Conversation",
     "Facilitator",
     "InstanceSecret",
+    "Job",
+    "JobRun",
     "ModerationLog",
     "Participant",
+    "RateBucket",
     "SessionFactory",
     "SessionMode",
     "Statement",

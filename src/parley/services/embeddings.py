@@ -17,7 +17,7 @@ import threading
 from collections.abc import Sequence
 
 import numpy as np
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from parley.db.engine import SessionFactory
 from parley.db.models import Statement
@@ -31,6 +31,7 @@ from .sessions import read_session
 
 __all__ = [
     "MODEL_VARIABLE",
+    "conversations_to_embed",
     "decode_vector",
     "detect",
     "embed_conversation",
@@ -115,6 +116,22 @@ def detect(text: str, *, fallback: str | None = None) -> str:
     return detect_language([text], fallback=fallback)[0].tag
 
 
+def _embeddable() -> ColumnElement[bool]:
+    """SQL condition: the statement lacks an embedding the worker should compute."""
+    return and_(stale(), Statement.moderation_state != int(ModerationState.REJECTED))
+
+
+def conversations_to_embed(session_factory: SessionFactory) -> dict[int, str]:
+    """Return conversation id -> a version ("count:newest id") of its statements to embed."""
+    with read_session(session_factory) as session:
+        rows = session.execute(
+            select(Statement.conversation_id, func.count(), func.max(Statement.id))
+            .where(_embeddable())
+            .group_by(Statement.conversation_id)
+        ).all()
+    return {int(cid): f"{int(n)}:{int(newest)}:{model_name()}" for cid, n, newest in rows}
+
+
 def embed_conversation(session_factory: SessionFactory, conversation_id: int) -> int:
     """Embed up to ``MAX_EMBED_PER_JOB`` of a conversation's statements that lack one."""
     with read_session(session_factory) as session:
@@ -122,8 +139,7 @@ def embed_conversation(session_factory: SessionFactory, conversation_id: int) ->
             select(Statement.id)
             .where(
                 Statement.conversation_id == conversation_id,
-                stale(),
-                Statement.moderation_state != int(ModerationState.REJECTED),
+                _embeddable(),
             )
             .order_by(Statement.id)
             .limit(MAX_EMBED_PER_JOB)

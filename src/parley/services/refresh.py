@@ -6,19 +6,22 @@ versions it reflects. A newer ``votes_version`` means a warm update from the sto
 newer ``moderation_version`` (or no analysis yet) a full recompute. The snapshot is read in
 one read transaction, the computation holds no transaction, and the result is written in
 one short one. A process whose fingerprint (``agenda.fingerprints``) differs from its stored
-agenda's gets its joint agenda recomputed, after the analyses of the same poll.
+agenda's gets its joint agenda recomputed, after the analyses of the same poll. Statements
+without an embedding are embedded by a job of their own (``EmbedJob``), so that a vote's
+re-analysis never waits for the embedding model. ``DatabaseJobs`` claims a lease on each job
+(``job_leases``), so any number of workers can share one database.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import aliased
 
 from parley.compute.analysis import AnalysisInput, AnalysisOutput, run_analysis
-from parley.compute.worker import AgendaJob, AnalysisJob, Job
+from parley.compute.worker import AgendaJob, AnalysisJob, EmbedJob, Job
 from parley.core.pipeline import Params
 from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult, Conversation, Statement, Vote
@@ -26,7 +29,8 @@ from parley.db.queries import current_votes, newest_analysis
 from parley.errors import NotFoundError
 
 from .agenda import fingerprints, refresh_agenda
-from .embeddings import embed_conversation
+from .embeddings import conversations_to_embed, embed_conversation
+from .job_leases import LEASE_SECONDS, Leases
 from .processes import format_of_conversation
 from .sessions import read_session
 from .sharing import auto_share
@@ -34,15 +38,21 @@ from .sharing import auto_share
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "Analyse",
     "DatabaseJobs",
     "pending_agendas",
     "pending_analyses",
+    "pending_embeddings",
     "refresh_analysis",
     "refresh_everything",
 ]
 
 #: analyses kept per conversation (the newest ones); older ones are deleted
 KEEP_ANALYSES = 2
+
+#: where an analysis runs: here by default (``run_analysis``); the hook for placing large
+#: conversations elsewhere (a Dask cluster) is to pass another function to ``DatabaseJobs``
+Analyse = Callable[[AnalysisInput], AnalysisOutput]
 
 
 def pending_analyses(session_factory: SessionFactory) -> list[AnalysisJob]:
@@ -93,6 +103,14 @@ def pending_agendas(session_factory: SessionFactory) -> list[AgendaJob]:
     ]
 
 
+def pending_embeddings(session_factory: SessionFactory) -> list[EmbedJob]:
+    """Return a job for every conversation with statements the worker has not embedded."""
+    return [
+        EmbedJob(cid, missing)
+        for cid, missing in sorted(conversations_to_embed(session_factory).items())
+    ]
+
+
 def _snapshot(
     session_factory: SessionFactory, job: AnalysisJob, params: Params
 ) -> tuple[AnalysisInput, int, int]:
@@ -129,7 +147,11 @@ def _snapshot(
 
 
 def refresh_analysis(
-    session_factory: SessionFactory, job: AnalysisJob, *, params: Params | None = None
+    session_factory: SessionFactory,
+    job: AnalysisJob,
+    *,
+    params: Params | None = None,
+    analyse: Analyse = run_analysis,
 ) -> AnalysisOutput | None:
     """Analyse one conversation and store the result; None when it has no votes yet."""
     snapshot, votes_version, moderation_version = _snapshot(
@@ -137,7 +159,7 @@ def refresh_analysis(
     )
     if len(snapshot.values) == 0:
         return None
-    output = run_analysis(snapshot)
+    output = analyse(snapshot)
     with session_factory.begin() as session:
         session.add(
             AnalysisResult(
@@ -163,27 +185,52 @@ def refresh_analysis(
 
 
 class DatabaseJobs:
-    """The worker's JobSource over a database (``parley.compute.worker.JobSource``)."""
+    """The worker's JobSource over a database (``parley.compute.worker.JobSource``).
 
-    def __init__(self, session_factory: SessionFactory, *, params: Params | None = None) -> None:
+    Each job runs under a lease (``job_leases.Leases``): ``run`` answers False without
+    running when another worker holds it, or when its version is done or failed already.
+    ``analyse`` is where analyses run (here by default).
+    """
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        *,
+        params: Params | None = None,
+        owner: str | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+        analyse: Analyse = run_analysis,
+    ) -> None:
         self.session_factory = session_factory
         self.params = params or Params()
+        self.leases = Leases(session_factory, owner=owner, lease_seconds=lease_seconds)
+        self.analyse = analyse
 
     def pending(self) -> Sequence[Job]:
-        """Return the out-of-date analyses, then the out-of-date joint agendas."""
-        return [*pending_analyses(self.session_factory), *pending_agendas(self.session_factory)]
+        """Return the out-of-date analyses, then agendas, then statements to embed."""
+        return [
+            *pending_analyses(self.session_factory),
+            *pending_agendas(self.session_factory),
+            *pending_embeddings(self.session_factory),
+        ]
 
-    def run(self, job: Job) -> None:
-        """Bring one conversation's analysis, or one process's joint agenda, up to date.
+    def run(self, job: Job) -> bool:
+        """Bring one job's result up to date under its lease; False when not ours to run."""
+        key = "{}:{}".format(*job.key)
+        with self.leases.held(key, job.version) as is_ours:
+            if is_ours:
+                self._run(job)
+            return is_ours
 
-        After an analysis, statements without an embedding (an import, say) are embedded a
-        batch at a time and the process's auto-share rule is applied.
-        """
+    def _run(self, job: Job) -> None:
+        """Run one job: an agenda, or an analysis or embeddings (then the auto-share rule)."""
         if isinstance(job, AgendaJob):
             refresh_agenda(self.session_factory, job.process_id)
             return
-        refresh_analysis(self.session_factory, job, params=self.params)
-        embed_conversation(self.session_factory, job.conversation_id)
+        if isinstance(job, EmbedJob):
+            embed_conversation(self.session_factory, job.conversation_id)
+        else:
+            refresh_analysis(self.session_factory, job, params=self.params, analyse=self.analyse)
         found = format_of_conversation(self.session_factory, job.conversation_id)
         if found is not None:
             shared = auto_share(self.session_factory, found[0], conversation_id=job.conversation_id)
@@ -202,10 +249,8 @@ def refresh_everything(
     jobs = DatabaseJobs(session_factory, params=params)
     n_run = 0
     for _ in range(max_rounds):
-        pending = jobs.pending()
-        if not pending:
+        n_round = sum(1 for job in jobs.pending() if jobs.run(job))
+        if n_round == 0:
             break
-        for job in pending:
-            jobs.run(job)
-            n_run += 1
+        n_run += n_round
     return n_run

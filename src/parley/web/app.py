@@ -28,7 +28,9 @@ from parley.config import Settings
 from parley.core.pipeline import Params
 from parley.db.engine import SessionFactory
 from parley.services.database import open_database
+from parley.services.job_leases import listen_for_jobs, notify_workers, uses_postgres
 from parley.services.polis_reports import ensure_report_secret
+from parley.services.rate_limits import DatabaseRateLimiter
 from parley.services.refresh import DatabaseJobs
 from parley.services.votes import record_votes
 from parley.services.web_sessions import SessionLifetimes
@@ -36,17 +38,17 @@ from parley.services.web_sessions import SessionLifetimes
 from .api_docs import DOCS_PATH, docs_router
 from .headers import SecurityHeadersMiddleware
 from .ids import check_path_ids
-from .limits import BodySizeLimit, RateLimiter
+from .limits import BodySizeLimit, Limiter, RateLimiter
 from .openapi_errors import describe_errors
 from .problems import install_error_handlers, too_large
 from .proxy import TrustedProxyMiddleware
 from .routes import include_api
 from .runtime import Runtime
 from .server_sessions import ServerSessionMiddleware
-from .wake import WakeWorker
+from .wake import Waker, WakeWorker
 from .writer import VoteWriter
 
-__all__ = ["create_app", "is_loopback", "session_lifetimes"]
+__all__ = ["app_from_environment", "create_app", "is_loopback", "session_lifetimes"]
 
 STATIC = Path(__file__).with_name("static")
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
@@ -86,13 +88,14 @@ def create_app(
     session_factory: SessionFactory | None = None,
     run_worker: bool = True,
     params: Params | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: Limiter | None = None,
 ) -> FastAPI:
     """Build the app; without a session factory, open (and migrate) ``settings.database_url``.
 
-    ``run_worker=False`` leaves out the analysis worker (tests, ``--get``); ``params`` are the
-    pipeline parameters the worker uses; ``limiter`` the rate limiter (tests pass one with a
-    clock of their own).
+    ``run_worker=False`` (or ``settings.run_worker`` false) leaves out the analysis worker
+    (tests, ``--get``, ``--no-worker``); ``params`` are the pipeline parameters the worker
+    uses; ``limiter`` the rate limiter (tests pass one with a clock of their own; else the
+    database's when ``settings.shared_limits``, this process's otherwise).
     """
     database = None
     if session_factory is None:
@@ -100,20 +103,34 @@ def create_app(
         session_factory = database.session_factory
     ensure_report_secret(session_factory)  # so that reading a Polis report never writes
     worker = None
-    if run_worker:
-        jobs = DatabaseJobs(session_factory, params=params)
+    if run_worker and settings.run_worker:
+        jobs = DatabaseJobs(session_factory, params=params, lease_seconds=settings.lease_seconds)
         worker = AnalysisWorker(jobs, interval=settings.analysis_interval)
+    is_postgres = uses_postgres(session_factory)
+    # wakes this process's worker, and on PostgreSQL every other process's (NOTIFY)
+    waker = Waker(
+        local=None if worker is None else worker.wake,
+        remote=partial(notify_workers, session_factory) if is_postgres else None,
+    )
+    if limiter is None:
+        limiter = DatabaseRateLimiter(session_factory) if settings.shared_limits else RateLimiter()
     runtime = Runtime(
         settings=settings,
         session_factory=session_factory,
         # a committed batch of votes wakes the worker: results follow at once, not at its poll
         writer=VoteWriter(
             partial(record_votes, session_factory),
-            on_commit=None if worker is None else worker.wake,
+            on_commit=waker if waker.local or waker.remote else None,
         ),
         worker=worker,
-        limiter=limiter or RateLimiter(),
+        limiter=limiter,
         database=database,
+        waker=waker,
+        listen=(
+            partial(listen_for_jobs, session_factory, worker.wake)
+            if worker is not None and is_postgres
+            else None
+        ),
     )
 
     @asynccontextmanager
@@ -149,8 +166,8 @@ def create_app(
         SecurityHeadersMiddleware, is_https=public_scheme == "https", docs_path=DOCS_PATH
     )
     app.add_middleware(TrustedProxyMiddleware, networks=settings.trusted_proxy_networks())
-    if worker is not None:
-        app.add_middleware(WakeWorker, wake=worker.wake)
+    if waker.local or waker.remote:
+        app.add_middleware(WakeWorker, wake=waker)
     include_api(app)
     app.include_router(docs_router(title=app.title, openapi_url=app.openapi_url or ""))
     describe_errors(app)
@@ -176,3 +193,8 @@ def create_app(
             return RedirectResponse("/api/docs")
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """Build the app from ``PARLEY_*`` variables (the factory each ``--processes`` child runs)."""
+    return create_app(Settings())

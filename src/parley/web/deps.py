@@ -25,7 +25,7 @@ from parley.services.participants import participant_for_token
 from parley.services.processes import ProcessInfo, managed_process, process_for_observer
 
 from .costly import limit_observer
-from .limits import RateLimiter
+from .limits import Limiter
 from .runtime import Runtime, runtime_of
 from .sessions import session_facilitator, session_participant, verify_csrf
 from .writer import VoteWriter
@@ -95,12 +95,12 @@ def _writer(request: Request) -> VoteWriter:
     return runtime_of(request).writer
 
 
-def _limiter(request: Request) -> RateLimiter:
+def _limiter(request: Request) -> Limiter:
     return runtime_of(request).limiter
 
 
 VoteWriterDep = Annotated[VoteWriter, Depends(_writer)]
-RateLimiterDep = Annotated[RateLimiter, Depends(_limiter)]
+RateLimiterDep = Annotated[Limiter, Depends(_limiter)]
 
 
 async def _api_key_facilitator(request: Request, key: str) -> int:

@@ -6,6 +6,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Hashable
+from typing import Protocol
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -13,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley.errors import RateLimitError
 
-__all__ = ["BodySizeLimit", "RateLimiter"]
+__all__ = ["BodySizeLimit", "Limiter", "RateLimiter"]
 
 TooLarge = Callable[[Scope, int], ASGIApp]
 
@@ -66,6 +67,14 @@ class BodySizeLimit:
             if is_started:  # pragma: no cover - an app that answers before reading its body
                 raise
             await self.respond(scope, self.max_bytes)(scope, receive, send)
+
+
+class Limiter(Protocol):
+    """Token buckets by key: this process's (``RateLimiter``) or the database's (shared)."""
+
+    def check(self, key: Hashable, *, rate: float, burst: int, what: str = "requests") -> None:
+        """Take one token from ``key``'s bucket, or raise RateLimitError."""
+        ...
 
 
 class RateLimiter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
@@ -12,7 +13,8 @@ from parley.config import Settings
 from parley.db.engine import SessionFactory
 from parley.services.database import Database
 
-from .limits import RateLimiter
+from .limits import Limiter, RateLimiter
+from .wake import Waker
 from .writer import VoteWriter
 
 __all__ = ["ParticipantCache", "Runtime", "runtime_of"]
@@ -49,19 +51,39 @@ class Runtime:
     session_factory: SessionFactory
     writer: VoteWriter
     worker: AnalysisWorker | None
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    limiter: Limiter = field(default_factory=RateLimiter)
     participants: ParticipantCache = field(default_factory=ParticipantCache)
     database: Database | None = None  # closed at shutdown when create_app opened it
+    waker: Waker | None = None  # wakes this process's worker and the others' (PostgreSQL)
+    #: listens for other processes' wake-ups until the event is set (PostgreSQL LISTEN)
+    listen: Callable[[threading.Event], None] | None = None
+    _stop_listening: threading.Event = field(default_factory=threading.Event)
+    _listener: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start the vote writer and the analysis worker."""
+        """Start the vote writer, the analysis worker and the threads that wake workers."""
         self.writer.start()
+        if self.waker is not None:
+            self.waker.start()
         if self.worker is not None:
             self.worker.start()
+            if self.listen is not None:
+                self._listener = threading.Thread(
+                    target=self.listen,
+                    args=(self._stop_listening,),
+                    name="parley-listen",
+                    daemon=True,
+                )
+                self._listener.start()
 
     def stop(self) -> None:
         """Commit queued votes, stop the threads, close the engine if it is ours."""
         self.writer.stop()
+        self._stop_listening.set()
+        if self._listener is not None:
+            self._listener.join(5)
+        if self.waker is not None:
+            self.waker.stop()
         if self.worker is not None:
             self.worker.stop()
         if self.database is not None:

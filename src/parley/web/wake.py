@@ -7,11 +7,15 @@ agendas follow at once instead of at the worker's next poll.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["WakeWorker"]
+__all__ = ["WakeWorker", "Waker"]
+
+logger = logging.getLogger(__name__)
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -39,3 +43,58 @@ class WakeWorker:
         await self.app(scope, receive, watch)
         if status < 400:
             self.wake()
+
+
+class Waker:
+    """Wake the worker of this process at once, and (through a thread) every other one.
+
+    ``local`` is this process's worker's ``wake`` (or None); ``remote`` tells the workers
+    of other processes (PostgreSQL NOTIFY), from a thread of its own so that the vote
+    writer never waits for it; wake-ups that come while it runs are folded into one.
+    """
+
+    def __init__(
+        self,
+        *,
+        local: Callable[[], None] | None,
+        remote: Callable[[], None] | None,
+        name: str = "parley-waker",
+    ) -> None:
+        self.local = local
+        self.remote = remote
+        self.name = name
+        self._event = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self) -> None:
+        """Wake the local worker now and ask the thread to tell the others."""
+        if self.local is not None:
+            self.local()
+        if self.remote is not None:
+            self._event.set()
+
+    def start(self) -> None:
+        """Start the thread that tells other processes (when there is a ``remote``)."""
+        if self.remote is not None and self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread."""
+        self._stop.set()
+        self._event.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _loop(self) -> None:
+        assert self.remote is not None
+        while True:
+            self._event.wait()
+            if self._stop.is_set():
+                return
+            self._event.clear()
+            try:
+                self.remote()
+            except Exception:
+                logger.exception("%s: waking the other workers failed", self.name)
