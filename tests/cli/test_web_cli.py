@@ -82,3 +82,15 @@ def test_demo_imports_the_bundled_conversation_once(cli: typer.Typer, db: str) -
     assert summary["analysis"]["k"] >= 2  # analysed before the server starts
     again = runner.invoke(cli, ["demo", "--db", db, "--get", "/api/v1/conversations/{id}"])
     assert json.loads(again.output)["id"] == summary["conversation"]["id"] == 1
+
+
+def test_serve_refuses_many_processes_on_sqlite(cli: typer.Typer, db: str) -> None:
+    result = runner.invoke(cli, ["serve", "--db", db, "--processes", "2"])
+    assert result.exit_code == 1
+    assert "--processes 2 needs PostgreSQL" in result.output
+
+
+def test_serve_help_names_the_worker_options(cli: typer.Typer) -> None:
+    result = runner.invoke(cli, ["serve", "--help"], env={"COLUMNS": "200"})
+    assert "--no-worker" in result.output
+    assert "--processes" in result.output

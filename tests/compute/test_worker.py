@@ -76,3 +76,16 @@ def test_the_thread_polls_and_wakes_and_stops() -> None:
 def test_a_bad_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="interval=0"):
         AnalysisWorker(Source([]), interval=0)
+
+
+class Busy(Source):
+    """A source whose jobs another worker holds: ``run`` answers False."""
+
+    def run(self, job: AnalysisJob) -> bool:  # type: ignore[override]
+        return False
+
+
+def test_a_job_another_worker_holds_is_not_counted() -> None:
+    worker = AnalysisWorker(Busy([_job(1)]))
+    assert worker.run_once() == 0
+    assert (worker.n_runs, worker.n_failures) == (0, 0)
