@@ -94,8 +94,9 @@ def create_app(
 
     ``run_worker=False`` (or ``settings.run_worker`` false) leaves out the analysis worker
     (tests, ``--get``, ``--no-worker``); ``params`` are the pipeline parameters the worker
-    uses; ``limiter`` the rate limiter (tests pass one with a clock of their own; else the
-    database's when ``settings.shared_limits``, this process's otherwise).
+    uses; ``limiter`` the rate limiter (tests pass one with a clock of their own). With
+    ``settings.shared_limits`` the costly paths' buckets are the database's, shared by every
+    web process; votes and statements keep this process's.
     """
     database = None
     if session_factory is None:
@@ -112,8 +113,7 @@ def create_app(
         local=None if worker is None else worker.wake,
         remote=partial(notify_workers, session_factory) if is_postgres else None,
     )
-    if limiter is None:
-        limiter = DatabaseRateLimiter(session_factory) if settings.shared_limits else RateLimiter()
+    shared_limiter = DatabaseRateLimiter(session_factory) if settings.shared_limits else None
     runtime = Runtime(
         settings=settings,
         session_factory=session_factory,
@@ -123,7 +123,8 @@ def create_app(
             on_commit=waker if waker.local or waker.remote else None,
         ),
         worker=worker,
-        limiter=limiter,
+        limiter=limiter or RateLimiter(),
+        shared_limiter=shared_limiter if limiter is None else None,
         database=database,
         waker=waker,
         listen=(

@@ -1,6 +1,8 @@
 """Rate limits of the costly paths: look-alike checks, joins and logins, API and pages alike.
 
-Each path takes a token from one or more buckets of the app's ``RateLimiter``:
+Each path takes a token from one or more buckets of the app's ``costly_limiter``: this
+process's ``RateLimiter``, or with ``parley serve --processes N`` the database's buckets
+(``services.rate_limits``), so that the limits hold across every web process:
 
 - look-alike checks (embedding a draft costs up to a second of CPU): per participant and
   per client address, and at most ``MAX_CONCURRENT_LOOK_ALIKES`` at a time in the process,
@@ -70,7 +72,7 @@ def client_address(connection: HTTPConnection) -> str:
 @contextmanager
 def look_alike_check(connection: HTTPConnection, participant_id: int) -> Iterator[None]:
     """Admit one look-alike check (429 past the rates or while others fill every slot)."""
-    limiter = runtime_of(connection).limiter
+    limiter = runtime_of(connection).costly_limiter
     limiter.check(
         ("look-alike", participant_id),
         rate=LOOK_ALIKE_RATE,
@@ -96,7 +98,7 @@ def look_alike_check(connection: HTTPConnection, participant_id: int) -> Iterato
 
 def limit_join(connection: HTTPConnection) -> None:
     """Take a join from the address's bucket (API and pages share it), else 429."""
-    runtime_of(connection).limiter.check(
+    runtime_of(connection).costly_limiter.check(
         ("join", client_address(connection)),
         rate=JOIN_RATE,
         burst=JOIN_BURST,
@@ -106,7 +108,7 @@ def limit_join(connection: HTTPConnection) -> None:
 
 def limit_login(connection: HTTPConnection, name: str) -> None:
     """Take a login attempt from the address's bucket and from the name's at this address."""
-    limiter = runtime_of(connection).limiter
+    limiter = runtime_of(connection).costly_limiter
     address = client_address(connection)
     limiter.check(
         ("login-address", address),
@@ -125,7 +127,7 @@ def limit_login(connection: HTTPConnection, name: str) -> None:
 def limit_observer(connection: HTTPConnection) -> None:
     """Take an agenda view from the address's bucket (API and page share it), else 429."""
     runtime = runtime_of(connection)
-    runtime.limiter.check(
+    runtime.costly_limiter.check(
         ("observe", client_address(connection)),
         rate=runtime.settings.observer_rate,
         burst=runtime.settings.observer_burst,
@@ -135,7 +137,7 @@ def limit_observer(connection: HTTPConnection) -> None:
 
 def limit_facilitator_work(connection: HTTPConnection, facilitator_id: int, *, what: str) -> None:
     """Take one heavy request (``what``, plural) from the facilitator's bucket, else 429."""
-    runtime_of(connection).limiter.check(
+    runtime_of(connection).costly_limiter.check(
         ("facilitator-work", facilitator_id),
         rate=FACILITATOR_WORK_RATE,
         burst=FACILITATOR_WORK_BURST,

@@ -51,7 +51,9 @@ class Runtime:
     session_factory: SessionFactory
     writer: VoteWriter
     worker: AnalysisWorker | None
-    limiter: Limiter = field(default_factory=RateLimiter)
+    limiter: Limiter = field(default_factory=RateLimiter)  # votes, statements: this process's
+    #: the costly paths' buckets (``costly.py``): the database's when processes share them
+    shared_limiter: Limiter | None = None
     participants: ParticipantCache = field(default_factory=ParticipantCache)
     database: Database | None = None  # closed at shutdown when create_app opened it
     waker: Waker | None = None  # wakes this process's worker and the others' (PostgreSQL)
@@ -59,6 +61,11 @@ class Runtime:
     listen: Callable[[threading.Event], None] | None = None
     _stop_listening: threading.Event = field(default_factory=threading.Event)
     _listener: threading.Thread | None = None
+
+    @property
+    def costly_limiter(self) -> Limiter:
+        """Return the limiter of the costly paths: shared by every process when there is one."""
+        return self.limiter if self.shared_limiter is None else self.shared_limiter
 
     def start(self) -> None:
         """Start the vote writer, the analysis worker and the threads that wake workers."""
