@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need, only when they are missing: postgresql (server
 # binaries for the throwaway test server) and chromium (browser tests). The Python side
-# (psycopg, playwright) comes with the "dev" extra that scripts/setup.sh installs. Without
+# (psycopg, playwright) comes with the "dev" extra that `scripts/setup.sh --dev` installs. Without
 # root (and apt-get) nothing is installed: a message says so, and those tests skip cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
