@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parley.core.matrix import VoteMatrix, build_vote_matrix, deduplicate_last_vote
+from parley.core.matrix import (
+    VoteMatrix,
+    build_final_matrix,
+    build_vote_matrix,
+    deduplicate_last_vote,
+)
 from parley.core.types import Vote
 from parley.errors import InputError
 
@@ -238,3 +243,29 @@ def test_matrix_invariants(evs: list) -> None:
     assert np.all(np.diff(m.participant_ids) > 0)
     assert np.all(np.diff(m.statement_ids) > 0)
     assert int(m.votes_per_participant().sum()) == m.n_votes
+
+
+def test_final_matrix_equals_the_event_matrix() -> None:
+    rng = np.random.default_rng(3)
+    pids = rng.integers(0, 50, 2_000)
+    sids = rng.integers(100, 140, 2_000)
+    vals = rng.integers(-1, 2, 2_000)
+    events = build_vote_matrix(pids, sids, vals)
+    coo = events.values.tocoo()
+    order = np.lexsort((coo.col, coo.row))
+    final = build_final_matrix(
+        events.participant_ids[coo.row[order]],
+        events.statement_ids[coo.col[order]],
+        coo.data[order].astype(np.int8),
+    )
+    assert np.array_equal(final.participant_ids, events.participant_ids)
+    assert np.array_equal(final.statement_ids, events.statement_ids)
+    assert (final.values != events.values).nnz == 0
+    assert final.n_votes == events.n_votes
+
+
+def test_final_matrix_refuses_unsorted_or_repeated_pairs() -> None:
+    with pytest.raises(InputError, match="sorted"):
+        build_final_matrix([1, 1], [2, 2], [1, 0])
+    with pytest.raises(InputError, match="sorted"):
+        build_final_matrix([2, 1], [1, 1], [1, 0])

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from parley.core.matrix import build_vote_matrix
+from parley.core.matrix import build_final_matrix, build_vote_matrix
 from parley.core.pipeline import AnalysisState, Params, analyze
 from parley.core.state import state_from_arrays, state_to_arrays
 from parley.errors import StateError
@@ -40,6 +40,9 @@ class AnalysisInput:
     meta_ids: Sequence[int] = ()
     state: bytes | None = None  # None: a cold start
     params: Params = field(default_factory=Params)
+    #: the votes are final, one per pair, sorted by participant then statement (no search
+    #: for the last vote of each pair is needed)
+    is_final_sorted: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,7 +75,8 @@ def state_from_bytes(data: bytes) -> AnalysisState:
 def run_analysis(job: AnalysisInput) -> AnalysisOutput:
     """Analyse the snapshot, warm from ``job.state`` when it is usable, else cold."""
     statement_ids = sorted(job.texts)
-    matrix = build_vote_matrix(job.participant_ids, job.statement_ids, job.values)
+    build = build_final_matrix if job.is_final_sorted else build_vote_matrix
+    matrix = build(job.participant_ids, job.statement_ids, job.values)
     moderated_out = [sid for sid, state in job.moderation.items() if state == -1]
     previous: AnalysisState | None = None
     if job.state is not None:

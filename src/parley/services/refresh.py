@@ -34,6 +34,7 @@ from .job_leases import LEASE_SECONDS, Leases
 from .processes import format_of_conversation
 from .sessions import read_session
 from .sharing import auto_share
+from .vote_cache import VoteCache
 
 logger = logging.getLogger(__name__)
 
@@ -112,9 +113,15 @@ def pending_embeddings(session_factory: SessionFactory) -> list[EmbedJob]:
 
 
 def _snapshot(
-    session_factory: SessionFactory, job: AnalysisJob, params: Params
+    session_factory: SessionFactory,
+    job: AnalysisJob,
+    params: Params,
+    cache: VoteCache | None = None,
 ) -> tuple[AnalysisInput, int, int]:
-    """Read what one analysis needs in one read transaction; also the versions it reflects."""
+    """Read what one analysis needs in one read transaction; also the versions it reflects.
+
+    With a ``cache``, only the votes cast since its last read are read.
+    """
     with read_session(session_factory) as session:
         versions = session.execute(
             select(Conversation.votes_version, Conversation.moderation_version).where(
@@ -128,7 +135,12 @@ def _snapshot(
             .where(Statement.conversation_id == job.conversation_id)
             .order_by(Statement.id)
         ).all()
-        pids, sids, values = current_votes(session.connection(), job.conversation_id)
+        if cache is None:
+            pids, sids, values = current_votes(session.connection(), job.conversation_id)
+        else:
+            pids, sids, values = cache.votes(
+                session.connection(), job.conversation_id, full=job.is_full
+            )
         state = None
         if not job.is_full:
             newest = newest_analysis(session, job.conversation_id, AnalysisResult.state)
@@ -142,6 +154,7 @@ def _snapshot(
         meta_ids=[int(s.id) for s in statements if s.is_meta],
         state=state,
         params=params,
+        is_final_sorted=cache is not None,
     )
     return snapshot, int(versions[0]), int(versions[1])
 
@@ -152,10 +165,14 @@ def refresh_analysis(
     *,
     params: Params | None = None,
     analyse: Analyse = run_analysis,
+    cache: VoteCache | None = None,
 ) -> AnalysisOutput | None:
-    """Analyse one conversation and store the result; None when it has no votes yet."""
+    """Analyse one conversation and store the result; None when it has no votes yet.
+
+    ``cache`` keeps the votes between updates (a worker's); without it every vote is read.
+    """
     snapshot, votes_version, moderation_version = _snapshot(
-        session_factory, job, params or Params()
+        session_factory, job, params or Params(), cache
     )
     if len(snapshot.values) == 0:
         return None
@@ -205,6 +222,7 @@ class DatabaseJobs:
         self.params = params or Params()
         self.leases = Leases(session_factory, owner=owner, lease_seconds=lease_seconds)
         self.analyse = analyse
+        self.votes = VoteCache()
 
     def pending(self) -> Sequence[Job]:
         """Return the out-of-date analyses, then agendas, then statements to embed."""
@@ -230,7 +248,13 @@ class DatabaseJobs:
         if isinstance(job, EmbedJob):
             embed_conversation(self.session_factory, job.conversation_id)
         else:
-            refresh_analysis(self.session_factory, job, params=self.params, analyse=self.analyse)
+            refresh_analysis(
+                self.session_factory,
+                job,
+                params=self.params,
+                analyse=self.analyse,
+                cache=self.votes,
+            )
         found = format_of_conversation(self.session_factory, job.conversation_id)
         if found is not None:
             shared = auto_share(self.session_factory, found[0], conversation_id=job.conversation_id)

@@ -229,6 +229,16 @@ def _record(session: Session, requests: Sequence[VoteRequest]) -> list[VoteOutco
 
 def _write(session: Session, events: list[dict[str, Any]], now: Any) -> None:
     connection = session.connection()
+    # The version bump comes first: it locks each conversation's row (in id order, so two
+    # batches cannot deadlock) before any event gets its id, so that one conversation's event
+    # ids grow in commit order and a reader of "events after id N" never misses one that
+    # commits later with a smaller id (``vote_cache``).
+    for conversation_id in sorted({e["conversation_id"] for e in events}):
+        connection.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(votes_version=Conversation.votes_version + 1)
+        )
     connection.execute(insert(VoteEvent), events)
     current: dict[tuple[int, int], dict[str, Any]] = {}
     for event in events:  # the last vote per pair wins
@@ -246,9 +256,3 @@ def _write(session: Session, events: list[dict[str, Any]], now: Any) -> None:
         set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
     )
     connection.execute(statement, list(current.values()))
-    for conversation_id in sorted({e["conversation_id"] for e in events}):
-        connection.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id)
-            .values(votes_version=Conversation.votes_version + 1)
-        )
