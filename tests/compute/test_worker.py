@@ -89,3 +89,19 @@ def test_a_job_another_worker_holds_is_not_counted() -> None:
     worker = AnalysisWorker(Busy([_job(1)]))
     assert worker.run_once() == 0
     assert (worker.n_runs, worker.n_failures) == (0, 0)
+
+
+def test_after_an_embedding_job_a_wake_up_polls_again_analyses_first() -> None:
+    from parley.compute.worker import EmbedJob
+
+    class Embeds(Source):
+        def run(self, job: object) -> None:  # type: ignore[override]
+            self.ran.append(job)  # type: ignore[arg-type]
+            worker.wake()  # votes arrive while the embedding job runs
+
+    source = Embeds([])
+    source.jobs = [EmbedJob(1, "3:9:m"), EmbedJob(2, "1:4:m")]  # type: ignore[list-item]
+    worker = AnalysisWorker(source)
+    assert worker.run_once() == 1  # stopped after the first, to poll again
+    assert worker.run_once() == 1
+    assert len(source.ran) == 2

@@ -167,13 +167,14 @@ class AnalysisWorker:
                 )
                 continue
             self._failed.pop(job.key, None)
-            if is_run is False:
-                continue
-            self.n_runs += 1
-            n_done += 1
-            logger.debug(
-                "%s %d brought up to date in %.3f s", *job.key, time.perf_counter() - started
-            )
+            if is_run is not False:
+                self.n_runs += 1
+                n_done += 1
+                logger.debug(
+                    "%s %d brought up to date in %.3f s", *job.key, time.perf_counter() - started
+                )
+            if isinstance(job, EmbedJob) and self._wake.is_set():
+                break  # new votes came in meanwhile: poll again, analyses first
         return n_done
 
     def _loop(self) -> None:

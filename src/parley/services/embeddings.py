@@ -132,8 +132,10 @@ def conversations_to_embed(session_factory: SessionFactory) -> dict[int, str]:
     return {int(cid): f"{int(n)}:{int(newest)}:{model_name()}" for cid, n, newest in rows}
 
 
-def embed_conversation(session_factory: SessionFactory, conversation_id: int) -> int:
-    """Embed up to ``MAX_EMBED_PER_JOB`` of a conversation's statements that lack one."""
+def embed_conversation(
+    session_factory: SessionFactory, conversation_id: int, *, limit: int = MAX_EMBED_PER_JOB
+) -> int:
+    """Embed up to ``limit`` of a conversation's statements that lack one."""
     with read_session(session_factory) as session:
         ids = session.scalars(
             select(Statement.id)
@@ -142,7 +144,7 @@ def embed_conversation(session_factory: SessionFactory, conversation_id: int) ->
                 _embeddable(),
             )
             .order_by(Statement.id)
-            .limit(MAX_EMBED_PER_JOB)
+            .limit(limit)
         ).all()
     return embed_missing(session_factory, list(ids)) if ids else 0
 

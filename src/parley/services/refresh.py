@@ -50,6 +50,9 @@ __all__ = [
 
 #: analyses kept per conversation (the newest ones); older ones are deleted
 KEEP_ANALYSES = 2
+#: statements one embedding job embeds: short jobs, so that a worker soon polls again and
+#: new votes' analyses do not wait long behind the embedding model
+EMBED_PER_JOB = 32
 
 #: where an analysis runs: here by default (``run_analysis``); the hook for placing large
 #: conversations elsewhere (a Dask cluster) is to pass another function to ``DatabaseJobs``
@@ -246,7 +249,7 @@ class DatabaseJobs:
             refresh_agenda(self.session_factory, job.process_id)
             return
         if isinstance(job, EmbedJob):
-            embed_conversation(self.session_factory, job.conversation_id)
+            embed_conversation(self.session_factory, job.conversation_id, limit=EMBED_PER_JOB)
         else:
             refresh_analysis(
                 self.session_factory,
