@@ -65,8 +65,9 @@ echo "PostgreSQL: $PARLEY_DATABASE_URL (data in $ROOT)"
 "$VENV"/bin/parley worker --once >/dev/null # creates or migrates the schema, once
 "$VENV"/bin/parley serve --host 127.0.0.1 --port "$PORT" --processes 2 --no-worker &
 PIDS+=($!)
+# one BLAS thread per worker: the workers are the parallelism (threads would fight for cores)
 for n in 1 2; do
-  "$VENV"/bin/parley worker &
+  OPENBLAS_NUM_THREADS=1 "$VENV"/bin/parley worker &
   PIDS+=($!)
 done
 if [ -x "$VENV"/bin/dask ] && "$VENV"/bin/python -c "import distributed" 2>/dev/null; then
