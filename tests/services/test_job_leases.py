@@ -98,3 +98,37 @@ def test_notify_is_quiet_on_sqlite_and_works_on_postgres(session_factory: Sessio
 def test_a_bad_lease_length_is_refused(session_factory: SessionFactory) -> None:
     with pytest.raises(ValueError, match="lease_seconds=0"):
         Leases(session_factory, lease_seconds=0)
+
+
+@pytest.mark.postgres
+def test_a_notify_wakes_a_listening_worker_at_once(postgres_url: str) -> None:
+    from parley.services.database import open_database
+    from parley.services.job_leases import listen_for_jobs
+
+    database = open_database(postgres_url)
+    woken = threading.Event()
+    n_wakes = 0
+
+    def wake() -> None:
+        nonlocal n_wakes
+        n_wakes += 1
+        if n_wakes > 1:  # the first comes as the listener starts
+            woken.set()
+
+    stop = threading.Event()
+    listener = threading.Thread(
+        target=listen_for_jobs, args=(database.session_factory, wake, stop), daemon=True
+    )
+    listener.start()
+    try:
+        deadline = time.monotonic() + 10
+        while n_wakes == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started = time.monotonic()
+        notify_workers(database.session_factory)
+        assert woken.wait(5)
+        assert time.monotonic() - started < 1.0  # not the 1 s poll of the listener
+    finally:
+        stop.set()
+        listener.join(5)
+        database.close()
