@@ -196,6 +196,11 @@ class AgendaRound(Base):
     number: Mapped[int] = mapped_column(Integer)
     closed_at: Mapped[datetime] = mapped_column(default=utc_now)
     note: Mapped[str] = mapped_column(Text, default="")
+    # counts of the document, so that listing rounds reads no document
+    n_items: Mapped[int] = mapped_column(Integer, default=0)
+    n_common: Mapped[int] = mapped_column(Integer, default=0)
+    n_contested: Mapped[int] = mapped_column(Integer, default=0)
+    n_waiting: Mapped[int] = mapped_column(Integer, default=0)
     # the AgendaDocument the agenda showed when the round closed
     document: Mapped[dict[str, Any]] = mapped_column()
 

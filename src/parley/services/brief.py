@@ -24,7 +24,7 @@ from .agenda import read_agenda
 from .agenda_document import AgendaDocument, AgendaEntry
 from .processes import process_info
 from .round_changes import RoundChanges, what_moved
-from .rounds import read_round, round_documents
+from .rounds import list_rounds, read_round
 from .rules import ProcessSettings
 
 __all__ = [
@@ -220,29 +220,32 @@ def build_brief(
 def brief_of(session_factory: SessionFactory, process_id: int, round_number: int | None) -> Brief:
     """Return the brief of a closed round, or of the stored agenda now (``None``)."""
     info = process_info(session_factory, process_id)
-    rounds = round_documents(session_factory, process_id)
-    threshold = min_group_size(info.settings)
+    closed = list_rounds(session_factory, process_id)
     if round_number is None:
         document = read_agenda(session_factory, process_id).document
         date = document.computed_at
-        previous = rounds[-1] if rounds else None
+        earlier = closed
     else:
-        document = read_round(session_factory, process_id, round_number)  # 404 when absent
-        found = [r for r, _ in rounds if r.number == round_number]
+        found = [r for r in closed if r.number == round_number]
         if not found:
             raise NotFoundError(f"process {process_id} has no closed round {round_number}")
+        document = read_round(session_factory, process_id, round_number)
         date = found[0].closed_at
-        earlier = [(r, d) for r, d in rounds if r.number < round_number]
-        previous = earlier[-1] if earlier else None
+        earlier = [r for r in closed if r.number < round_number]
+    since = earlier[-1].number if earlier else None
     brief = build_brief(
         document,
         round_number=round_number,
         date=date,
-        min_group_size=threshold,
-        since_round=None if previous is None else previous[0].number,
-        changes=None if previous is None else what_moved(previous[1], document),
+        min_group_size=min_group_size(info.settings),
+        since_round=since,
+        changes=(
+            None
+            if since is None
+            else what_moved(read_round(session_factory, process_id, since), document)
+        ),
     )
-    brief.rounds.extend(r.number for r, _ in rounds)
+    brief.rounds.extend(r.number for r in closed)
     return brief
 
 

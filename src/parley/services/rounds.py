@@ -9,13 +9,14 @@ are added and shared as before, and the next close freezes round N + 1.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Text, cast, func, select
 
 from parley.db.engine import SessionFactory
-from parley.db.models import AgendaRound, Process
+from parley.db.models import AgendaRound, Process, StoredAgenda
 from parley.db.types import utc_now
 from parley.errors import ConflictError, InputError, NotFoundError, StateError
 
@@ -27,7 +28,9 @@ __all__ = [
     "MAX_NOTE_LENGTH",
     "MAX_ROUNDS",
     "RoundInfo",
+    "agenda_version",
     "close_round",
+    "last_round",
     "list_rounds",
     "read_round",
     "round_documents",
@@ -83,24 +86,40 @@ def close_round(session_factory: SessionFactory, process_id: int, *, note: str =
         number = int(last or 0) + 1
         if number > MAX_ROUNDS:
             raise ConflictError(f"process {process_id} has {MAX_ROUNDS} rounds, the most it keeps")
+        info = _info(number, closed_at, note, document)
         session.add(
             AgendaRound(
                 process_id=process_id,
                 number=number,
                 closed_at=closed_at,
                 note=note,
+                n_items=info.n_items,
+                n_common=info.n_common,
+                n_contested=info.n_contested,
+                n_waiting=info.n_waiting,
                 document=document.model_dump(mode="json"),
             )
         )
-    return _info(number, closed_at, note, document)
+    return info
 
 
 def list_rounds(session_factory: SessionFactory, process_id: int) -> list[RoundInfo]:
-    """Return the process's closed rounds, first first."""
-    return [
-        _info(number, closed_at, note, document)
-        for number, closed_at, note, document in _rows(session_factory, process_id)
-    ]
+    """Return the process's closed rounds, first first (their documents are not read)."""
+    query = (
+        select(
+            AgendaRound.number,
+            AgendaRound.closed_at,
+            AgendaRound.note,
+            AgendaRound.n_items,
+            AgendaRound.n_common,
+            AgendaRound.n_contested,
+            AgendaRound.n_waiting,
+        )
+        .where(AgendaRound.process_id == process_id)
+        .order_by(AgendaRound.number)
+    )
+    with read_session(session_factory) as session:
+        return [RoundInfo(*row) for row in session.execute(query).all()]
 
 
 def _rows(
@@ -126,6 +145,16 @@ def _rows(
     ]
 
 
+def last_round(
+    session_factory: SessionFactory, process_id: int
+) -> tuple[RoundInfo, AgendaDocument] | None:
+    """Return the latest closed round with its document (None before the first)."""
+    found = list_rounds(session_factory, process_id)
+    if not found:
+        return None
+    return found[-1], read_round(session_factory, process_id, found[-1].number)
+
+
 def read_round(session_factory: SessionFactory, process_id: int, number: int) -> AgendaDocument:
     """Return the agenda document frozen when round ``number`` closed (404 if none)."""
     rows = _rows(session_factory, process_id, number)
@@ -142,3 +171,23 @@ def round_documents(
         (_info(number, closed_at, note, document), document)
         for number, closed_at, note, document in _rows(session_factory, process_id)
     ]
+
+
+def agenda_version(session_factory: SessionFactory, process_id: int) -> str:
+    """Return a short tag of what the agenda pages show: the stored agenda and its rounds.
+
+    Live views poll with it: one small read, nothing computed per viewer.
+    """
+    with read_session(session_factory) as session:
+        stored = session.execute(
+            select(StoredAgenda.fingerprint, StoredAgenda.computed_at).where(
+                StoredAgenda.process_id == process_id
+            )
+        ).first()
+        n_rounds = session.scalar(
+            select(func.count())
+            .select_from(AgendaRound)
+            .where(AgendaRound.process_id == process_id)
+        )
+    parts = ("-", "-") if stored is None else (stored[0], stored[1].isoformat())
+    return hashlib.sha256(repr((*parts, n_rounds)).encode()).hexdigest()[:16]

@@ -5,7 +5,7 @@ Revises: 0005
 Create Date: 2026-12-07
 
 Adds ``agenda_rounds``: one row per closed round of a process (its number, when it closed,
-a note and the agenda document as it stood then). Later votes never change a row.
+a note, the agenda document as it stood then and its counts). Later votes never change a row.
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("n_items", sa.Integer(), nullable=False),
+        sa.Column("n_common", sa.Integer(), nullable=False),
+        sa.Column("n_contested", sa.Integer(), nullable=False),
+        sa.Column("n_waiting", sa.Integer(), nullable=False),
         sa.Column("document", _JSON, nullable=False),
         sa.ForeignKeyConstraint(
             ["process_id"],
