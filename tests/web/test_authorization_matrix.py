@@ -34,8 +34,8 @@ from parley.db.migrate import upgrade_database
 from parley.db.models import AgendaItem, Statement
 from parley.services import accounts, conversations, participants, processes, statements
 from parley.services.agenda import refresh_agenda
-from parley.services.rounds import close_round
 from parley.services.polis_reports import REPORT_SECRET, report_id_of
+from parley.services.rounds import close_round
 from parley.services.web_sessions import SessionLifetimes, create_web_session
 from parley.web.app import create_app, session_lifetimes
 from parley.web.server_sessions import SESSION_COOKIE
