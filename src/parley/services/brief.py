@@ -18,10 +18,12 @@ from typing import Any, Protocol
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from parley.db.engine import SessionFactory
+from parley.db.types import utc_now
 from parley.errors import NotFoundError
 
 from .agenda import read_agenda
-from .agenda_document import AgendaDocument, AgendaEntry
+from .agenda_document import AgendaDocument, AgendaEntry, AgendaFormat, AgendaProcess
+from .file_agenda import JointAgenda
 from .processes import process_info
 from .round_changes import RoundChanges, what_moved
 from .rounds import list_rounds, read_round
@@ -34,6 +36,7 @@ __all__ = [
     "Translate",
     "brief_of",
     "build_brief",
+    "file_document",
     "is_withheld",
     "min_group_size",
     "render_brief_html",
@@ -249,6 +252,21 @@ def brief_of(session_factory: SessionFactory, process_id: int, round_number: int
     return brief
 
 
+def file_document(result: JointAgenda, *, title: str, min_votes: int) -> AgendaDocument:
+    """Return the agenda of a Polis export (``parley agenda``) as an agenda document."""
+    items = result.items()
+    return AgendaDocument(
+        process=AgendaProcess(
+            id=0, name=title, description="", min_votes=min_votes, n_participants=0
+        ),
+        formats=[
+            AgendaFormat(name=name, n_members=0, n_statements=0) for name in result.format_names
+        ],
+        items=items,
+        computed_at=utc_now(),
+    )
+
+
 def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("parley.services", "templates"),
@@ -256,6 +274,11 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _left_to_right(text: str) -> str:
+    """Isolate ``text`` as left-to-right (dates, numbers) inside text of either direction."""
+    return f"\u2066{text}\u2069"
 
 
 def render_brief_html(brief: Brief, t: Translate, *, language: str, direction: str) -> str:
@@ -266,6 +289,7 @@ def render_brief_html(brief: Brief, t: Translate, *, language: str, direction: s
         "lang": language,
         "dir": direction,
         "stances": STANCES,
+        "ltr": _left_to_right,
     }
     return _environment().get_template("brief.html.j2").render(**context)
 
