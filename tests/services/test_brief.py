@@ -22,7 +22,8 @@ from parley.web.i18n import translator
 
 
 def _words(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    """Collapse white space and drop the direction isolates (U+2066 to U+2069)."""
+    return re.sub(r"\s+", " ", re.sub("[\u2066-\u2069]", "", text)).strip()
 
 
 def _pdf_text(pdf: bytes) -> str:

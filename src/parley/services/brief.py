@@ -281,6 +281,11 @@ def _left_to_right(text: str) -> str:
     return f"\u2066{text}\u2069"
 
 
+def _isolate(text: object) -> str:
+    """Isolate user text in its own direction (first strong letter): WeasyPrint has no <bdi>."""
+    return f"\u2068{text}\u2069"
+
+
 def render_brief_html(brief: Brief, t: Translate, *, language: str, direction: str) -> str:
     """Render the brief as one self-contained HTML page with print styling."""
     context: dict[str, Any] = {
@@ -290,6 +295,7 @@ def render_brief_html(brief: Brief, t: Translate, *, language: str, direction: s
         "dir": direction,
         "stances": STANCES,
         "ltr": _left_to_right,
+        "iso": _isolate,
     }
     return _environment().get_template("brief.html.j2").render(**context)
 
