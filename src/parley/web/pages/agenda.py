@@ -217,6 +217,7 @@ def observer_page(
             "editable": False,
             "export_base": f"/o/{observer_key}/agenda",
             "brief_base": f"/o/{observer_key}/brief",
+            "live_every": "5s",  # within the observer rate limit, a few observers per address
         }
     )
     response = render(request, "pages/agenda_observer.html", context)
