@@ -108,6 +108,7 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
     from parley.services import statements as statement_service
     from parley.services.embeddings import embed_texts
     from parley.services.refresh import refresh_everything
+    from parley.services.rounds import close_round
     from parley.services.rules import ProcessSettings
     from parley.services.votes import cast_vote
 
@@ -152,7 +153,7 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
                 name=joined,
                 description=joined,
                 formats=[" ".join(group[:2]), " ".join(group[2:])],
-                settings=ProcessSettings(min_votes=1),
+                settings=ProcessSettings(min_votes=1, participants_see_agenda=True),
             )
             info = processes.process_info(sf, pid)
             first, second = (f.conversation_id for f in info.formats)
@@ -172,6 +173,8 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
             process_ids.append(pid)
             keys.append(info.observer_key)
         refresh_everything(sf)  # analyses and joint agendas stored, as the worker would
+        for pid, group in zip(process_ids, GROUPS, strict=True):  # a round with a note
+            close_round(sf, pid, note=" ".join(group))
         return conversations, statements, process_ids, keys
     finally:
         engine.dispose()
@@ -297,6 +300,15 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
             f"/f/p/{pid}/statements", route="/f/p/{process_id}/statements", n_payloads=n
         )
         facilitator.open(f"/f/p/{pid}/agenda", route="/f/p/{process_id}/agenda", n_payloads=n)
+        facilitator.open(
+            f"/f/p/{pid}/agenda/live", route="/f/p/{process_id}/agenda/live", n_payloads=n
+        )
+        facilitator.open(f"/f/p/{pid}/rounds", route="/f/p/{process_id}/rounds", n_payloads=n)
+        facilitator.open(
+            f"/f/p/{pid}/brief?round=1&format=html",
+            route="/f/p/{process_id}/brief",
+            n_payloads=n,
+        )
     facilitator.page.screenshot(path=artifacts / "xss-agenda.png", full_page=True)
     for group in GROUPS:  # reflected: query strings and path segments, on the error page too
         joined = quote(" ".join(group))
@@ -325,9 +337,28 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
         participant.open(f"/c/{cid}/votes", route="/c/{conversation_id}/votes", n_payloads=n)
         participant.close()
 
+    for cid in site.format_conversations:  # a member: the next card, the joint picture
+        member = Browser(chromium, site, tally)
+        member.open(f"/c/{cid}/card", route="/c/{conversation_id}/card", n_payloads=n)
+        member.open(f"/c/{cid}", route="/c/{conversation_id}", n_payloads=n)
+        token = member.csrf()
+        sid = member.page.locator("#card input[name=statement_id]").get_attribute("value")
+        voted = member.context.request.post(
+            f"{site.url}/c/{cid}/vote",
+            form={"csrf_token": token, "statement_id": str(sid), "vote": "1"},
+        )
+        assert voted.ok, voted.text()
+        for page in ("standing", "standing/live", "agenda", "agenda/live"):
+            member.open(f"/c/{cid}/{page}", route=f"/c/{{conversation_id}}/{page}", n_payloads=n)
+        member.close()
+
     visitor = Browser(chromium, site, tally)
     for key, cid in zip(site.observer_keys, site.format_conversations, strict=True):
         visitor.open(f"/o/{key}", route="/o/{observer_key}", n_payloads=n)
+        visitor.open(f"/o/{key}/live", route="/o/{observer_key}/live", n_payloads=n)
+        visitor.open(
+            f"/o/{key}/brief?round=1&format=html", route="/o/{observer_key}/brief", n_payloads=n
+        )
         visitor.open(f"/c/{cid}?from={quote(key)}", route="/c/{conversation_id}", n_payloads=n)
         visitor.context.clear_cookies()  # one format per process and browser
     for link in report_links:  # the report: anybody with the link, sorted two ways

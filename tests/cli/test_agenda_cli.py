@@ -112,3 +112,32 @@ def test_an_unwritable_output_file_exits_1(tmp_path: Path) -> None:
     )
     assert code == 1
     assert "cannot write the agenda" in err
+
+
+def test_the_brief_files_carry_the_agenda(tmp_path: Path) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    pdf, page = tmp_path / "brief.pdf", tmp_path / "brief.html"
+    formats = str(formats_csv(tmp_path))
+    code, out, err = run(
+        "agenda", str(FIXTURE), "--formats", formats, "--json", "--brief", str(pdf)
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    reader = PdfReader(io.BytesIO(pdf.read_bytes()))
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    assert "Brief: london.youth.policing" in text
+    assert f"1. {data[0]['label']}" in text
+    first = data[0]["statements"][0]
+    assert f"common ground {first['common_ground']:.2f}" in text
+    code, _, err = run(
+        "agenda", str(FIXTURE), "--formats", formats, "--brief", str(page), "--lang", "ar"
+    )  # fmt: skip
+    assert code == 0, err
+    assert 'dir="rtl"' in page.read_text(encoding="utf-8")
+    code, _, err = run(
+        "agenda", str(FIXTURE), "--formats", formats, "--brief", str(page), "--lang", "xx"
+    )  # fmt: skip
+    assert code == 1 and "--lang 'xx'" in err

@@ -32,6 +32,7 @@ TABLES = {
     "jobs",
     "job_runs",
     "rate_buckets",
+    "agenda_rounds",
 }
 
 

@@ -14,6 +14,8 @@ from parley.services.agenda import AgendaView, read_agenda
 from parley.services.demo import prepare_demo
 from parley.services.duplicates import duplicate_pairs
 from parley.services.processes import process_info
+from parley.services.round_changes import what_moved
+from parley.services.rounds import list_rounds, read_round
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +40,14 @@ def test_the_demo_process_puts_common_ground_on_top(session_factory: SessionFact
     assert {f.name: f.n_members for f in info.formats} == sizes
     agenda = read_agenda(session_factory, access.process_id)  # stored by the demo's worker run
     assert agenda.is_computed
+    # two closed rounds and a current one, with something moved between each
+    rounds = list_rounds(session_factory, access.process_id)
+    assert [r.number for r in rounds] == [1, 2]
+    first, second = (read_round(session_factory, access.process_id, r.number) for r in rounds)
+    assert rounds[0].n_common < rounds[1].n_common
+    assert what_moved(first, second).became_common
+    assert what_moved(first, second).moved_formats  # the shares of round 2
+    assert not what_moved(second, agenda.document).is_empty
     items = _items(agenda)
     statements = [s for item in items for s in item["statements"]]
     assert {s["language"] for s in statements} == {"de", "en", "fr", "ru", "tr", "ar"}

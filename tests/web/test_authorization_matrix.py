@@ -33,7 +33,9 @@ from parley.db.engine import SessionFactory
 from parley.db.migrate import upgrade_database
 from parley.db.models import AgendaItem, Statement
 from parley.services import accounts, conversations, participants, processes, statements
+from parley.services.agenda import refresh_agenda
 from parley.services.polis_reports import REPORT_SECRET, report_id_of
+from parley.services.rounds import close_round
 from parley.services.web_sessions import SessionLifetimes, create_web_session
 from parley.web.app import create_app, session_lifetimes
 from parley.web.server_sessions import SESSION_COOKIE
@@ -90,12 +92,23 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", f"{P}/duplicates"): OWNER,
     ("PUT", f"{P}/items/{{item_id}}"): OWNER,
     ("POST", f"{P}/items/refresh"): OWNER,
+    ("GET", f"{P}/rounds"): OWNER,
+    ("POST", f"{P}/rounds"): OWNER,
+    ("GET", f"{P}/rounds/{{number}}"): OWNER,
+    ("GET", f"{P}/changes"): OWNER,
+    ("GET", f"{P}/brief"): OWNER,
     ("GET", "/api/v1/observe/{observer_key}/agenda"): KEY,
     ("GET", "/c/{conversation_id}"): PUBLIC,  # viewing joins nobody: the first vote does
     ("POST", "/c/{conversation_id}/vote"): SELF_JOIN,
     ("GET", "/c/{conversation_id}/votes"): PUBLIC,
     ("POST", "/c/{conversation_id}/statements"): SELF_JOIN,
     ("POST", "/c/{conversation_id}/statements/{statement_id}/language"): AUTHOR,
+    ("GET", "/c/{conversation_id}/card"): PUBLIC,  # the next card (or 204), as on /c/{id}
+    # a member who voted, in a format of a process (A's conversation is none: 404)
+    ("GET", "/c/{conversation_id}/standing"): PARTICIPANT,
+    ("GET", "/c/{conversation_id}/standing/live"): PARTICIPANT,
+    ("GET", "/c/{conversation_id}/agenda"): PARTICIPANT,
+    ("GET", "/c/{conversation_id}/agenda/live"): PARTICIPANT,
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): LOGIN,
@@ -124,8 +137,14 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/f/p/{process_id}/agenda"): OWNER,
     ("GET", "/f/p/{process_id}/agenda.{ext}"): OWNER,
     ("POST", "/f/p/{process_id}/items/{item_id}/label"): OWNER,
+    ("GET", "/f/p/{process_id}/agenda/live"): OWNER,
+    ("POST", "/f/p/{process_id}/rounds"): OWNER,
+    ("GET", "/f/p/{process_id}/rounds"): OWNER,
+    ("GET", "/f/p/{process_id}/brief"): OWNER,
     ("GET", "/o/{observer_key}"): KEY,
     ("GET", "/o/{observer_key}/agenda.{ext}"): KEY,
+    ("GET", "/o/{observer_key}/live"): KEY,
+    ("GET", "/o/{observer_key}/brief"): KEY,
     ("GET", "/api/v3/conversations"): PUBLIC,
     ("GET", "/api/v3/comments"): PUBLIC,
     ("GET", "/api/v3/votes"): PUBLIC,
@@ -143,6 +162,7 @@ QUERIES: dict[tuple[str, str], str] = {
     ("GET", "/api/v3/math/pca2"): "conversation_id={conversation_id}",
     ("GET", "/api/v3/participationInit"): "conversation_id={conversation_id}",
     ("GET", "/api/v3/reports"): "conversation_id={conversation_id}",
+    ("GET", f"{P}/changes"): "since=1",
 }
 
 #: callers: (kind, how they authenticate); the first six are strangers to A's things
@@ -224,6 +244,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             update(Statement).values(agenda_item_id=item.id).where(Statement.id == kept)
         )
         item_id = item.id
+    refresh_agenda(sf, process)
+    close_round(sf, process)  # round 1, for the routes that read a round
     b_process = processes.create_process(sf, facilitator_id=b_id, name="B's", formats=["z"])
     b_observer = processes.process_info(sf, b_process).observer_key
     settings = Settings(database_url=url, vote_rate=0, statement_rate=0, observer_rate=0)
@@ -245,6 +267,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                         accounts.instance_secret(sf, REPORT_SECRET), conversation
                     ),
                     "file_name": "summary.csv",
+                    "number": "1",
                 },
                 credentials={
                     "participant-token": {"authorization": f"Bearer {b_token}"},

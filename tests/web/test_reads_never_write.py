@@ -20,6 +20,7 @@ from parley.services.agenda_items import item_labels
 from parley.services.participants import join_conversation
 from parley.services.polis_reports import REPORT_SECRET, report_id_of
 from parley.services.processes import create_process, process_info
+from parley.services.rounds import close_round
 from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
 from parley.services.statements import add_statement
@@ -87,6 +88,7 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
                 cast_vote(sf, member, target, 1 if n else -1)
     add_statement(sf, a, "A statement still to be placed on the agenda.", is_seed=True)
     env.catch_up()
+    close_round(sf, pid)  # round 1, read by the rounds routes and the brief
     add_statement(sf, b, "Votes and statements after the worker's last run.", is_seed=True)
     (item_id, *_) = item_labels(sf, pid)
     observer_key = process_info(sf, pid).observer_key
@@ -100,6 +102,17 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
         "path": "app.css",
         "report_id": report_id_of(instance_secret(sf, REPORT_SECRET), a),
         "file_name": "votes.csv",
+        "number": "1",
+    }
+    # GETs whose query parameters choose what they read
+    with_params = {
+        "/api/v1/processes/{process_id}/changes": ["?since=1"],
+        "/api/v1/processes/{process_id}/brief": ["?round=1&lang=ar&format=html", "?format=pdf"],
+        "/f/p/{process_id}/brief": ["?round=1&format=pdf", "?lang=de&format=html"],
+        "/f/p/{process_id}/rounds": ["?since=1", "?since=1&until=1"],
+        "/o/{observer_key}/brief": ["?round=1&format=html"],
+        "/f/p/{process_id}/agenda/live": ["?since=stale"],
+        "/o/{observer_key}/live": ["?since=stale"],
     }
     # Polis's read API takes the conversation in the query
     polis_query = f"?conversation_id={a}&pid=0&xid=nobody"
@@ -117,6 +130,7 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
         urls = [url] + [url[: -len(".json")] + f".{e}" for e in ("csv", "md") if ".json" in url]
         if url.startswith("/api/v3/") and "{" not in path:
             urls.append(url + polis_query)
+        urls += [url + query for query in with_params.get(path, [])]
         for target in urls:
             for client, headers in ((env.client, key_header), (visitor, {})):
                 response = client.get(target, headers=headers, follow_redirects=False)

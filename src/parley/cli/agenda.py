@@ -59,6 +59,18 @@ def agenda(
             dir_okay=False,
         ),
     ] = None,
+    brief_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--brief",
+            help="Also write the brief here: a printable document of the agenda, as PDF "
+            "(a .pdf name) or HTML (any other name).",
+            dir_okay=False,
+        ),
+    ] = None,
+    language: Annotated[
+        str, typer.Option("--lang", help="The brief's language: en, de, fr, ru, tr or ar.")
+    ] = "en",
     flipped_signs: FlippedSignsOption = False,
 ) -> None:
     """Rank agenda items by common ground across formats, with a bridging score.
@@ -94,6 +106,8 @@ def agenda(
                 markdown_out.write_text(text, encoding="utf-8")
         except OSError as error:
             fail(ParleyError(f"cannot write the agenda: {error}"))
+    if brief_out is not None:
+        _write_brief(result, brief_out, title=path.name, min_votes=min_votes, language=language)
     if as_json:
         typer.echo(json.dumps(result.to_list(), ensure_ascii=False, indent=1))
     else:
@@ -105,6 +119,33 @@ def agenda(
             f"{result.n_without_format} voter(s) have no format (bridging only).",
             highlight=False,
         )
+
+
+def _write_brief(
+    result: JointAgenda, out: Path, *, title: str, min_votes: int, language: str
+) -> None:
+    """Write the agenda's brief as PDF (a ``.pdf`` name) or HTML."""
+    from parley.services.brief import (
+        build_brief,
+        file_document,
+        render_brief_html,
+        render_brief_pdf,
+    )
+    from parley.web.i18n import SUPPORTED_LANGUAGES, text_direction, translator
+
+    if language not in SUPPORTED_LANGUAGES:
+        fail(ParleyError(f"--lang {language!r} should be one of {', '.join(SUPPORTED_LANGUAGES)}"))
+    brief = build_brief(file_document(result, title=title, min_votes=min_votes))
+    html = render_brief_html(
+        brief, translator(language), language=language, direction=text_direction(language)
+    )
+    try:
+        if out.suffix.lower() == ".pdf":
+            out.write_bytes(render_brief_pdf(html))
+        else:
+            out.write_text(html, encoding="utf-8")
+    except OSError as error:
+        fail(ParleyError(f"cannot write the brief: {error}"))
 
 
 def _print_table(result: JointAgenda, console: object) -> None:

@@ -34,6 +34,7 @@ from .types import JSON_TYPE, UTCDateTime, utc_now
 __all__ = [
     "MODERATION_MODES",
     "AgendaItem",
+    "AgendaRound",
     "AnalysisResult",
     "Base",
     "Conversation",
@@ -180,6 +181,28 @@ class StoredAgenda(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utc_now)
     document: Mapped[dict[str, Any]] = mapped_column()
     joint_map: Mapped[dict[str, Any]] = mapped_column()
+
+
+class AgendaRound(Base):
+    """A closed round of a process: its joint agenda as it stood then, frozen (numbered 1, 2...)."""
+
+    __tablename__ = "agenda_rounds"
+    __table_args__ = (UniqueConstraint("process_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("processes.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    closed_at: Mapped[datetime] = mapped_column(default=utc_now)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # counts of the document, so that listing rounds reads no document
+    n_items: Mapped[int] = mapped_column(Integer, default=0)
+    n_common: Mapped[int] = mapped_column(Integer, default=0)
+    n_contested: Mapped[int] = mapped_column(Integer, default=0)
+    n_waiting: Mapped[int] = mapped_column(Integer, default=0)
+    # the AgendaDocument the agenda showed when the round closed
+    document: Mapped[dict[str, Any]] = mapped_column()
 
 
 class ProcessFormat(Base):

@@ -5,7 +5,9 @@ coordination mechanism between the Astana group and the Small Group. Each delega
 members join their format's conversation; statements are written in the delegation's
 language, with language and embedding stored; statements marked shared are shared with
 the other format; the seeded simulated votes are recorded; every format's analysis, the
-agenda items and their labels are computed before this returns.
+agenda items and their labels are computed before this returns. The votes arrive in three
+parts: rounds 1 and 2 are closed after the first two (half of the shared statements reach
+the other format only in round 2), the last part is the current round.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Participant, Process, Statement
 from parley.db.tokens import new_participant_token
 
+from .agenda import refresh_agenda
 from .embeddings import embed_texts, encode_vector, model_name
 from .processes import create_process, process_info
 from .refresh import refresh_everything
+from .rounds import close_round
 from .rules import AutoShare, ModerationState, ProcessSettings
 from .sessions import read_session
 from .sharing import share_statement
@@ -33,6 +37,9 @@ DEMO_PROCESS = "syria"
 DEMO_MIN_VOTES = 3
 DEMO_SEED = 7
 VOTE_BATCH = 500
+#: the share of the simulated votes cast by the end of round 1, of round 2, and now
+ROUND_ENDS = (0.45, 0.75, 1.0)
+ROUND_NOTES = ("First session", "Second session")
 
 
 def demo_process_id(session_factory: SessionFactory, facilitator_id: int) -> int | None:
@@ -107,9 +114,14 @@ def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int)
             session.add(written)
             session.flush()
             statement_ids[statement.key] = written.id
+    shared = [st for st in spec.statements if st.shared]
+    late = {st.key for st in shared[1::2]}  # every other shared statement: after round 1
     copies: dict[tuple[str, str], int] = {}
-    for statement in spec.statements:
-        if statement.shared:
+
+    def share(keys: set[str]) -> None:
+        for statement in spec.statements:
+            if statement.key not in keys:
+                continue
             for target in spec.formats:
                 if target.key != statement.format:
                     (copy,) = share_statement(
@@ -119,16 +131,35 @@ def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int)
                         actor="demo",
                     )
                     copies[(statement.key, target.key)] = copy
-    requests: list[VoteRequest] = []
+
+    share({st.key for st in shared} - late)
     format_of = {m.key: f.key for f in spec.formats for m in f.members}
     origin_of = {s.key: s.format for s in spec.statements}
-    for vote in simulate_votes(spec, seed=DEMO_SEED):
-        home = format_of[vote.member]
-        origin = origin_of[vote.statement]
-        voted = statement_ids[vote.statement] if origin == home else copies[(vote.statement, home)]
-        requests.append(VoteRequest(member_ids[vote.member], voted, vote.value))
-    for start in range(0, len(requests), VOTE_BATCH):
-        record_votes(session_factory, requests[start : start + VOTE_BATCH])
+    phases: list[list[tuple[str, str, int]]] = [[], [], []]
+    votes = simulate_votes(spec, seed=DEMO_SEED)
+    for n, vote in enumerate(votes):
+        phase = next(i for i, end in enumerate(ROUND_ENDS) if n < end * len(votes))
+        on_copy = origin_of[vote.statement] != format_of[vote.member]
+        if on_copy and vote.statement in late:
+            phase = max(phase, 1)  # its copy arrives with round 2
+        phases[phase].append((vote.member, vote.statement, vote.value))
+    for phase, phase_votes in enumerate(phases):
+        if phase == 1:
+            share(late)
+        requests: list[VoteRequest] = []
+        for member_key, statement_key, value in phase_votes:
+            home = format_of[member_key]
+            voted = (
+                statement_ids[statement_key]
+                if origin_of[statement_key] == home
+                else copies[(statement_key, home)]
+            )
+            requests.append(VoteRequest(member_ids[member_key], voted, value))
+        for start in range(0, len(requests), VOTE_BATCH):
+            record_votes(session_factory, requests[start : start + VOTE_BATCH])
+        if phase < len(phases) - 1:  # rounds 1 and 2 close on the agenda as it stood then
+            refresh_agenda(session_factory, process_id)
+            close_round(session_factory, process_id, note=ROUND_NOTES[phase])
     with session_factory.begin() as session:  # marked complete last: a failed load is not reused
         process = session.get_one(Process, process_id)
         settings = ProcessSettings.from_json(process.settings)

@@ -160,6 +160,7 @@ class ProcessSettings:
     min_votes: int = DEFAULT_MIN_VOTES
     auto_share: AutoShare | None = None
     demo: str | None = None  # names the bundled demo this process was loaded from
+    participants_see_agenda: bool = False  # members may open the joint agenda after voting
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_votes <= MAX_MIN_VOTES:
@@ -176,6 +177,7 @@ class ProcessSettings:
                 None if not share else AutoShare(int(share["min_votes"]), float(share["min_agree"]))
             ),
             demo=data.get("demo"),
+            participants_see_agenda=bool(data.get("participants_see_agenda", False)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -188,4 +190,6 @@ class ProcessSettings:
             }
         if self.demo is not None:
             out["demo"] = self.demo
+        if self.participants_see_agenda:
+            out["participants_see_agenda"] = True
         return out

@@ -14,11 +14,13 @@ from parley.web.pages import (
     agenda,
     assets,
     facilitate,
+    joint,
     participate,
     plotly_css,
     processes,
     reports,
     results,
+    rounds,
 )
 from parley.web.pages.route import render_error
 
@@ -28,8 +30,10 @@ router = APIRouter(include_in_schema=False)
 router.include_router(assets.router)
 router.include_router(plotly_css.router)
 router.include_router(participate.router)
+router.include_router(joint.router)
 router.include_router(facilitate.router)
 router.include_router(results.router)
 router.include_router(processes.router)
 router.include_router(agenda.router)
+router.include_router(rounds.router)
 router.include_router(reports.router)

@@ -17,9 +17,11 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from parley.errors import NotFoundError
-from parley.services import agenda, agenda_items, processes, results
+from parley.services import agenda, agenda_items, processes, results, rounds
 from parley.services.agenda_document import AgendaEntry, AgendaItemEntry
+from parley.services.brief import is_withheld, min_group_size
 from parley.services.processes import ProcessInfo
+from parley.services.round_changes import what_moved
 from parley.web import charts
 from parley.web.deps import ObservedProcessDep, SessionFactoryDep
 from parley.web.i18n import Translator
@@ -29,7 +31,7 @@ from parley.web.pages.rendering import page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
 
-__all__ = ["router"]
+__all__ = ["agenda_context", "agenda_groups", "router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -43,28 +45,45 @@ EXPORT_TYPES = {
 }
 
 
-def _stance(name: str, counts: Mapping[Any, int]) -> dict[str, Any]:
-    """One format's stance on a statement: counts and percentages of its votes."""
+def _stance(name: str, counts: Mapping[Any, int], threshold: int = 0) -> dict[str, Any]:
+    """One format's stance on a statement: counts and percentages of its votes.
+
+    Below the privacy ``threshold`` of voters the counts are withheld (``withheld``).
+    """
     n = sum(counts[what] for what in STANCES)
+    if is_withheld(n, threshold):
+        zero = dict.fromkeys(STANCES, 0)
+        return {
+            "format": name,
+            "n": 0,
+            **zero,
+            "pct": dict.fromkeys(STANCES, 0.0),
+            "withheld": True,
+        }
     percent = {what: round(100.0 * counts[what] / n, 1) if n else 0.0 for what in STANCES}
-    return {"format": name, "n": n, **{what: counts[what] for what in STANCES}, "pct": percent}
+    shown = {what: counts[what] for what in STANCES}
+    return {"format": name, "n": n, **shown, "pct": percent, "withheld": False}
 
 
-def _statement(entry: AgendaEntry) -> dict[str, Any]:
+def _statement(entry: AgendaEntry, threshold: int = 0) -> dict[str, Any]:
     return {
         **entry.model_dump(),
-        "stances": [_stance(name, counts) for name, counts in entry.by_format.items()],
+        "stances": [_stance(name, c, threshold) for name, c in entry.by_format.items()],
         "share_to": entry.share_with or [],
         "waiting": entry.waiting_for,
     }
 
 
-def agenda_groups(items: list[AgendaItemEntry]) -> list[dict[str, Any]]:
-    """Return the agenda's items best first, their statements grouped by kind, for a page."""
+def agenda_groups(items: list[AgendaItemEntry], threshold: int = 0) -> list[dict[str, Any]]:
+    """Return the agenda's items best first, their statements grouped by kind, for a page.
+
+    A format's stance is withheld where fewer than ``threshold`` of its members voted.
+    """
     out = []
     for item in items:
         groups = [
-            (kind, [_statement(s) for s in item.statements if s.group == kind]) for kind in KINDS
+            (kind, [_statement(s, threshold) for s in item.statements if s.group == kind])
+            for kind in KINDS
         ]
         out.append(
             {**item.model_dump(exclude={"statements"}), "groups": [g for g in groups if g[1]]}
@@ -86,18 +105,33 @@ def _maps(sf: SessionFactoryDep, info: ProcessInfo, t: Translator) -> list[dict[
     return out
 
 
-def _agenda_context(request: Request, sf: SessionFactoryDep, process_id: int) -> dict[str, Any]:
+def agenda_context(
+    request: Request, sf: SessionFactoryDep, process_id: int, *, live_url: str, private: bool
+) -> dict[str, Any]:
+    """Return the context of the agenda body (shared by every agenda view and its live area).
+
+    ``private``: apply the process's privacy threshold (everyone but its facilitator).
+    """
+    version = rounds.agenda_version(sf, process_id)  # read first: a newer agenda polls again
     view = agenda.read_agenda(sf, process_id, with_map=True)
     info = processes.process_info(sf, process_id)
+    closed = rounds.list_rounds(sf, process_id)
+    last = rounds.last_round(sf, process_id) if closed else None
     t = page_translator(request)
+    threshold = min_group_size(info.settings) if private else 0
     joint = view.joint_map.chart_data()
     joint_figure = None
     if joint["participants"]:
         joint_figure = charts.figure_json(charts.opinion_map(joint, t, height=MAP_HEIGHT))
     return {
         "process": info,
+        "version": version,
+        "live_url": live_url,
+        "rounds": closed,
+        "moved": None if last is None else what_moved(last[1], view.document),
         "n_participants": view.document.process.n_participants,
-        "items": agenda_groups(view.document.items),
+        "items": agenda_groups(view.document.items, threshold),
+        "min_group_size": threshold,
         "computed_at": view.document.computed_at,
         "joint_map": joint_figure,
         "n_mapped": len(joint["participants"]),
@@ -134,13 +168,16 @@ def agenda_page(
 ) -> Response:
     """Show the joint agenda with forms to rename items and share one-sided statements."""
     process_id = info.id
-    context = _agenda_context(request, sf, process_id)
+    context = agenda_context(
+        request, sf, process_id, live_url=f"/f/p/{process_id}/agenda/live", private=False
+    )
     context.update(
         {
             "tab": "agenda",
             "flash": flash_message(page_translator(request), done, n),
             "editable": True,
             "export_base": f"/f/p/{process_id}/agenda",
+            "brief_base": f"/f/p/{process_id}/brief",
         }
     )
     return render(request, "pages/agenda.html", context, facilitator=me.name)
@@ -170,9 +207,18 @@ def observer_page(
     request: Request, process_id: ObservedProcessDep, observer_key: str, sf: SessionFactoryDep
 ) -> Response:
     """Show a process's joint agenda to observers: read-only, no login."""
-    context = _agenda_context(request, sf, process_id)
+    context = agenda_context(
+        request, sf, process_id, live_url=f"/o/{observer_key}/live", private=True
+    )
     context.update(
-        {"tab": None, "flash": None, "editable": False, "export_base": f"/o/{observer_key}/agenda"}
+        {
+            "tab": None,
+            "flash": None,
+            "editable": False,
+            "export_base": f"/o/{observer_key}/agenda",
+            "brief_base": f"/o/{observer_key}/brief",
+            "live_every": "5s",  # within the observer rate limit, a few observers per address
+        }
     )
     response = render(request, "pages/agenda_observer.html", context)
     response.headers["Referrer-Policy"] = "no-referrer"  # the key is in the URL

@@ -28,6 +28,7 @@ from parley.services import (
     statements,
 )
 from parley.services.inputs import MAX_STATEMENT_LENGTH
+from parley.services.joint_view import format_view
 from parley.web import actions
 from parley.web.costly import look_alike_check
 from parley.web.deps import SessionFactoryDep
@@ -36,7 +37,7 @@ from parley.web.pages.rendering import is_htmx, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
 
-__all__ = ["MAX_STATEMENT_CHARS", "router"]
+__all__ = ["MAX_STATEMENT_CHARS", "card_context", "router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -61,9 +62,10 @@ LANGUAGE_NAMES = {
 }
 
 
-def _card_context(
+def card_context(
     sf: SessionFactory, conversation_id: int, participant_id: int | None
 ) -> dict[str, Any]:
+    """Return the context of the voting card: the next statement (None: all voted) and more."""
     statement = participants.next_statement(sf, conversation_id, participant_id)
     origins = sharing.origins_of(sf, [statement.id]) if statement is not None else {}
     return {
@@ -73,6 +75,7 @@ def _card_context(
         "progress": participants.participant_progress(sf, conversation_id, participant_id),
         "idempotency_key": secrets.token_urlsafe(12),
         "max_statement_chars": MAX_STATEMENT_CHARS,
+        "joint": None if statement is not None else format_view(sf, conversation_id),
     }
 
 
@@ -83,7 +86,7 @@ def participate_page(
     """Show the conversation: the next statement to vote on, progress, a statement form."""
     conversation = conversations.conversation_summary(sf, conversation_id)
     participant_id = page_participant(request, conversation_id, join=False)
-    context = _card_context(sf, conversation_id, participant_id)
+    context = card_context(sf, conversation_id, participant_id)
     found = processes.format_of_conversation(sf, conversation_id)
     context.update(
         conversation=conversation,
@@ -123,7 +126,7 @@ async def vote(
         return RedirectResponse(f"{base}/votes#vote-{statement_id}", status_code=303)
     if not is_htmx(request):
         return RedirectResponse(base, status_code=303)
-    context = await run_in_threadpool(_card_context, sf, conversation_id, participant_id)
+    context = await run_in_threadpool(card_context, sf, conversation_id, participant_id)
     context.update(previous=statement_id, oob=True)
     return render(request, "pages/_card.html", context)
 

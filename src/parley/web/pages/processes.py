@@ -14,7 +14,16 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from parley.errors import InputError
-from parley.services import agenda_items, duplicates, formats, joint, merging, processes, sharing
+from parley.services import (
+    agenda_items,
+    duplicates,
+    formats,
+    joint,
+    merging,
+    processes,
+    rounds,
+    sharing,
+)
 from parley.services.polis_reports import report_id
 from parley.services.rules import DEFAULT_MIN_VOTES, AutoShare, ProcessSettings
 from parley.web.costly import limit_facilitator_work
@@ -39,6 +48,7 @@ _DONE = {
     "merged": "process.merged",
     "refreshed": "process.refreshed",
     "renamed": "agenda.renamed",
+    "round_closed": "rounds.closed",
 }
 _BACK = {"statements": "/statements", "agenda": "/agenda", "overview": ""}
 _LANGUAGE_SPLIT = re.compile(r"[\s,;]+")
@@ -57,12 +67,18 @@ def _languages(text: str) -> list[str]:
 
 
 def _settings(
-    min_votes: int, enabled: str | None, share_min_votes: int, min_agree_percent: float
+    min_votes: int,
+    enabled: str | None,
+    share_min_votes: int,
+    min_agree_percent: float,
+    see_agenda: str | None = None,
 ) -> ProcessSettings:
     share = None
     if enabled:
         share = AutoShare(min_votes=share_min_votes, min_agree=min_agree_percent / 100.0)
-    return ProcessSettings(min_votes=min_votes, auto_share=share)
+    return ProcessSettings(
+        min_votes=min_votes, auto_share=share, participants_see_agenda=bool(see_agenda)
+    )
 
 
 def _go(process_id: int, page: str, done: str, n: int = 0) -> Response:
@@ -134,6 +150,7 @@ def process_page(
         "n_members": sum(f.n_members for f in info.formats),
         "n_statements": info.n_joint_statements,
         "free_conversations": formats.free_conversations(sf, me.id),
+        "rounds": rounds.list_rounds(sf, info.id),
     }
     return render(request, "pages/process.html", context, facilitator=me.name)
 
@@ -147,9 +164,12 @@ def save_settings(
     auto_share: Annotated[str | None, Form()] = None,
     share_min_votes: Annotated[int, Form()] = 5,
     share_min_agree: Annotated[float, Form()] = 70.0,
+    participants_see_agenda: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Save the agenda's minimum votes and the auto-share rule; apply the rule at once."""
-    settings = _settings(min_votes, auto_share, share_min_votes, share_min_agree)
+    settings = _settings(
+        min_votes, auto_share, share_min_votes, share_min_agree, participants_see_agenda
+    )
     created = processes.set_process_settings(sf, info.id, settings)
     return _go(info.id, "overview", "saved", len(created))
 

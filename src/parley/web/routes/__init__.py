@@ -16,6 +16,7 @@ from . import (
     polis,
     processes,
     results,
+    rounds,
     session,
     statements,
     votes,
@@ -33,6 +34,7 @@ _MODULES = (
     results,
     session,
     processes,
+    rounds,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -118,10 +119,14 @@ class ProcessSettingsIn(BaseModel):
     model_config = STRICT
     min_votes: MinVotes
     auto_share: AutoShareRule | None
+    participants_see_agenda: bool = Field(
+        default=False, description="members may open the joint agenda after voting"
+    )
 
     def to_settings(self) -> ProcessSettings:
         """Return the settings as the services take them."""
-        return _process_settings(self.min_votes, self.auto_share)
+        settings = _process_settings(self.min_votes, self.auto_share)
+        return replace(settings, participants_see_agenda=self.participants_see_agenda)
 
 
 def _process_settings(min_votes: int, rule: AutoShareRule | None) -> ProcessSettings:

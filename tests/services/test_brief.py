@@ -1,0 +1,124 @@
+"""The brief: its HTML and its PDF carry the same items and numbers as the agenda document."""
+
+from __future__ import annotations
+
+import html as html_module
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from parley.db.engine import SessionFactory
+from parley.services import participants, statements
+from parley.services.agenda import read_agenda, refresh_agenda
+from parley.services.brief import brief_of, is_withheld, render_brief_html, render_brief_pdf
+from parley.services.processes import create_process, process_info
+from parley.services.rounds import close_round
+from parley.services.rules import ProcessSettings
+from parley.services.sharing import share_statement
+from parley.services.votes import cast_vote
+from parley.web.i18n import translator
+
+
+def _words(text: str) -> str:
+    """Collapse white space and drop the direction isolates (U+2066 to U+2069)."""
+    return re.sub(r"\s+", " ", re.sub("[\u2066-\u2069]", "", text)).strip()
+
+
+def _pdf_text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return _words(" ".join(page.extract_text() or "" for page in reader.pages))
+
+
+def _html_text(html: str) -> str:
+    body = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
+    return _words(html_module.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+@pytest.fixture
+def process(session_factory: SessionFactory) -> int:
+    sf = session_factory
+    pid = create_process(
+        sf,
+        facilitator_id=None,
+        name="Brief <test>",
+        formats=["North", "South"],
+        settings=ProcessSettings(min_votes=2),
+    )
+    info = process_info(sf, pid)
+    a, b = info.formats[0].conversation_id, info.formats[1].conversation_id
+    in_a = [participants.join_conversation(sf, a)[0] for _ in range(4)]
+    in_b = [participants.join_conversation(sf, b)[0] for _ in range(4)]
+    plan = [
+        ("Clean water for every village", [1, 1, 1, 1], [1, 1, 1, -1]),
+        ("Foreign troops leave within a year", [1, 1, 1, 0], [-1, -1, -1, -1]),
+        ("Reopen the schools", [1, 1, 0, 1], [1, 1]),  # two South voters: withheld
+    ]
+    for text, votes_a, votes_b in plan:
+        s = statements.add_statement(sf, a, text, is_seed=True)
+        (copy,) = share_statement(sf, s.id)
+        for m, v in zip(in_a, votes_a, strict=False):
+            cast_vote(sf, m, s.id, v)
+        for m, v in zip(in_b, votes_b, strict=False):
+            cast_vote(sf, m, copy, v)
+    statements.add_statement(sf, b, "Waiting for votes in the North", is_seed=True)
+    refresh_agenda(sf, pid)
+    close_round(sf, pid)
+    return pid
+
+
+def test_the_brief_html_and_pdf_carry_the_agenda_items_and_numbers(
+    session_factory: SessionFactory, process: int
+) -> None:
+    sf = session_factory
+    document = read_agenda(sf, process).document
+    brief = brief_of(sf, process, 1)
+    assert brief.round_number == 1 and brief.min_group_size == 3
+    html = render_brief_html(brief, translator("en"), language="en", direction="ltr")
+    pdf = render_brief_pdf(html)
+    assert pdf.startswith(b"%PDF")
+    assert "<test>" not in html and "Brief &lt;test&gt;" in html  # user text escaped
+    html_text, pdf_text = _html_text(html), _pdf_text(pdf)
+    kinds = [s.group for item in document.items for s in item.statements]
+    waiting_items = sum(
+        1 for i in document.items if all(s.kind == "one-sided" for s in i.statements)
+    )
+    expected = [
+        "Brief: Brief <test>",
+        "Round 1",
+        f"Common ground {kinds.count('common')}",
+        f"Waiting for votes {waiting_items} {kinds.count('one-sided')}",
+        "fewer than 3 voters: withheld",
+        "No earlier round to compare with.",
+    ]
+    for item in document.items:
+        expected.append(f"{item.rank}. {item.label}")
+        for s in item.statements:
+            assert s.text is not None
+            expected.append(s.text)
+            if s.common_ground is not None:
+                expected.append(f"common ground {s.common_ground:.2f}")
+            for counts in s.by_format.values():
+                n = sum(counts.values())
+                if n and not is_withheld(n, 3):
+                    expected.append(
+                        f"{counts['agree']} agree, {counts['disagree']} disagree, "
+                        f"{counts['pass']} pass"
+                    )
+    for text in expected:
+        assert text in html_text, text
+        assert text in pdf_text, text
+    # two South voters are enough to rank (min_votes 2) but too few to show their stance
+    assert kinds == ["common", "common", "contested", "one-sided"]
+
+
+def test_the_brief_of_now_shows_what_moved_since_the_last_round_in_arabic(
+    session_factory: SessionFactory, process: int
+) -> None:
+    brief = brief_of(session_factory, process, None)
+    assert brief.round_number is None and brief.since_round == 1
+    assert brief.changes is not None and brief.changes.is_empty
+    html = render_brief_html(brief, translator("ar"), language="ar", direction="rtl")
+    assert 'dir="rtl"' in html and "منذ الجولة 1" in html
+    assert "Clean water for every village" in _pdf_text(render_brief_pdf(html))
