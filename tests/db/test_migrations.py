@@ -29,6 +29,8 @@ TABLES = {
     "formats",
     "agenda_items",
     "web_sessions",
+    "statement_translations",
+    "text_translations",
 }
 
 
@@ -43,7 +45,7 @@ def test_upgrade_creates_every_table_on_a_fresh_sqlite_file(tmp_path: Path) -> N
     upgrade_database(engine)
     assert path.is_file()
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-    assert database_revision(engine) == head_revision() == "0005"
+    assert database_revision(engine) == head_revision() == "0006"
     engine.dispose()
 
 
