@@ -110,6 +110,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/c/{conversation_id}/votes"): PUBLIC,
     ("POST", "/c/{conversation_id}/statements"): SELF_JOIN,
     ("POST", "/c/{conversation_id}/statements/{statement_id}/language"): AUTHOR,
+    ("POST", "/c/{conversation_id}/statements/{statement_id}/translations"): SELF_JOIN,
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): LOGIN,
@@ -135,6 +136,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/f/p/{process_id}/share-all"): OWNER,
     ("POST", "/f/p/{process_id}/merge"): OWNER,
     ("POST", "/f/p/{process_id}/items/refresh"): OWNER,
+    ("POST", "/f/p/{process_id}/texts"): OWNER,
+    ("POST", "/f/p/{process_id}/machine-translations"): OWNER,
     ("GET", "/f/p/{process_id}/agenda"): OWNER,
     ("GET", "/f/p/{process_id}/agenda.{ext}"): OWNER,
     ("POST", "/f/p/{process_id}/items/{item_id}/label"): OWNER,
@@ -314,6 +317,15 @@ def _bodies(world: World) -> dict[tuple[str, str], Callable[[], dict[str, Any]]]
         ("POST", f"{A}/statements/{{statement_id}}/translations"): lambda: {
             "language": "fr",
             "text": f"Traduction {next(_COUNTER)}",
+        },
+        ("POST", "/c/{conversation_id}/statements/{statement_id}/translations"): lambda: {
+            "language": "fr",
+            "text": f"Traduction {next(_COUNTER)}",
+        },
+        ("POST", "/f/p/{process_id}/texts"): lambda: {
+            "what": "name:0",
+            "language": "de",
+            "text": "As",
         },
         ("PATCH", _TRANSLATION): lambda: {"text": f"Saat {next(_COUNTER)}"},
         ("PUT", f"{P}/texts"): lambda: {"kind": "name", "language": "de", "text": "As"},

@@ -7,7 +7,7 @@ a translation is ``services.translations``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +19,7 @@ from parley.services.translations import Reading, readings
 from .i18n import parse_accept_language
 from .schemas import LanguageTag, StatementOut
 
-__all__ = ["ReaderLanguagesDep", "reader_languages", "statements_out"]
+__all__ = ["ReaderLanguagesDep", "reader_languages", "reading_view", "statements_out"]
 
 
 def reader_languages(
@@ -37,6 +37,18 @@ def reader_languages(
 
 #: the reader's preferred languages, best first (possibly none)
 ReaderLanguagesDep = Annotated[tuple[str, ...], Depends(reader_languages)]
+
+
+def reading_view(reading: Reading) -> dict[str, Any]:
+    """Return a reading as the pages' ``reading`` macro takes it."""
+    return {
+        "text": reading.text,
+        "language": reading.language,
+        "original_text": reading.original_text,
+        "original_language": reading.original_language,
+        "is_translation": reading.is_translation,
+        "translation_source": reading.source,
+    }
 
 
 def _out(info: StatementInfo, reading: Reading | None) -> StatementOut:

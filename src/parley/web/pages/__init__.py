@@ -19,6 +19,7 @@ from parley.web.pages import (
     processes,
     reports,
     results,
+    translations,
 )
 from parley.web.pages.route import render_error
 
@@ -33,3 +34,4 @@ router.include_router(results.router)
 router.include_router(processes.router)
 router.include_router(agenda.router)
 router.include_router(reports.router)
+router.include_router(translations.router)

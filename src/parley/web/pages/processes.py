@@ -14,7 +14,16 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from parley.errors import InputError
-from parley.services import agenda_items, duplicates, formats, joint, merging, processes, sharing
+from parley.services import (
+    agenda_items,
+    duplicates,
+    formats,
+    joint,
+    merging,
+    process_texts,
+    processes,
+    sharing,
+)
 from parley.services.polis_reports import report_id
 from parley.services.rules import DEFAULT_MIN_VOTES, AutoShare, ProcessSettings
 from parley.web.costly import limit_facilitator_work
@@ -39,6 +48,9 @@ _DONE = {
     "merged": "process.merged",
     "refreshed": "process.refreshed",
     "renamed": "agenda.renamed",
+    "texts_saved": "texts.saved",
+    "machine_done": "machine.done",
+    "machine_failed": "machine.failed",
 }
 _BACK = {"statements": "/statements", "agenda": "/agenda", "overview": ""}
 _LANGUAGE_SPLIT = re.compile(r"[\s,;]+")
@@ -134,6 +146,8 @@ def process_page(
         "n_members": sum(f.n_members for f in info.formats),
         "n_statements": info.n_joint_statements,
         "free_conversations": formats.free_conversations(sf, me.id),
+        "item_labels": agenda_items.item_labels(sf, info.id),
+        "texts": process_texts.list_text_translations(sf, info.id),
     }
     return render(request, "pages/process.html", context, facilitator=me.name)
 

@@ -1,0 +1,105 @@
+"""Pages in the reader's language: translated statements marked, originals one click away,
+participants offering translations, the agenda and its names in the interface language."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from parley.services import statements
+from parley.services.process_texts import set_text_translation
+from parley.services.processes import create_process, process_info
+from parley.services.rules import ProcessSettings
+from parley.services.sharing import share_statement
+from parley.services.translations import add_translation, list_translations
+
+SCRIPT = "<script>alert(1)</script>"
+EN = "Humanitarian aid must reach everyone in need."
+RU = "Гуманитарная помощь должна доходить до всех нуждающихся."
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+@pytest.fixture
+def env(pages_env: Any) -> Any:
+    """Two formats; an English statement shared into the second, translated into Russian."""
+    sf = pages_env.session_factory
+    pid = create_process(
+        sf,
+        facilitator_id=pages_env.facilitator_id,
+        name="Talks",
+        formats=["Astana", "Small"],
+        settings=ProcessSettings(min_votes=1),
+    )
+    info = process_info(sf, pid)
+    a, b = (f.conversation_id for f in info.formats)
+    root = statements.add_statement(sf, b, EN, is_seed=True, language="en").id
+    (copy,) = share_statement(sf, root)
+    add_translation(sf, b, root, "ru", RU)
+    set_text_translation(sf, pid, "format", info.formats[0].id, "ru", "Астанинская группа")
+    set_text_translation(sf, pid, "name", 0, "ru", "Переговоры")
+    pages_env.process = (pid, a, b, root, copy, info.observer_key)
+    return pages_env
+
+
+def test_a_member_reads_the_statement_in_the_interface_language(env: Any) -> None:
+    _, a, _, _, copy, _ = env.process
+    html = env.client.get(f"/c/{a}?lang=ru").text
+    assert f'name="statement_id" value="{copy}"' in html
+    assert RU in html and '<details class="original"' in html
+    assert "Перевод (модератором)" in html and "Показать оригинал" in html
+    assert EN in html  # the original, inside the <details>
+    assert "Астанинская группа" in html  # the format's name in Russian
+    english = env.client.get(f"/c/{a}?lang=en").text
+    assert EN in english and RU not in english and 'class="original"' not in english
+
+
+def test_without_a_translation_the_original_is_shown_and_a_translation_offered(
+    env: Any,
+) -> None:
+    _, a, _, root, copy, _ = env.process
+    html = env.client.get(f"/c/{a}?lang=de").text
+    assert EN in html and '<span class="lang-tag">en</span>' in html
+    assert 'class="translate"' in html and "Noch nicht übersetzt" in html
+    response = env.client.post(
+        f"/c/{a}/statements/{copy}/translations",
+        data={"csrf_token": _csrf(html), "language": "de", "text": f"Hilfe für alle {SCRIPT}"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"].endswith("=shown")
+    (offered,) = [t for t in list_translations(env.session_factory, a, copy) if t.language == "de"]
+    assert offered.source == "participant" and offered.statement_id == root
+    after = env.client.get(response.headers["location"] + "&lang=de").text
+    assert "Danke: Ihre Übersetzung" in after
+    assert SCRIPT not in after and "&lt;script&gt;" in after
+    assert "Übersetzt (von einer teilnehmenden Person)" in after
+
+
+def test_the_observer_agenda_in_russian(env: Any) -> None:
+    _, _, _, _, _, key = env.process
+    env.catch_up()
+    html = env.client.get(f"/o/{key}?lang=ru").text
+    assert "<h1>Переговоры</h1>" in html
+    assert RU in html and '<details class="original"' in html and EN in html
+    english = env.client.get(f"/o/{key}?lang=en").text
+    assert "<h1>Talks</h1>" in english and RU not in english
+    md = env.client.get(f"/o/{key}/agenda.md?lang=ru").text
+    assert RU in md and "original [en]" in md
+
+
+def test_my_votes_in_the_interface_language(env: Any) -> None:
+    _, a, _, _, copy, _ = env.process
+    html = env.client.get(f"/c/{a}?lang=ru").text
+    env.client.post(
+        f"/c/{a}/vote",
+        data={"csrf_token": _csrf(html), "statement_id": copy, "vote": "1"},
+        follow_redirects=False,
+    )
+    votes = env.client.get(f"/c/{a}/votes?lang=ru").text
+    assert RU in votes and 'class="original"' in votes
