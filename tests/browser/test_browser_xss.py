@@ -162,8 +162,9 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
             roots = [add(first, text, is_seed=True) for text in group]
             roots.append(add(second, joined, is_seed=True))
             sharing.share_statement(sf, roots[0])  # a copy in the other format
-            for text, sid in zip([*group, joined], roots, strict=True):
-                translations.add_translation(sf, first, sid, "de", text)
+            holders = [first] * len(group) + [second]
+            for text, sid, holder in zip([*group, joined], roots, holders, strict=True):
+                translations.add_translation(sf, holder, sid, "de", text)
             set_text_translation(sf, pid, "name", 0, "de", joined)
             set_text_translation(sf, pid, "description", 0, "de", joined)
             for fmt, text in zip(info.formats, group, strict=False):

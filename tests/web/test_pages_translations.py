@@ -103,3 +103,52 @@ def test_my_votes_in_the_interface_language(env: Any) -> None:
     )
     votes = env.client.get(f"/c/{a}/votes?lang=ru").text
     assert RU in votes and 'class="original"' in votes
+
+
+def test_the_process_page_sets_translated_names_and_runs_no_machine_when_off(env: Any) -> None:
+    pid, _, _, _, _, key = env.process
+    env.log_in()
+    page = env.client.get(f"/f/p/{pid}").text
+    assert "Names and labels in other languages" in page and "Переговоры" in page
+    saved = env.client.post(
+        f"/f/p/{pid}/texts",
+        data={
+            "csrf_token": _csrf(page),
+            "what": "description:0",
+            "language": "ru",
+            "text": "Описание",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and "texts_saved" in saved.headers["location"]
+    env.catch_up()
+    assert "Описание" in env.client.get(f"/o/{key}?lang=ru").text
+    bad = env.client.post(
+        f"/f/p/{pid}/texts",
+        data={"csrf_token": _csrf(page), "what": "format", "language": "ru", "text": "x"},
+    )
+    assert bad.status_code == 400
+    run = env.client.post(
+        f"/f/p/{pid}/machine-translations",
+        data={"csrf_token": _csrf(page)},
+        follow_redirects=False,
+    )
+    assert run.status_code == 303 and "machine_failed" in run.headers["location"]
+    after = env.client.get(run.headers["location"].split("#")[0] + "&lang=en").text
+    assert "Machine translation stopped" in after
+
+
+def test_look_alikes_in_two_languages_are_offered_as_a_link(env: Any) -> None:
+    pid, a, b, _, _, _ = env.process
+    sf = env.session_factory
+    statements.add_statement(sf, a, RU, is_seed=True, language="ru")
+    # matching centres vectors per language: each language needs more than one statement
+    statements.add_statement(
+        sf, b, "Elections must be held within two years.", is_seed=True, language="en"
+    )
+    statements.add_statement(
+        sf, a, "Выборы должны пройти в течение двух лет.", is_seed=True, language="ru"
+    )
+    env.log_in()
+    html = env.client.get(f"/f/p/{pid}/statements").text
+    assert "Link as translation" in html and "Nothing is linked automatically" in html

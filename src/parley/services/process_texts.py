@@ -20,7 +20,7 @@ from parley.errors import InputError, NotFoundError
 
 from .inputs import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, clean_text, language_tag
 from .sessions import read_session
-from .translations import language_matches
+from .translations import language_matches, match_levels
 
 __all__ = [
     "TEXT_KINDS",
@@ -62,8 +62,8 @@ class Texts:
         """Return the text in the first preferred language that has one, else ``default``."""
         mine = [e for e in self.entries if e.kind == kind and e.ref_id == ref_id]
         for wanted in preferences:
-            for exact in (True, False):
-                found = [e for e in mine if language_matches(e.language, wanted, exact=exact)]
+            for tag, exact in match_levels(wanted):
+                found = [e for e in mine if language_matches(e.language, tag, exact=exact)]
                 if found:
                     return found[0].text
         return default

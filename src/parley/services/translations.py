@@ -41,6 +41,7 @@ __all__ = [
     "language_matches",
     "link_equivalent",
     "list_translations",
+    "match_levels",
     "readings",
     "store_machine_translation",
     "update_translation",
@@ -106,6 +107,11 @@ def language_matches(tag: str, wanted: str, *, exact: bool) -> bool:
     return base_language(tag) == base_language(wanted)
 
 
+def match_levels(wanted: str) -> tuple[tuple[str, bool], ...]:
+    """How a wanted tag is matched, best first: exactly, its base tag, any of its base."""
+    return ((wanted, True), (base_language(wanted), True), (wanted, False))
+
+
 def _is_shown(state: int, mode: str | None) -> bool:
     """A translation is shown when visible under the mode of the format it was offered in."""
     return is_visible(state, mode or "strict")
@@ -135,8 +141,8 @@ def choose_reading(
             or base_language(original_language) == base_language(wanted)
         ):
             return original
-        for exact in (True, False):
-            found = [t for t in shown if language_matches(t.language, wanted, exact=exact)]
+        for tag, exact in match_levels(wanted):
+            found = [t for t in shown if language_matches(t.language, tag, exact=exact)]
             if found:
                 best = found[0]
                 for other in found[1:]:
