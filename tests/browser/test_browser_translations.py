@@ -33,7 +33,7 @@ def _store_process(database_url: str) -> tuple[int, int, int, int]:
     from parley.services.rules import ProcessSettings
     from parley.services.sharing import share_statement
     from parley.services.statements import add_statement
-    from parley.services.translations import add_translation
+    from parley.services.translation_store import add_translation
 
     engine = create_engine_for(database_url)
     try:

@@ -103,7 +103,7 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
     from parley.db import create_engine_for, create_session_factory
     from parley.db.migrate import upgrade_database
     from parley.db.models import AgendaItem, Statement
-    from parley.services import accounts, participants, processes, sharing, translations
+    from parley.services import accounts, participants, processes, sharing, translation_store
     from parley.services import conversations as conversation_service
     from parley.services import statements as statement_service
     from parley.services.embeddings import embed_texts
@@ -139,7 +139,7 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
             author, _ = participants.join_conversation(sf, cid, xid=joined[:256])
             ids.append(add(cid, "by a participant: " + joined, participant_id=author))
             for text, sid in zip([*group, joined, joined + " (de)"], ids, strict=True):
-                translations.add_translation(sf, cid, sid, "de", text)  # read with ?lang=de
+                translation_store.add_translation(sf, cid, sid, "de", text)  # read with ?lang=de
             for n in range(10):  # two camps: the analysis finds opinion groups
                 voter, _ = participants.join_conversation(sf, cid, xid=f"{n} {group[n % 4]}")
                 for k, sid in enumerate(ids):
@@ -164,7 +164,7 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
             sharing.share_statement(sf, roots[0])  # a copy in the other format
             holders = [first] * len(group) + [second]
             for text, sid, holder in zip([*group, joined], roots, holders, strict=True):
-                translations.add_translation(sf, holder, sid, "de", text)
+                translation_store.add_translation(sf, holder, sid, "de", text)
             set_text_translation(sf, pid, "name", 0, "de", joined)
             set_text_translation(sf, pid, "description", 0, "de", joined)
             for fmt, text in zip(info.formats, group, strict=False):

@@ -38,7 +38,7 @@ from parley.services import (
     participants,
     processes,
     statements,
-    translations,
+    translation_store,
 )
 from parley.services.polis_reports import REPORT_SECRET, report_id_of
 from parley.services.web_sessions import SessionLifetimes, create_web_session
@@ -120,6 +120,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/f/c/{conversation_id}"): OWNER,
     ("POST", "/f/c/{conversation_id}/seed"): OWNER,
     ("GET", "/f/c/{conversation_id}/moderation"): OWNER,
+    ("POST", "/f/c/{conversation_id}/translations/{translation_id}"): OWNER,
     ("POST", "/f/c/{conversation_id}/moderation"): OWNER,
     ("GET", "/f/c/{conversation_id}/results"): OWNER,
     ("GET", "/f/c/{conversation_id}/results/live"): OWNER,
@@ -227,8 +228,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     statement = statements.add_statement(
         sf, conversation, "A's seed", is_seed=True, language="en"
     ).id
-    translation = translations.add_translation(sf, conversation, statement, "de", "A's Saat").id
-    _, member_token = participants.join_conversation(sf, conversation)
+    member, member_token = participants.join_conversation(sf, conversation)
+    translation = translation_store.add_translation(
+        sf, conversation, statement, "de", "A's Saat", participant_id=member
+    ).id  # offered by a member: the moderation page's target too
     b_conversation = conversations.create_conversation(sf, facilitator_id=b_id, topic="B's")
     b_member, b_token = participants.join_conversation(sf, b_conversation)
     process = processes.create_process(sf, facilitator_id=a_id, name="A's", formats=["x", "y"])
@@ -301,8 +304,9 @@ def _restore_translation(world: World) -> None:
                     statement_id=world.statement_id,
                     language="de",
                     text="A's Saat",
-                    source="facilitator",
-                    moderation_state=1,
+                    source="participant",
+                    moderation_state=0,
+                    conversation_id=int(world.params["conversation_id"]),
                 )
             )
 
@@ -327,6 +331,7 @@ def _bodies(world: World) -> dict[tuple[str, str], Callable[[], dict[str, Any]]]
             "language": "de",
             "text": "As",
         },
+        ("POST", "/f/c/{conversation_id}/translations/{translation_id}"): lambda: {"to_state": "1"},
         ("PATCH", _TRANSLATION): lambda: {"text": f"Saat {next(_COUNTER)}"},
         ("PUT", f"{P}/texts"): lambda: {"kind": "name", "language": "de", "text": "As"},
         ("POST", "/c/{conversation_id}/statements/{statement_id}/language"): lambda: {
@@ -354,7 +359,7 @@ def _call(world: World, method: str, path: str, caller: str) -> tuple[int, str]:
         headers["cookie"] = f"{SESSION_COOKIE}={session_id}"
         headers["x-csrf-token"] = csrf
     world.client.cookies.clear()
-    if path == _TRANSLATION:
+    if "{translation_id}" in path:
         _restore_translation(world)
     body = _bodies(world).get((method, path), dict)()
     is_page = not path.startswith("/api/")

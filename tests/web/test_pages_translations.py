@@ -13,7 +13,7 @@ from parley.services.process_texts import set_text_translation
 from parley.services.processes import create_process, process_info
 from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
-from parley.services.translations import add_translation, list_translations
+from parley.services.translation_store import add_translation, list_translations
 
 SCRIPT = "<script>alert(1)</script>"
 EN = "Humanitarian aid must reach everyone in need."
@@ -152,3 +152,33 @@ def test_look_alikes_in_two_languages_are_offered_as_a_link(env: Any) -> None:
     env.log_in()
     html = env.client.get(f"/f/p/{pid}/statements").text
     assert "Link as translation" in html and "Nothing is linked automatically" in html
+
+
+def test_a_translation_offered_in_a_strict_format_waits_for_the_moderator(env: Any) -> None:
+    sf = env.session_factory
+    strict = env.strict_id
+    sid = statements.add_statement(sf, strict, EN, is_seed=True, language="en").id
+    visitor = env.client
+    visitor.cookies.clear()
+    html = visitor.get(f"/c/{strict}?lang=ru").text
+    response = visitor.post(
+        f"/c/{strict}/statements/{sid}/translations",
+        data={"csrf_token": _csrf(html), "language": "ru", "text": RU},
+        follow_redirects=False,
+    )
+    assert response.headers["location"].endswith("translated=held")
+    assert RU not in visitor.get(f"/c/{strict}/votes?lang=ru").text
+    visitor.cookies.clear()
+    env.log_in()
+    queue = visitor.get(f"/f/c/{strict}/moderation?lang=en").text
+    assert "Translations offered by participants" in queue and RU in queue
+    (offered,) = list_translations(sf, strict, sid, everything=True)
+    accepted = visitor.post(
+        f"/f/c/{strict}/translations/{offered.id}",
+        data={"csrf_token": _csrf(queue), "to_state": "1"},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
+    (shown,) = list_translations(sf, strict, sid)
+    assert shown.is_shown and shown.text == RU
+    assert RU not in visitor.get(f"/f/c/{strict}/moderation?lang=en").text

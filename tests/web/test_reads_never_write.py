@@ -23,7 +23,7 @@ from parley.services.processes import create_process, process_info
 from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
 from parley.services.statements import add_statement
-from parley.services.translations import add_translation
+from parley.services.translation_store import add_translation
 from parley.services.votes import cast_vote
 
 pytestmark = pytest.mark.slow  # the worker's catch-up clusters the statements

@@ -27,7 +27,8 @@ from parley.errors import InputError, UnavailableError
 
 from .rules import visible
 from .sessions import read_session
-from .translations import base_language, store_machine_translation
+from .translation_store import store_machine_translation
+from .translations import base_language
 
 __all__ = [
     "ArgosBackend",

@@ -20,7 +20,7 @@ from parley.errors import ConflictError, InputError, NotFoundError
 
 from .formats import statement_in_process
 from .rules import ModerationState, root_id
-from .translations import link_equivalent
+from .translation_store import link_equivalent
 
 __all__ = ["merge_statements"]
 

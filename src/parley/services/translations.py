@@ -5,7 +5,8 @@ votes always belong to the statement, whatever text the voter saw. Its ``source`
 made it. A facilitator's translation is accepted at once; a participant's (or author's)
 follows the moderation mode of the format where it was offered (``rules``). A machine
 translation is stored once per language and gives way to any human one that is shown.
-A reader is shown, for their preferred languages in order: a shown translation in exactly
+Storing, moderating and listing them is ``translation_store``. A reader is shown, for their
+preferred languages in order: a shown translation in exactly
 that language, else one in its base language (``de`` for ``de-CH``), else the original when
 it is in that language; with no match at all, the original.
 """
@@ -17,38 +18,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import Conversation, Participant, Statement, StatementTranslation
-from parley.db.types import utc_now
-from parley.errors import ConflictError, InputError, NotFoundError
+from parley.db.models import Conversation, Statement, StatementTranslation
 
-from .inputs import MAX_STATEMENT_LENGTH, clean_text, language_tag
-from .rules import ModerationState, is_visible, root_id
+from .rules import is_visible, root_id
 from .sessions import read_session
 
 __all__ = [
-    "MAX_TRANSLATIONS_PER_STATEMENT",
     "Reading",
     "TranslationInfo",
     "TranslationSource",
-    "add_translation",
     "base_language",
     "choose_reading",
-    "delete_translation",
+    "is_shown",
     "language_matches",
-    "link_equivalent",
-    "list_translations",
     "match_levels",
     "readings",
-    "store_machine_translation",
-    "update_translation",
+    "translation_infos",
 ]
-
-#: translations one joint statement may hold (every language, every source)
-MAX_TRANSLATIONS_PER_STATEMENT = 100
 
 
 class TranslationSource(enum.StrEnum):
@@ -112,7 +102,7 @@ def match_levels(wanted: str) -> tuple[tuple[str, bool], ...]:
     return ((wanted, True), (base_language(wanted), True), (wanted, False))
 
 
-def _is_shown(state: int, mode: str | None) -> bool:
+def is_shown(state: int, mode: str | None) -> bool:
     """A translation is shown when visible under the mode of the format it was offered in."""
     return is_visible(state, mode or "strict")
 
@@ -153,7 +143,9 @@ def choose_reading(
     return original
 
 
-def _infos(session: Session, root_ids: Iterable[int]) -> dict[int, list[TranslationInfo]]:
+def translation_infos(
+    session: Session, root_ids: Iterable[int]
+) -> dict[int, list[TranslationInfo]]:
     """Every translation of these joint statements, with whether it is shown."""
     ids = sorted(set(root_ids))
     out: dict[int, list[TranslationInfo]] = {i: [] for i in ids}
@@ -174,7 +166,7 @@ def _infos(session: Session, root_ids: Iterable[int]) -> dict[int, list[Translat
                 row.text,
                 row.source,
                 row.moderation_state,
-                _is_shown(row.moderation_state, mode),
+                is_shown(row.moderation_state, mode),
                 row.created_at,
             )
         )
@@ -199,7 +191,7 @@ def readings(
             )
         ).all()
         roots = {int(r[0]): root_id(int(r[0]), r[1]) for r in rows}
-        found = _infos(session, roots.values())
+        found = translation_infos(session, roots.values())
         root_rows = {
             int(r[0]): r
             for r in session.execute(
@@ -222,234 +214,3 @@ def readings(
         text, language = texts[sid]
         out[sid] = choose_reading(text, language, candidates, preferences)
     return out
-
-
-def _root(session: Session, statement_id: int, conversation_id: int | None) -> Statement:
-    statement = session.get(Statement, statement_id)
-    if statement is None or (
-        conversation_id is not None and statement.conversation_id != conversation_id
-    ):
-        where = "" if conversation_id is None else f" in conversation {conversation_id}"
-        raise NotFoundError(f"statement {statement_id} does not exist{where}")
-    root = session.get(Statement, root_id(statement.id, statement.origin_id))
-    if root is None:
-        raise NotFoundError(f"statement {statement_id} has lost its joint statement")
-    return root
-
-
-def _info(session: Session, row: StatementTranslation) -> TranslationInfo:
-    mode = (
-        None
-        if row.conversation_id is None
-        else session.scalar(
-            select(Conversation.moderation_mode).where(Conversation.id == row.conversation_id)
-        )
-    )
-    return TranslationInfo(
-        row.id,
-        row.statement_id,
-        row.language,
-        row.text,
-        row.source,
-        row.moderation_state,
-        _is_shown(row.moderation_state, mode),
-        row.created_at,
-    )
-
-
-def _drop_machine(session: Session, root: int, language: str) -> None:
-    """A human translation that is shown replaces the machine one in its language."""
-    session.execute(
-        delete(StatementTranslation).where(
-            StatementTranslation.statement_id == root,
-            StatementTranslation.language == language,
-            StatementTranslation.source == TranslationSource.MACHINE.value,
-        )
-    )
-
-
-def add_translation(
-    session_factory: SessionFactory,
-    conversation_id: int,
-    statement_id: int,
-    language: str,
-    text: str,
-    *,
-    participant_id: int | None = None,
-    actor: str | None = None,
-) -> TranslationInfo:
-    """Store a translation of a statement: a facilitator's (``participant_id`` None) or a
-    participant's, which follows the moderation mode of their format.
-
-    A facilitator's replaces their earlier one in that language; any shown human
-    translation replaces the machine one.
-    """
-    language = language_tag(language)
-    text = clean_text(text, name="translation text", max_length=MAX_STATEMENT_LENGTH)
-    with session_factory.begin() as session:
-        statement = session.get(Statement, statement_id)
-        root = _root(session, statement_id, conversation_id)
-        assert statement is not None
-        if base_language(root.language) == base_language(language) and root.language:
-            raise InputError(f"statement {statement_id} is written in {root.language} already")
-        conversation = session.get_one(Conversation, conversation_id)
-        if participant_id is not None:
-            member = session.get(Participant, participant_id)
-            if member is None or member.conversation_id != conversation_id:
-                raise NotFoundError(
-                    f"participant {participant_id} is not in conversation {conversation_id}"
-                )
-            if not is_visible(statement.moderation_state, conversation.moderation_mode):
-                raise NotFoundError(f"statement {statement_id} is not shown in this format")
-            source = (
-                TranslationSource.AUTHOR
-                if root.author_id == participant_id and root.conversation_id == conversation_id
-                else TranslationSource.PARTICIPANT
-            )
-            state = ModerationState.PENDING
-        else:
-            source, state = TranslationSource.FACILITATOR, ModerationState.ACCEPTED
-        existing = session.scalars(
-            select(StatementTranslation).where(StatementTranslation.statement_id == root.id)
-        ).all()
-        if len(existing) >= MAX_TRANSLATIONS_PER_STATEMENT:
-            raise ConflictError(
-                f"statement {statement_id} has {len(existing)} translations, the most it may hold"
-            )
-        for other in existing:
-            if other.language == language and other.text == text and other.source != "machine":
-                raise ConflictError(f"this translation into {language} is stored already")
-        now = utc_now()
-        row = next(
-            (
-                o
-                for o in existing
-                if source is TranslationSource.FACILITATOR
-                and o.source == source.value
-                and o.language == language
-            ),
-            None,
-        )
-        if row is None:
-            row = StatementTranslation(statement_id=root.id, language=language, created_at=now)
-            session.add(row)
-        row.text, row.source, row.moderation_state = text, source.value, int(state)
-        row.conversation_id = None if participant_id is None else conversation_id
-        row.participant_id, row.created_by, row.updated_at = participant_id, actor, now
-        session.flush()
-        info = _info(session, row)
-        if info.is_shown:
-            _drop_machine(session, root.id, language)
-        return info
-
-
-def list_translations(
-    session_factory: SessionFactory,
-    conversation_id: int,
-    statement_id: int,
-    *,
-    everything: bool = False,
-) -> list[TranslationInfo]:
-    """Return a statement's translations: the shown ones, or ``everything`` (facilitators)."""
-    with read_session(session_factory) as session:
-        root = _root(session, statement_id, conversation_id)
-        found = _infos(session, [root.id])[root.id]
-    return [t for t in found if everything or t.is_shown]
-
-
-def _translation(
-    session: Session, conversation_id: int, statement_id: int, translation_id: int
-) -> StatementTranslation:
-    root = _root(session, statement_id, conversation_id)
-    row = session.get(StatementTranslation, translation_id)
-    if row is None or row.statement_id != root.id:
-        raise NotFoundError(
-            f"translation {translation_id} is not a translation of statement {statement_id}"
-        )
-    return row
-
-
-def update_translation(
-    session_factory: SessionFactory,
-    conversation_id: int,
-    statement_id: int,
-    translation_id: int,
-    *,
-    text: str | None = None,
-    moderation_state: int | None = None,
-    actor: str | None = None,
-) -> TranslationInfo:
-    """Let a facilitator edit a translation's text or moderate it (accept, reject)."""
-    with session_factory.begin() as session:
-        row = _translation(session, conversation_id, statement_id, translation_id)
-        if text is not None:
-            row.text = clean_text(text, name="translation text", max_length=MAX_STATEMENT_LENGTH)
-            if row.source == TranslationSource.MACHINE.value:
-                row.source = TranslationSource.FACILITATOR.value  # a person checked it
-        if moderation_state is not None:
-            row.moderation_state = int(ModerationState(moderation_state))
-        row.created_by, row.updated_at = actor or row.created_by, utc_now()
-        session.flush()
-        info = _info(session, row)
-        if info.is_shown and info.source != TranslationSource.MACHINE.value:
-            _drop_machine(session, row.statement_id, row.language)
-        return info
-
-
-def delete_translation(
-    session_factory: SessionFactory, conversation_id: int, statement_id: int, translation_id: int
-) -> None:
-    """Let a facilitator remove a translation."""
-    with session_factory.begin() as session:
-        session.delete(_translation(session, conversation_id, statement_id, translation_id))
-
-
-def link_equivalent(session: Session, keep_root: int, drop: Statement) -> None:
-    """Make a merged statement's text (and its translations) translations of the kept one.
-
-    Called inside the merge's transaction; nothing is added when the languages are the same.
-    """
-    keep = session.get_one(Statement, keep_root)
-    moved = session.scalars(
-        select(StatementTranslation).where(StatementTranslation.statement_id == drop.id)
-    ).all()
-    for row in moved:  # the dropped statement's own translations follow it
-        if base_language(row.language) == base_language(keep.language):
-            session.delete(row)
-        else:
-            row.statement_id = keep_root
-    if not drop.language or base_language(drop.language) == base_language(keep.language):
-        return
-    _drop_machine(session, keep_root, drop.language)
-    session.add(
-        StatementTranslation(
-            statement_id=keep_root,
-            language=drop.language,
-            text=drop.text,
-            source=TranslationSource.LINKED.value,
-            moderation_state=int(ModerationState.ACCEPTED),
-            created_by="merge",
-        )
-    )
-
-
-def store_machine_translation(
-    session_factory: SessionFactory, root: int, language: str, text: str
-) -> bool:
-    """Store a machine translation unless the statement has one in that language already."""
-    text = clean_text(text, name="machine translation", max_length=MAX_STATEMENT_LENGTH)
-    with session_factory.begin() as session:
-        have = _infos(session, [root])[root]
-        if any(t.language == language and (t.is_shown or t.source == "machine") for t in have):
-            return False
-        session.add(
-            StatementTranslation(
-                statement_id=root,
-                language=language,
-                text=text,
-                source=TranslationSource.MACHINE.value,
-                moderation_state=int(ModerationState.ACCEPTED),
-                created_by="machine",
-            )
-        )
-        return True

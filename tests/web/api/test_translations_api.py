@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from parley.services.translations import store_machine_translation
+from parley.services.translation_store import store_machine_translation
 
 V1 = "/api/v1"
 FORMATS = ["Astana group", "Small Group"]

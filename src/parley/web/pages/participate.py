@@ -27,6 +27,7 @@ from parley.services import (
     rules,
     sharing,
     statements,
+    translation_store,
     translations,
 )
 from parley.services.inputs import MAX_STATEMENT_LENGTH
@@ -284,7 +285,7 @@ async def offer_translation(
     """Let a participant offer a translation of a statement into their language while voting."""
     participant_id = await run_in_threadpool(page_participant, request, conversation_id)
     info = await run_in_threadpool(
-        lambda: translations.add_translation(
+        lambda: translation_store.add_translation(
             sf, conversation_id, statement_id, language, text, participant_id=participant_id
         )
     )

@@ -24,13 +24,13 @@ from parley.services.process_texts import (
     list_text_translations,
     set_text_translation,
 )
-from parley.services.translations import (
-    TranslationInfo,
+from parley.services.translation_store import (
     add_translation,
     delete_translation,
     list_translations,
     update_translation,
 )
+from parley.services.translations import TranslationInfo
 
 from ..costly import limit_facilitator_work
 from ..deps import (
