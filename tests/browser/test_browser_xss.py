@@ -140,6 +140,9 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
             ids.append(add(cid, "by a participant: " + joined, participant_id=author))
             for text, sid in zip([*group, joined, joined + " (de)"], ids, strict=True):
                 translation_store.add_translation(sf, cid, sid, "de", text)  # read with ?lang=de
+            translation_store.add_translation(  # offered: on the moderation page
+                sf, cid, ids[0], "ru", joined, participant_id=author
+            )
             for n in range(10):  # two camps: the analysis finds opinion groups
                 voter, _ = participants.join_conversation(sf, cid, xid=f"{n} {group[n % 4]}")
                 for k, sid in enumerate(ids):

@@ -28,9 +28,10 @@ def agenda_in(
     document: AgendaDocument,
     languages: Sequence[str],
 ) -> AgendaDocument:
-    """Return the document with texts and labels in the reader's languages where translated.
+    """Put texts and labels in the reader's languages where translated; return the document.
 
-    Every statement also carries its original text and language.
+    Changes ``document`` in place (``read_agenda`` parses a fresh one for every read). Every
+    statement also carries its original text and language.
     """
     ids = [s.id for item in document.items for s in item.statements]
     found = readings(session_factory, ids, languages) if languages else {}
@@ -44,7 +45,7 @@ def agenda_in(
                 )
             ).all()
         }
-    out = document.model_copy(deep=True)
+    out = document
     out.process.name = texts.get("name", 0, out.process.name, languages)
     out.process.description = texts.get("description", 0, out.process.description, languages)
     for fmt in out.formats:

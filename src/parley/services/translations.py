@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
@@ -144,30 +144,39 @@ def choose_reading(
 
 
 def translation_infos(
-    session: Session, root_ids: Iterable[int]
+    session: Session, root_ids: Iterable[int], *, languages: Sequence[str] | None = None
 ) -> dict[int, list[TranslationInfo]]:
-    """Every translation of these joint statements, with whether it is shown."""
+    """Translations of these joint statements, with whether each is shown.
+
+    With ``languages``, only those that could match them (same base language) are read.
+    """
     ids = sorted(set(root_ids))
     out: dict[int, list[TranslationInfo]] = {i: [] for i in ids}
     if not ids:
         return out
-    rows = session.execute(
-        select(StatementTranslation, Conversation.moderation_mode)
-        .outerjoin(Conversation, Conversation.id == StatementTranslation.conversation_id)
-        .where(StatementTranslation.statement_id.in_(ids))
-        .order_by(StatementTranslation.id)
-    ).all()
-    for row, mode in rows:
-        out[row.statement_id].append(
+    t = StatementTranslation
+    query = (
+        select(
+            t.id,
+            t.statement_id,
+            t.language,
+            t.text,
+            t.source,
+            t.moderation_state,
+            t.created_at,
+            Conversation.moderation_mode,
+        )
+        .outerjoin(Conversation, Conversation.id == t.conversation_id)
+        .where(t.statement_id.in_(ids))
+        .order_by(t.id)
+    )
+    if languages is not None:
+        bases = sorted({base_language(tag) for tag in languages if tag})
+        query = query.where(or_(t.language.in_(bases), *(t.language.like(f"{b}-%") for b in bases)))
+    for tid, sid, language, text, source, state, created, mode in session.execute(query):
+        out[int(sid)].append(
             TranslationInfo(
-                row.id,
-                row.statement_id,
-                row.language,
-                row.text,
-                row.source,
-                row.moderation_state,
-                is_shown(row.moderation_state, mode),
-                row.created_at,
+                int(tid), int(sid), language, text, source, state, is_shown(state, mode), created
             )
         )
     return out
@@ -191,7 +200,7 @@ def readings(
             )
         ).all()
         roots = {int(r[0]): root_id(int(r[0]), r[1]) for r in rows}
-        found = translation_infos(session, roots.values())
+        found = translation_infos(session, roots.values(), languages=preferences)
         root_rows = {
             int(r[0]): r
             for r in session.execute(
