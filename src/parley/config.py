@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -133,6 +134,27 @@ class Settings(BaseSettings):
         default=False,
         description="Keep rate-limit buckets in the database, shared by every web process "
         "(set by `parley serve --processes N`); else in the process's memory.",
+    )
+    translator: Literal["off", "libretranslate", "argos"] = Field(
+        default="off",
+        description=(
+            "Machine translation of statements: off, libretranslate (a LibreTranslate-"
+            "compatible service at translator_url) or argos (Argos Translate installed with its "
+            "language packages). Facilitators start runs; human translations always win."
+        ),
+    )
+    translator_url: str | None = Field(
+        default=None,
+        description="Base address of the LibreTranslate-compatible service (its POST /translate).",
+    )
+    translator_api_key: SecretStr | None = Field(
+        default=None, description="API key sent to the translation service, if it needs one."
+    )
+    translator_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="Seconds one machine translation call may take before it is given up.",
     )
 
     @field_validator("public_url")

@@ -103,10 +103,11 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
     from parley.db import create_engine_for, create_session_factory
     from parley.db.migrate import upgrade_database
     from parley.db.models import AgendaItem, Statement
-    from parley.services import accounts, participants, processes, sharing
+    from parley.services import accounts, participants, processes, sharing, translation_store
     from parley.services import conversations as conversation_service
     from parley.services import statements as statement_service
     from parley.services.embeddings import embed_texts
+    from parley.services.process_texts import set_text_translation
     from parley.services.refresh import refresh_everything
     from parley.services.rounds import close_round
     from parley.services.rules import ProcessSettings
@@ -138,6 +139,11 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
             ids = [add(cid, text, is_seed=True) for text in [*group, joined]]
             author, _ = participants.join_conversation(sf, cid, xid=joined[:256])
             ids.append(add(cid, "by a participant: " + joined, participant_id=author))
+            for text, sid in zip([*group, joined, joined + " (de)"], ids, strict=True):
+                translation_store.add_translation(sf, cid, sid, "de", text)  # read with ?lang=de
+            translation_store.add_translation(  # offered: on the moderation page
+                sf, cid, ids[0], "ru", joined, participant_id=author
+            )
             for n in range(10):  # two camps: the analysis finds opinion groups
                 voter, _ = participants.join_conversation(sf, cid, xid=f"{n} {group[n % 4]}")
                 for k, sid in enumerate(ids):
@@ -160,6 +166,13 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
             roots = [add(first, text, is_seed=True) for text in group]
             roots.append(add(second, joined, is_seed=True))
             sharing.share_statement(sf, roots[0])  # a copy in the other format
+            holders = [first] * len(group) + [second]
+            for text, sid, holder in zip([*group, joined], roots, holders, strict=True):
+                translation_store.add_translation(sf, holder, sid, "de", text)
+            set_text_translation(sf, pid, "name", 0, "de", joined)
+            set_text_translation(sf, pid, "description", 0, "de", joined)
+            for fmt, text in zip(info.formats, group, strict=False):
+                set_text_translation(sf, pid, "format", fmt.id, "de", text)
             with sf.begin() as session:
                 items = [AgendaItem(process_id=pid, label=text, is_custom=True) for text in group]
                 session.add_all(items)
@@ -170,6 +183,9 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
                         .where(Statement.id == sid)
                         .values(agenda_item_id=items[n % len(items)].id)
                     )
+                item_ids = [item.id for item in items]
+            for item_id, text in zip(item_ids, reversed(group), strict=True):
+                set_text_translation(sf, pid, "item", item_id, "de", text)
             process_ids.append(pid)
             keys.append(info.observer_key)
         refresh_everything(sf)  # analyses and joint agendas stored, as the worker would
@@ -309,6 +325,10 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
             route="/f/p/{process_id}/brief",
             n_payloads=n,
         )
+        for path in (f"/f/p/{pid}", f"/f/p/{pid}/agenda"):  # translations and their originals
+            facilitator.open(
+                f"{path}?lang=de", route=path.replace(str(pid), "{process_id}"), n_payloads=n
+            )
     facilitator.page.screenshot(path=artifacts / "xss-agenda.png", full_page=True)
     for group in GROUPS:  # reflected: query strings and path segments, on the error page too
         joined = quote(" ".join(group))
@@ -319,6 +339,10 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
     for cid in site.conversations:  # a participant: the card, voting, the list of votes
         participant = Browser(chromium, site, tally)
         participant.open(f"/c/{cid}", route="/c/{conversation_id}", n_payloads=n)
+        participant.open(f"/c/{cid}?lang=de", route="/c/{conversation_id}", n_payloads=n)
+        participant.page.click("details.original summary")  # the original, one click away
+        participant.inspect(f"/c/{cid}?lang=de (original)")
+        participant.open(f"/c/{cid}?lang=en", route="/c/{conversation_id}", n_payloads=n)
         token = participant.csrf()
         first, *others = site.statements[cid]
         joined = participant.context.request.post(  # the first vote joins (a view does not)
@@ -335,6 +359,9 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
             assert answer.ok, answer.text()
         participant.open(f"/c/{cid}", route="/c/{conversation_id}", n_payloads=n)
         participant.open(f"/c/{cid}/votes", route="/c/{conversation_id}/votes", n_payloads=n)
+        participant.open(
+            f"/c/{cid}/votes?lang=de", route="/c/{conversation_id}/votes", n_payloads=n
+        )
         participant.close()
 
     for cid in site.format_conversations:  # a member: the next card, the joint picture
@@ -359,6 +386,7 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
         visitor.open(
             f"/o/{key}/brief?round=1&format=html", route="/o/{observer_key}/brief", n_payloads=n
         )
+        visitor.open(f"/o/{key}?lang=de", route="/o/{observer_key}", n_payloads=n)
         visitor.open(f"/c/{cid}?from={quote(key)}", route="/c/{conversation_id}", n_payloads=n)
         visitor.context.clear_cookies()  # one format per process and browser
     for link in report_links:  # the report: anybody with the link, sorted two ways

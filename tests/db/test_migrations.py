@@ -33,6 +33,8 @@ TABLES = {
     "job_runs",
     "rate_buckets",
     "agenda_rounds",
+    "statement_translations",
+    "text_translations",
 }
 
 

@@ -101,3 +101,23 @@ def test_the_demo_process_puts_common_ground_on_top(session_factory: SessionFact
         in_process = Statement.conversation_id.in_([f.conversation_id for f in info.formats])
         missing = select(func.count()).where(in_process, Statement.embedding.is_(None))
         assert session.scalar(missing) == 0
+
+
+def test_each_delegation_reads_the_demo_agenda_in_its_own_language(
+    session_factory: SessionFactory,
+) -> None:
+    access = prepare_demo(session_factory)
+    spec = load_demo_process()
+    for language in ("en", "ru", "ar", "tr", "fr", "de", "fa"):
+        view = read_agenda(session_factory, access.process_id, languages=(language,))
+        statements = [s for item in view.document.items for s in item.statements]
+        mine = [s for s in statements if s.language == language]
+        assert len(mine) >= len(spec.statements) // 3, language  # a good share in its language
+        for s in statements:
+            assert s.original_text and s.original_language
+            assert s.is_translation == (s.text != s.original_text)
+    ru = read_agenda(session_factory, access.process_id, languages=("ru",)).document
+    assert ru.process.name == "Механизм координации по Сирии"
+    assert [f.label for f in ru.formats] == ["Астанинская группа", "Малая группа"]
+    fa = read_agenda(session_factory, access.process_id, languages=("fa",)).document
+    assert fa.process.name == "سازوکار هماهنگی دربارهٔ سوریه"

@@ -31,8 +31,15 @@ from parley.config import Settings
 from parley.db import create_engine_for, create_session_factory
 from parley.db.engine import SessionFactory
 from parley.db.migrate import upgrade_database
-from parley.db.models import AgendaItem, Statement
-from parley.services import accounts, conversations, participants, processes, statements
+from parley.db.models import AgendaItem, Statement, StatementTranslation
+from parley.services import (
+    accounts,
+    conversations,
+    participants,
+    processes,
+    statements,
+    translation_store,
+)
 from parley.services.agenda import refresh_agenda
 from parley.services.polis_reports import REPORT_SECRET, report_id_of
 from parley.services.rounds import close_round
@@ -65,6 +72,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", f"{A}/statements/next"): PARTICIPANT,
     ("POST", f"{A}/statements/similar"): PARTICIPANT,
     ("PATCH", f"{A}/statements/{{statement_id}}"): AUTHOR,
+    ("POST", f"{A}/statements/{{statement_id}}/translations"): PARTICIPANT,  # or the owner's
+    ("GET", f"{A}/statements/{{statement_id}}/translations"): PUBLIC,
+    ("PATCH", f"{A}/statements/{{statement_id}}/translations/{{translation_id}}"): OWNER,
+    ("DELETE", f"{A}/statements/{{statement_id}}/translations/{{translation_id}}"): OWNER,
     ("POST", f"{A}/participants"): PUBLIC,
     ("GET", f"{A}/participants/me"): PARTICIPANT,
     ("POST", "/api/v1/conversations"): FACILITATOR,
@@ -97,6 +108,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", f"{P}/rounds/{{number}}"): OWNER,
     ("GET", f"{P}/changes"): OWNER,
     ("GET", f"{P}/brief"): OWNER,
+    ("GET", f"{P}/texts"): OWNER,
+    ("PUT", f"{P}/texts"): OWNER,
+    ("POST", f"{P}/machine-translations"): OWNER,
     ("GET", "/api/v1/observe/{observer_key}/agenda"): KEY,
     ("GET", "/c/{conversation_id}"): PUBLIC,  # viewing joins nobody: the first vote does
     ("POST", "/c/{conversation_id}/vote"): SELF_JOIN,
@@ -109,6 +123,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/c/{conversation_id}/standing/live"): PARTICIPANT,
     ("GET", "/c/{conversation_id}/agenda"): PARTICIPANT,
     ("GET", "/c/{conversation_id}/agenda/live"): PARTICIPANT,
+    ("POST", "/c/{conversation_id}/statements/{statement_id}/translations"): SELF_JOIN,
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): LOGIN,
@@ -118,6 +133,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/f/c/{conversation_id}"): OWNER,
     ("POST", "/f/c/{conversation_id}/seed"): OWNER,
     ("GET", "/f/c/{conversation_id}/moderation"): OWNER,
+    ("POST", "/f/c/{conversation_id}/translations/{translation_id}"): OWNER,
     ("POST", "/f/c/{conversation_id}/moderation"): OWNER,
     ("GET", "/f/c/{conversation_id}/results"): OWNER,
     ("GET", "/f/c/{conversation_id}/results/live"): OWNER,
@@ -134,6 +150,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/f/p/{process_id}/share-all"): OWNER,
     ("POST", "/f/p/{process_id}/merge"): OWNER,
     ("POST", "/f/p/{process_id}/items/refresh"): OWNER,
+    ("POST", "/f/p/{process_id}/texts"): OWNER,
+    ("POST", "/f/p/{process_id}/machine-translations"): OWNER,
     ("GET", "/f/p/{process_id}/agenda"): OWNER,
     ("GET", "/f/p/{process_id}/agenda.{ext}"): OWNER,
     ("POST", "/f/p/{process_id}/items/{item_id}/label"): OWNER,
@@ -227,8 +245,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     a_id, a_key = accounts.create_facilitator(sf, "owner-a", password="password of a")
     b_id, b_key = accounts.create_facilitator(sf, "stranger-b", password="password of b")
     conversation = conversations.create_conversation(sf, facilitator_id=a_id, topic="A's")
-    statement = statements.add_statement(sf, conversation, "A's seed", is_seed=True).id
-    _, member_token = participants.join_conversation(sf, conversation)
+    statement = statements.add_statement(
+        sf, conversation, "A's seed", is_seed=True, language="en"
+    ).id
+    member, member_token = participants.join_conversation(sf, conversation)
+    translation = translation_store.add_translation(
+        sf, conversation, statement, "de", "A's Saat", participant_id=member
+    ).id  # offered by a member: the moderation page's target too
     b_conversation = conversations.create_conversation(sf, facilitator_id=b_id, topic="B's")
     b_member, b_token = participants.join_conversation(sf, b_conversation)
     process = processes.create_process(sf, facilitator_id=a_id, name="A's", formats=["x", "y"])
@@ -261,6 +284,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     "statement_id": str(statement),
                     "process_id": str(process),
                     "item_id": str(item_id),
+                    "translation_id": str(translation),
                     "observer_key": info.observer_key,
                     "ext": "csv",
                     "report_id": report_id_of(
@@ -289,6 +313,25 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 _COUNTER = itertools.count()
+_TRANSLATION = f"{A}/statements/{{statement_id}}/translations/{{translation_id}}"
+
+
+def _restore_translation(world: World) -> None:
+    """Put A's translation back, so that each caller of its DELETE finds it."""
+    tid = int(world.params["translation_id"])
+    with world.session_factory.begin() as session:
+        if session.get(StatementTranslation, tid) is None:
+            session.add(
+                StatementTranslation(
+                    id=tid,
+                    statement_id=world.statement_id,
+                    language="de",
+                    text="A's Saat",
+                    source="participant",
+                    moderation_state=0,
+                    conversation_id=int(world.params["conversation_id"]),
+                )
+            )
 
 
 def _bodies(world: World) -> dict[tuple[str, str], Callable[[], dict[str, Any]]]:
@@ -298,6 +341,22 @@ def _bodies(world: World) -> dict[tuple[str, str], Callable[[], dict[str, Any]]]
     return {
         ("POST", f"{A}/votes"): lambda: {"statement_id": world.statement_id, "vote": 1},
         ("POST", f"{A}/statements"): lambda: {"text": f"Statement number {next(_COUNTER)}"},
+        ("POST", f"{A}/statements/{{statement_id}}/translations"): lambda: {
+            "language": "fr",
+            "text": f"Traduction {next(_COUNTER)}",
+        },
+        ("POST", "/c/{conversation_id}/statements/{statement_id}/translations"): lambda: {
+            "language": "fr",
+            "text": f"Traduction {next(_COUNTER)}",
+        },
+        ("POST", "/f/p/{process_id}/texts"): lambda: {
+            "what": "name:0",
+            "language": "de",
+            "text": "As",
+        },
+        ("POST", "/f/c/{conversation_id}/translations/{translation_id}"): lambda: {"to_state": "1"},
+        ("PATCH", _TRANSLATION): lambda: {"text": f"Saat {next(_COUNTER)}"},
+        ("PUT", f"{P}/texts"): lambda: {"kind": "name", "language": "de", "text": "As"},
         ("POST", "/c/{conversation_id}/statements/{statement_id}/language"): lambda: {
             "language": "de"
         },
@@ -323,6 +382,8 @@ def _call(world: World, method: str, path: str, caller: str) -> tuple[int, str]:
         headers["cookie"] = f"{SESSION_COOKIE}={session_id}"
         headers["x-csrf-token"] = csrf
     world.client.cookies.clear()
+    if "{translation_id}" in path:
+        _restore_translation(world)
     body = _bodies(world).get((method, path), dict)()
     is_page = not path.startswith("/api/")
     options: dict[str, Any] = {"headers": headers, "follow_redirects": False}

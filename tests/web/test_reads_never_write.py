@@ -24,6 +24,7 @@ from parley.services.rounds import close_round
 from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
 from parley.services.statements import add_statement
+from parley.services.translation_store import add_translation
 from parley.services.votes import cast_vote
 
 pytestmark = pytest.mark.slow  # the worker's catch-up clusters the statements
@@ -81,6 +82,7 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
         for text_ in ("Open the crossings for aid.", "Elections within two years.")
     ]
     copies = [share_statement(sf, r)[0] for r in roots]
+    add_translation(sf, a, roots[0], "ru", "Откройте переходы для помощи.")
     for conversation, targets in ((a, roots), (b, copies)):
         for n in range(3):
             member = join_conversation(sf, conversation)[0]
@@ -131,6 +133,8 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
         if url.startswith("/api/v3/") and "{" not in path:
             urls.append(url + polis_query)
         urls += [url + query for query in with_params.get(path, [])]
+        if "agenda" in url or "statements" in url or url.startswith(("/c/", "/o/")):
+            urls += [u + "?lang=ru" for u in list(urls) if "?" not in u]  # read in a language
         for target in urls:
             for client, headers in ((env.client, key_header), (visitor, {})):
                 response = client.get(target, headers=headers, follow_redirects=False)

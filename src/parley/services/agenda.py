@@ -11,6 +11,7 @@ that row: a GET never clusters, embeds, fits or writes.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ from .agenda_document import (
     agenda_items,
 )
 from .agenda_items import item_labels, refresh_agenda_items
+from .agenda_reading import agenda_in
 from .joint import bridging_scores, joint_statements, process_votes
 from .processes import ProcessInfo, process_info
 from .sessions import read_session
@@ -218,14 +220,18 @@ def refresh_agenda(session_factory: SessionFactory, process_id: int) -> AgendaVi
 
 
 def read_agenda(
-    session_factory: SessionFactory, process_id: int, *, with_map: bool = False
+    session_factory: SessionFactory,
+    process_id: int,
+    *,
+    with_map: bool = False,
+    languages: Sequence[str] = (),
 ) -> AgendaView:
     """Return the stored agenda of a process (an empty one before the worker's first).
 
     The joint map is read only ``with_map`` (the agenda page shows it; the API and the
     exports do not). The stored JSON is validated as text by pydantic, without building
     Python dicts first. Item labels are read now, so that a facilitator's rename shows at
-    once.
+    once; texts and labels come in the reader's ``languages`` where translated.
     """
     columns = [cast(StoredAgenda.document, Text)]
     if with_map:
@@ -239,9 +245,10 @@ def read_agenda(
             ).all()
         }
     if row is None:
-        return AgendaView(empty_document(process_info(session_factory, process_id)), JointMap())
+        document = empty_document(process_info(session_factory, process_id))
+        return AgendaView(agenda_in(session_factory, process_id, document, languages), JointMap())
     document = AgendaDocument.model_validate_json(row[0])
     joint_map = JointMap.model_validate_json(row[1]) if with_map else JointMap()
     for item in document.items:
         item.label = labels.get(item.item, item.label)
-    return AgendaView(document, joint_map)
+    return AgendaView(agenda_in(session_factory, process_id, document, languages), joint_map)

@@ -75,6 +75,12 @@ class AgendaEntry(BaseModel):
     language: str | None = None
     format: str | None = Field(default=None, description="the format where it was written")
     held_by: list[str] = Field(default_factory=list, description="formats holding it")
+    original_text: str | None = Field(
+        default=None, description="the text as written (``text`` may be a translation)"
+    )
+    original_language: str | None = None
+    is_translation: bool = False
+    translation_source: str | None = None
 
     @property
     def group(self) -> str:
@@ -107,6 +113,7 @@ class AgendaFormat(BaseModel):
     name: str
     n_members: int
     n_statements: int
+    label: str | None = Field(default=None, description="the name in the reader's language")
 
 
 class AgendaDocument(BaseModel):
@@ -305,6 +312,8 @@ def _markdown_line(s: AgendaEntry) -> str:
     said = _md(s.text or f"statement {s.id}")
     origin = f" — from {_md(s.format)}" if s.format else ""
     tag = f"[{s.language}] " if s.language else ""
+    if s.is_translation and s.original_text:
+        said += f" (translation; original [{s.original_language or '?'}]: {_md(s.original_text)})"
     return f"- {tag}{said}{origin}{score}. {stance}."
 
 

@@ -3,7 +3,9 @@
 The content (``parley.data.syria_demo``) is fictional and modelled on a public report on a
 coordination mechanism between the Astana group and the Small Group. Each delegation's
 members join their format's conversation; statements are written in the delegation's
-language, with language and embedding stored; statements marked shared are shared with
+language, with language and embedding stored, and carry translations into the delegations'
+languages (``syria/translations.json``), as do the process's name and format names, so each
+delegation reads the agenda in its own language; statements marked shared are shared with
 the other format; the seeded simulated votes are recorded; every format's analysis, the
 agenda items and their labels are computed before this returns. The votes arrive in three
 parts: rounds 1 and 2 are closed after the first two (half of the shared statements reach
@@ -15,20 +17,30 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from parley.data.syria_demo import DemoProcess, load_demo_process, simulate_votes
+from parley.data.syria_translations import load_demo_translations
 from parley.db.engine import SessionFactory
-from parley.db.models import Conversation, Participant, Process, Statement
+from parley.db.models import (
+    Conversation,
+    Participant,
+    Process,
+    Statement,
+    StatementTranslation,
+    TextTranslation,
+)
 from parley.db.tokens import new_participant_token
 
 from .agenda import refresh_agenda
 from .embeddings import embed_texts, encode_vector, model_name
-from .processes import create_process, process_info
+from .processes import ProcessInfo, create_process, process_info
 from .refresh import refresh_everything
 from .rounds import close_round
 from .rules import AutoShare, ModerationState, ProcessSettings
 from .sessions import read_session
 from .sharing import share_statement
+from .translations import TranslationSource
 from .votes import VoteRequest, record_votes
 
 __all__ = ["DEMO_PROCESS", "demo_process_id", "load_demo_process_into"]
@@ -61,6 +73,39 @@ def _languages(spec: DemoProcess, format_key: str) -> list[str]:
     tags = [m.language for m in fmt.members]
     tags += [s.language for s in spec.statements if s.format == format_key]
     return list(dict.fromkeys(tags))
+
+
+def _add_translations(
+    session: Session,
+    spec: DemoProcess,
+    process_id: int,
+    statement_ids: dict[str, int],
+    info: ProcessInfo,
+) -> None:
+    """Store the demo's translations: statements (a facilitator's), name, formats."""
+    texts = load_demo_translations(spec)
+    for key, by_language in texts.statements.items():
+        for language, text in by_language.items():
+            session.add(
+                StatementTranslation(
+                    statement_id=statement_ids[key],
+                    language=language,
+                    text=text,
+                    source=TranslationSource.FACILITATOR.value,
+                    moderation_state=int(ModerationState.ACCEPTED),
+                    created_by="demo",
+                )
+            )
+    rows = [("name", 0, texts.name), ("description", 0, texts.description)]
+    for fmt in spec.formats:
+        rows.append(("format", info.format_named(fmt.name).id, texts.formats.get(fmt.key, {})))
+    for kind, ref_id, by_language in rows:
+        for language, text in by_language.items():
+            session.add(
+                TextTranslation(
+                    process_id=process_id, kind=kind, ref_id=ref_id, language=language, text=text
+                )
+            )
 
 
 def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int) -> int:
@@ -114,6 +159,7 @@ def load_demo_process_into(session_factory: SessionFactory, facilitator_id: int)
             session.add(written)
             session.flush()
             statement_ids[statement.key] = written.id
+        _add_translations(session, spec, process_id, statement_ids, info)
     shared = [st for st in spec.statements if st.shared]
     late = {st.key for st in shared[1::2]}  # every other shared statement: after round 1
     copies: dict[tuple[str, str], int] = {}

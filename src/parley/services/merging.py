@@ -2,7 +2,8 @@
 
 Where a format already holds the kept statement, the two merge there: their votes join (the
 later vote per person wins, the event log follows) and the duplicate is rejected with a
-note. Elsewhere the duplicate stays and becomes a copy of the kept joint statement.
+note. Elsewhere the duplicate stays and becomes a copy of the kept joint statement. In
+another language, the duplicate's text becomes a translation of the kept one (``translations``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from parley.errors import ConflictError, InputError, NotFoundError
 
 from .formats import statement_in_process
 from .rules import ModerationState, root_id
+from .translation_store import link_equivalent
 
 __all__ = ["merge_statements"]
 
@@ -132,6 +134,7 @@ def merge_statements(
                     "are not formats of one process"
                 )
         root = _root_of(keep)
+        link_equivalent(session, root, drop)  # across languages: drop's text translates keep
         holders = {
             s.conversation_id: s
             for s in session.scalars(

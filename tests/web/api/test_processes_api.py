@@ -68,7 +68,7 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
         "n_participants": 2,
     }
     assert agenda["formats"] == [
-        {"name": name, "n_members": 1, "n_statements": 1} for name in FORMATS
+        {"name": name, "n_members": 1, "n_statements": 1, "label": name} for name in FORMATS
     ]
     (item,) = agenda["items"]
     (entry,) = item["statements"]
@@ -350,7 +350,9 @@ def test_observers_need_the_key_only(sqlite_api: Any) -> None:
             "min_votes": 1,
             "n_participants": 0,
         },
-        "formats": [{"name": name, "n_members": 0, "n_statements": 0} for name in FORMATS],
+        "formats": [
+            {"name": name, "n_members": 0, "n_statements": 0, "label": name} for name in FORMATS
+        ],
         "items": [],
     }
     unknown = sqlite_api.client.get(f"{V1}/observe/not-a-key/agenda")

@@ -21,6 +21,7 @@ from parley.web.pages import (
     reports,
     results,
     rounds,
+    translations,
 )
 from parley.web.pages.route import render_error
 
@@ -37,3 +38,4 @@ router.include_router(processes.router)
 router.include_router(agenda.router)
 router.include_router(rounds.router)
 router.include_router(reports.router)
+router.include_router(translations.router)

@@ -27,7 +27,7 @@ from parley.web.deps import ObservedProcessDep, SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
 from parley.web.pages.processes import flash_message
-from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
 
@@ -113,7 +113,7 @@ def agenda_context(
     ``private``: apply the process's privacy threshold (everyone but its facilitator).
     """
     version = rounds.agenda_version(sf, process_id)  # read first: a newer agenda polls again
-    view = agenda.read_agenda(sf, process_id, with_map=True)
+    view = agenda.read_agenda(sf, process_id, with_map=True, languages=(page_language(request),))
     info = processes.process_info(sf, process_id)
     closed = rounds.list_rounds(sf, process_id)
     last = rounds.last_round(sf, process_id) if closed else None
@@ -129,6 +129,9 @@ def agenda_context(
         "live_url": live_url,
         "rounds": closed,
         "moved": None if last is None else what_moved(last[1], view.document),
+        "process_name": view.document.process.name,  # in the reader's language
+        "process_description": view.document.process.description,
+        "format_labels": {f.name: f.label or f.name for f in view.document.formats},
         "n_participants": view.document.process.n_participants,
         "items": agenda_groups(view.document.items, threshold),
         "min_group_size": threshold,
@@ -139,11 +142,12 @@ def agenda_context(
     }
 
 
-def _export(sf: SessionFactoryDep, process_id: int, ext: str) -> Response:
+def _export(request: Request, sf: SessionFactoryDep, process_id: int, ext: str) -> Response:
     media_type = EXPORT_TYPES.get(ext)
     if media_type is None:
         raise NotFoundError(f"no agenda export as .{ext}; there are {sorted(EXPORT_TYPES)}")
-    document = agenda.read_agenda(sf, process_id).document
+    languages = (page_language(request),)  # texts in the reader's language, originals kept
+    document = agenda.read_agenda(sf, process_id, languages=languages).document
     response: Response
     if ext == "json":
         response = JSONResponse(document.model_dump(mode="json"))
@@ -184,9 +188,11 @@ def agenda_page(
 
 
 @router.get("/f/p/{process_id}/agenda.{ext}", name="process_agenda_export")
-def agenda_export(info: PageProcessDep, ext: str, sf: SessionFactoryDep) -> Response:
+def agenda_export(
+    request: Request, info: PageProcessDep, ext: str, sf: SessionFactoryDep
+) -> Response:
     """Export the joint agenda as JSON, CSV or Markdown."""
-    return _export(sf, info.id, ext)
+    return _export(request, sf, info.id, ext)
 
 
 @router.post("/f/p/{process_id}/items/{item_id}/label")
@@ -227,8 +233,10 @@ def observer_page(
 
 
 @router.get("/o/{observer_key}/agenda.{ext}", name="observer_export")
-def observer_export(process_id: ObservedProcessDep, ext: str, sf: SessionFactoryDep) -> Response:
+def observer_export(
+    request: Request, process_id: ObservedProcessDep, ext: str, sf: SessionFactoryDep
+) -> Response:
     """Export the joint agenda for observers as JSON, CSV or Markdown."""
-    response = _export(sf, process_id, ext)
+    response = _export(request, sf, process_id, ext)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from parley.errors import InputError
-from parley.services import accounts, moderation, rules, statements
+from parley.services import accounts, moderation, rules, statements, translation_store
 from parley.services import conversations as conversation_service
 from parley.web import sessions
 from parley.web.costly import limit_login
@@ -187,8 +187,28 @@ def moderation_page(
         "flash": None
         if done is None
         else (t("moderation.done", n=done) if done else t("moderation.none_selected")),
+        "offered": translation_store.offered_translations(sf, conversation_id),
     }
     return render(request, "pages/moderation.html", context, facilitator=me.name)
+
+
+@router.post("/f/c/{conversation_id}/translations/{translation_id}")
+def moderate_translation(
+    conversation_id: PageConversationDep,
+    translation_id: int,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    to_state: Annotated[str, Form()] = "",
+) -> Response:
+    """Accept or reject a translation a participant offered in this format."""
+    target = _STATES.get(to_state)
+    if target is None:
+        raise InputError(f"to_state={to_state!r} should be -1, 0 or 1")
+    translation_store.moderate_offered(sf, conversation_id, translation_id, target, actor=me.name)
+    return RedirectResponse(
+        f"/f/c/{conversation_id}/moderation?done=1#translations", status_code=303
+    )
 
 
 @router.post("/f/c/{conversation_id}/moderation")

@@ -21,7 +21,7 @@ from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import page_participant
 from parley.web.pages.agenda import agenda_groups
 from parley.web.pages.participate import card_context
-from parley.web.pages.rendering import render
+from parley.web.pages.rendering import page_language, render
 from parley.web.pages.route import PageRoute
 
 __all__ = ["router"]
@@ -112,6 +112,6 @@ def next_card(request: Request, conversation_id: int, sf: SessionFactoryDep) -> 
     participant_id = page_participant(request, conversation_id, join=False)
     if participants.next_statement(sf, conversation_id, participant_id) is None:
         return Response(status_code=204)
-    context = card_context(sf, conversation_id, participant_id)
+    context = card_context(sf, conversation_id, participant_id, page_language(request))
     context.update(previous=None, oob=True, arrived=True)
     return render(request, "pages/_card.html", context)

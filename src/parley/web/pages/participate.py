@@ -22,10 +22,13 @@ from parley.services import (
     conversations,
     look_alikes,
     participants,
+    process_texts,
     processes,
     rules,
     sharing,
     statements,
+    translation_store,
+    translations,
 )
 from parley.services.inputs import MAX_STATEMENT_LENGTH
 from parley.services.joint_view import format_view
@@ -33,9 +36,10 @@ from parley.web import actions
 from parley.web.costly import look_alike_check
 from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import page_participant
-from parley.web.pages.rendering import is_htmx, page_translator, render
+from parley.web.pages.rendering import is_htmx, page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
+from parley.web.reading import reading_view
 
 __all__ = ["MAX_STATEMENT_CHARS", "card_context", "router"]
 
@@ -63,14 +67,21 @@ LANGUAGE_NAMES = {
 
 
 def card_context(
-    sf: SessionFactory, conversation_id: int, participant_id: int | None
+    sf: SessionFactory, conversation_id: int, participant_id: int | None, language: str
 ) -> dict[str, Any]:
     """Return the context of the voting card: the next statement (None: all voted) and more."""
     statement = participants.next_statement(sf, conversation_id, participant_id)
     origins = sharing.origins_of(sf, [statement.id]) if statement is not None else {}
+    found = translations.readings(sf, [statement.id], (language,)) if statement else {}
+    reading = found.get(statement.id) if statement is not None else None
     return {
         "base": f"/c/{conversation_id}",
         "statement": statement,
+        "reading": None if reading is None else reading_view(reading),
+        # no translation into the reader's language yet: offer to write one
+        "can_translate": reading is not None
+        and not reading.is_translation
+        and translations.base_language(reading.language) != language,
         "origin": origins.get(statement.id) if statement is not None else None,
         "progress": participants.participant_progress(sf, conversation_id, participant_id),
         "idempotency_key": secrets.token_urlsafe(12),
@@ -81,16 +92,26 @@ def card_context(
 
 @router.get("/c/{conversation_id}", name="participate")
 def participate_page(
-    request: Request, conversation_id: int, sf: SessionFactoryDep, added: str | None = None
+    request: Request,
+    conversation_id: int,
+    sf: SessionFactoryDep,
+    added: str | None = None,
+    translated: str | None = None,
 ) -> Response:
     """Show the conversation: the next statement to vote on, progress, a statement form."""
     conversation = conversations.conversation_summary(sf, conversation_id)
     participant_id = page_participant(request, conversation_id, join=False)
-    context = card_context(sf, conversation_id, participant_id)
+    language = page_language(request)
+    context = card_context(sf, conversation_id, participant_id, language)
     found = processes.format_of_conversation(sf, conversation_id)
+    format_name = None
+    if found is not None:
+        texts = process_texts.process_texts(sf, found[0])
+        format_name = texts.get("format", found[1], found[2], (language,))
     context.update(
         conversation=conversation,
-        format_name=None if found is None else found[2],
+        format_name=format_name,
+        translated=translated if translated in ("held", "shown") else None,
         added=added if added in ("held", "shown") else None,
         error=None,
         previous=None,
@@ -126,7 +147,9 @@ async def vote(
         return RedirectResponse(f"{base}/votes#vote-{statement_id}", status_code=303)
     if not is_htmx(request):
         return RedirectResponse(base, status_code=303)
-    context = await run_in_threadpool(card_context, sf, conversation_id, participant_id)
+    context = await run_in_threadpool(
+        card_context, sf, conversation_id, participant_id, page_language(request)
+    )
     context.update(previous=statement_id, oob=True)
     return render(request, "pages/_card.html", context)
 
@@ -139,7 +162,9 @@ def my_votes(request: Request, conversation_id: int, sf: SessionFactoryDep) -> R
     context = {
         "conversation": conversation,
         "base": f"/c/{conversation_id}",
-        "votes": [] if participant_id is None else _votes_of(sf, conversation_id, participant_id),
+        "votes": []
+        if participant_id is None
+        else _votes_of(sf, conversation_id, participant_id, page_language(request)),
         "on_votes_page": True,
         "progress": participants.participant_progress(sf, conversation_id, participant_id),
     }
@@ -248,6 +273,29 @@ async def correct_language(
     return RedirectResponse(f"/c/{conversation_id}#add", status_code=303)
 
 
+@router.post(
+    "/c/{conversation_id}/statements/{statement_id}/translations", name="offer_translation"
+)
+async def offer_translation(
+    request: Request,
+    conversation_id: int,
+    statement_id: int,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    text: Annotated[str, Form(max_length=MAX_STATEMENT_CHARS)] = "",
+    language: Annotated[str, Form(max_length=35)] = "",
+) -> Response:
+    """Let a participant offer a translation of a statement into their language while voting."""
+    participant_id = await run_in_threadpool(page_participant, request, conversation_id)
+    info = await run_in_threadpool(
+        lambda: translation_store.add_translation(
+            sf, conversation_id, statement_id, language, text, participant_id=participant_id
+        )
+    )
+    outcome = "shown" if info.is_shown else "held"
+    return RedirectResponse(f"/c/{conversation_id}?translated={outcome}", status_code=303)
+
+
 def _outcome(sf: SessionFactory, conversation_id: int, moderation_state: int) -> str:
     """Say what happens to a new statement: shown at once, held for a moderator, rejected."""
     mode = conversations.conversation_summary(sf, conversation_id).moderation_mode
@@ -256,12 +304,12 @@ def _outcome(sf: SessionFactory, conversation_id: int, moderation_state: int) ->
 
 
 def _votes_of(
-    sf: SessionFactory, conversation_id: int, participant_id: int
+    sf: SessionFactory, conversation_id: int, participant_id: int, language: str
 ) -> list[dict[str, Any]]:
     """Return the visible statements the participant voted on, each with their vote."""
     votes = participants.participant_votes(sf, participant_id)
+    voted = [s for s in statements.visible_statements(sf, conversation_id) if s.id in votes]
+    found = translations.readings(sf, [s.id for s in voted], (language,))
     return [
-        {"statement": statement, "value": votes[statement.id]}
-        for statement in statements.visible_statements(sf, conversation_id)
-        if statement.id in votes
+        {"statement": s, "value": votes[s.id], "reading": reading_view(found[s.id])} for s in voted
     ]

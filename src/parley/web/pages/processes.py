@@ -20,6 +20,7 @@ from parley.services import (
     formats,
     joint,
     merging,
+    process_texts,
     processes,
     rounds,
     sharing,
@@ -49,6 +50,9 @@ _DONE = {
     "refreshed": "process.refreshed",
     "renamed": "agenda.renamed",
     "round_closed": "rounds.closed",
+    "texts_saved": "texts.saved",
+    "machine_done": "machine.done",
+    "machine_failed": "machine.failed",
 }
 _BACK = {"statements": "/statements", "agenda": "/agenda", "overview": ""}
 _LANGUAGE_SPLIT = re.compile(r"[\s,;]+")
@@ -151,6 +155,8 @@ def process_page(
         "n_statements": info.n_joint_statements,
         "free_conversations": formats.free_conversations(sf, me.id),
         "rounds": rounds.list_rounds(sf, info.id),
+        "item_labels": agenda_items.item_labels(sf, info.id),
+        "texts": process_texts.list_text_translations(sf, info.id),
     }
     return render(request, "pages/process.html", context, facilitator=me.name)
 

@@ -19,6 +19,7 @@ from . import (
     rounds,
     session,
     statements,
+    translations,
     votes,
 )
 
@@ -35,6 +36,7 @@ _MODULES = (
     session,
     processes,
     rounds,
+    translations,
 )
 
 

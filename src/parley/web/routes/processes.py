@@ -14,8 +14,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
+from parley.db.engine import SessionFactory
 from parley.services.accounts import facilitator_info
 from parley.services.agenda import read_agenda
+from parley.services.agenda_document import AgendaDocument
 from parley.services.agenda_items import refresh_agenda_items, rename_item
 from parley.services.duplicates import duplicate_pairs
 from parley.services.formats import FormatInfo, add_format, attach_conversation
@@ -32,6 +34,7 @@ from parley.services.sharing import auto_share, share_statement
 
 from ..costly import limit_facilitator_work
 from ..deps import FacilitatorDep, ManagedProcessDep, ObservedProcessDep, SessionFactoryDep
+from ..reading import ReaderLanguagesDep
 from ..schemas.processes import (
     AgendaOut,
     AutoShareRule,
@@ -208,13 +211,20 @@ async def merge(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+def _read(sf: SessionFactory, process_id: int, languages: tuple[str, ...]) -> AgendaDocument:
+    return read_agenda(sf, process_id, languages=languages).document
+
+
 @router.get(f"{_PROCESS}/agenda", response_model=AgendaOut)
-async def agenda(info: ManagedProcessDep, sf: SessionFactoryDep) -> AgendaOut:
+async def agenda(
+    info: ManagedProcessDep, sf: SessionFactoryDep, languages: ReaderLanguagesDep
+) -> AgendaOut:
     """Return the stored joint agenda: items best first, each statement's counts per format.
 
     ``computed_at`` is null (and ``items`` empty) until the analysis worker has computed it.
+    Texts and item labels come in the reader's language (``?lang=``) where translated.
     """
-    return (await run_in_threadpool(read_agenda, sf, info.id)).document
+    return await run_in_threadpool(_read, sf, info.id, languages)
 
 
 @router.get(
@@ -222,9 +232,11 @@ async def agenda(info: ManagedProcessDep, sf: SessionFactoryDep) -> AgendaOut:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "One row per statement."}},
 )
-async def agenda_csv(info: ManagedProcessDep, sf: SessionFactoryDep) -> Response:
+async def agenda_csv(
+    info: ManagedProcessDep, sf: SessionFactoryDep, languages: ReaderLanguagesDep
+) -> Response:
     """Return the agenda as CSV: one row per statement, items best first, counts per format."""
-    document = (await run_in_threadpool(read_agenda, sf, info.id)).document
+    document = await run_in_threadpool(_read, sf, info.id, languages)
     return Response(
         document.to_csv(),
         media_type=_CSV,
@@ -237,9 +249,11 @@ async def agenda_csv(info: ManagedProcessDep, sf: SessionFactoryDep) -> Response
     response_class=Response,
     responses={200: {"content": {"text/markdown": {}}, "description": "A Markdown document."}},
 )
-async def agenda_markdown(info: ManagedProcessDep, sf: SessionFactoryDep) -> Response:
+async def agenda_markdown(
+    info: ManagedProcessDep, sf: SessionFactoryDep, languages: ReaderLanguagesDep
+) -> Response:
     """Return the agenda as a Markdown document: items best first, stances per format."""
-    document = (await run_in_threadpool(read_agenda, sf, info.id)).document
+    document = await run_in_threadpool(_read, sf, info.id, languages)
     return Response(document.to_markdown(), media_type=_MARKDOWN)
 
 
@@ -292,6 +306,8 @@ async def refresh_items(
 
 
 @router.get("/observe/{observer_key}/agenda", response_model=AgendaOut)
-async def observe_agenda(process_id: ObservedProcessDep, sf: SessionFactoryDep) -> AgendaOut:
+async def observe_agenda(
+    process_id: ObservedProcessDep, sf: SessionFactoryDep, languages: ReaderLanguagesDep
+) -> AgendaOut:
     """Return a process's stored joint agenda to an observer holding its key (no login)."""
-    return (await run_in_threadpool(read_agenda, sf, process_id)).document
+    return await run_in_threadpool(_read, sf, process_id, languages)

@@ -13,6 +13,7 @@ from parley.services.statements import add_statement, correct_language, visible_
 from ..actions import submit_statement
 from ..costly import look_alike_check
 from ..deps import AuthorDep, ParticipantDep, SessionFactoryDep
+from ..reading import ReaderLanguagesDep, statements_out
 from ..schemas import (
     LanguageFix,
     SimilarOut,
@@ -53,10 +54,15 @@ async def create(
 
 
 @router.get("/statements", response_model=list[StatementOut])
-async def list_visible(conversation_id: int, sf: SessionFactoryDep) -> list[StatementOut]:
-    """List the statements participants see (accepted; in open mode unmoderated ones too)."""
+async def list_visible(
+    conversation_id: int, sf: SessionFactoryDep, languages: ReaderLanguagesDep
+) -> list[StatementOut]:
+    """List the statements participants see (accepted; in open mode unmoderated ones too).
+
+    Each comes in the reader's language where a translation exists, with the original.
+    """
     infos = await run_in_threadpool(visible_statements, sf, conversation_id)
-    return [StatementOut.model_validate(info, from_attributes=True) for info in infos]
+    return await statements_out(sf, infos, languages)
 
 
 @router.get(
@@ -65,13 +71,19 @@ async def list_visible(conversation_id: int, sf: SessionFactoryDep) -> list[Stat
     responses={204: {"description": "The participant has voted on every statement."}},
 )
 async def next_for_participant(
-    conversation_id: int, participant_id: ParticipantDep, sf: SessionFactoryDep
+    conversation_id: int,
+    participant_id: ParticipantDep,
+    sf: SessionFactoryDep,
+    languages: ReaderLanguagesDep,
 ) -> StatementOut | Response:
-    """Draw the next statement for the participant (Polis routing by priority); 204 when done."""
+    """Draw the next statement for the participant (Polis routing by priority); 204 when done.
+
+    It comes in the reader's language where a translation exists; the vote is on it all the same.
+    """
     info = await run_in_threadpool(next_statement, sf, conversation_id, participant_id)
     if info is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    return StatementOut.model_validate(info, from_attributes=True)
+    return (await statements_out(sf, [info], languages))[0]
 
 
 @router.post("/statements/similar", response_model=SimilarResult)

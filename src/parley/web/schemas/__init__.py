@@ -35,6 +35,9 @@ __all__ = [
     "StatementCreated",
     "StatementOut",
     "SummaryOut",
+    "TranslationCreate",
+    "TranslationOut",
+    "TranslationUpdate",
     "VoteCreate",
     "VoteOut",
 ]
@@ -94,15 +97,55 @@ class StatementCreated(BaseModel):
 
 
 class StatementOut(BaseModel):
-    """A statement as participants see it."""
+    """A statement as participants see it: in the reader's language when translated."""
 
     model_config = ConfigDict(from_attributes=True)
     id: int
-    text: str
+    text: str = Field(
+        description="in the reader's language (?lang=, Accept-Language) if translated"
+    )
     moderation_state: int = Field(description="-1 rejected, 0 unmoderated, 1 accepted")
     is_seed: bool
     is_meta: bool
-    language: str | None
+    language: str | None = Field(description="the language of ``text``")
+    created_at: datetime
+    original_text: str | None = Field(default=None, description="the text as written")
+    original_language: str | None = None
+    is_translation: bool = False
+    translation_source: str | None = Field(
+        default=None,
+        description="who translated it: author, facilitator, participant, linked or machine",
+    )
+
+
+class TranslationCreate(BaseModel):
+    """A translation of a statement: a facilitator's is stored at once, a participant's
+    follows the format's moderation mode."""
+
+    model_config = STRICT
+    language: LanguageTag
+    text: str = Field(min_length=1, max_length=MAX_STATEMENT_LENGTH)
+
+
+class TranslationUpdate(BaseModel):
+    """A facilitator's edit of a translation: new text, or a moderation decision."""
+
+    model_config = STRICT
+    text: str | None = Field(default=None, min_length=1, max_length=MAX_STATEMENT_LENGTH)
+    moderation_state: Literal[-1, 0, 1] | None = None
+
+
+class TranslationOut(BaseModel):
+    """A stored translation of a joint statement (it applies to every copy)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    statement_id: int = Field(description="the joint statement it translates")
+    language: str
+    text: str
+    source: str = Field(description="author, facilitator, participant, linked or machine")
+    moderation_state: int = Field(description="-1 rejected, 0 unmoderated, 1 accepted")
+    is_shown: bool = Field(description="whether readers are shown it")
     created_at: datetime
 
 

@@ -1,0 +1,81 @@
+"""The reader's language for the API (``?lang=``, else ``Accept-Language``) and statements in it.
+
+Pages read in the interface language (``pages.rendering.page_language``); the rule that picks
+a translation is ``services.translations``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from parley.db.engine import SessionFactory
+from parley.services.statements import StatementInfo
+from parley.services.translations import Reading, readings
+
+from .i18n import parse_accept_language
+from .schemas import LanguageTag, StatementOut
+
+__all__ = ["ReaderLanguagesDep", "reader_languages", "reading_view", "statements_out"]
+
+
+def reader_languages(
+    request: Request,
+    lang: Annotated[
+        LanguageTag | None,
+        Query(description="the reader's language; else Accept-Language; statements come in it"),
+    ] = None,
+) -> tuple[str, ...]:
+    """Return the reader's languages, best first: ``?lang=``, then ``Accept-Language``."""
+    if lang is not None:
+        return (lang,)
+    return tuple(parse_accept_language(request.headers.get("accept-language")))
+
+
+#: the reader's preferred languages, best first (possibly none)
+ReaderLanguagesDep = Annotated[tuple[str, ...], Depends(reader_languages)]
+
+
+def reading_view(reading: Reading) -> dict[str, Any]:
+    """Return a reading as the pages' ``reading`` macro takes it."""
+    return {
+        "text": reading.text,
+        "language": reading.language,
+        "original_text": reading.original_text,
+        "original_language": reading.original_language,
+        "is_translation": reading.is_translation,
+        "translation_source": reading.source,
+    }
+
+
+def _out(info: StatementInfo, reading: Reading | None) -> StatementOut:
+    out = StatementOut.model_validate(info, from_attributes=True)
+    if reading is None:
+        return out.model_copy(
+            update={"original_text": info.text, "original_language": info.language}
+        )
+    return out.model_copy(
+        update={
+            "text": reading.text,
+            "language": reading.language,
+            "original_text": reading.original_text,
+            "original_language": reading.original_language,
+            "is_translation": reading.is_translation,
+            "translation_source": reading.source,
+        }
+    )
+
+
+async def statements_out(
+    sf: SessionFactory, infos: Sequence[StatementInfo], languages: Sequence[str]
+) -> list[StatementOut]:
+    """Return statements as the API gives them: in the reader's language where translated."""
+    found = (
+        await run_in_threadpool(readings, sf, [i.id for i in infos], languages)
+        if languages and infos
+        else {}
+    )
+    return [_out(info, found.get(info.id)) for info in infos]
