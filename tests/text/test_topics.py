@@ -12,7 +12,8 @@ from parley.errors import InputError
 from parley.text.topics import candidate_phrases, cluster_topics, label_topics
 
 
-def test_translations_land_in_the_same_item(embedded: Any, test_set: Any) -> None:
+def test_translations_land_in_the_same_item(embedded: Any) -> None:
+    test_set = embedded.test_set
     items = cluster_topics(embedded.vectors, test_set.languages)
     for key in set(test_set.keys):
         found = {int(items[i]) for i, k in enumerate(test_set.keys) if k == key}
@@ -21,9 +22,8 @@ def test_translations_land_in_the_same_item(embedded: Any, test_set: Any) -> Non
     assert adjusted_rand_score(test_set.topics, items) >= 0.4
 
 
-def test_items_are_numbered_by_first_appearance_and_deterministic(
-    embedded: Any, test_set: Any
-) -> None:
+def test_items_are_numbered_by_first_appearance_and_deterministic(embedded: Any) -> None:
+    test_set = embedded.test_set
     items = cluster_topics(embedded.vectors, test_set.languages)
     again = cluster_topics(embedded.vectors.copy(), list(test_set.languages))
     np.testing.assert_array_equal(items, again)
@@ -31,7 +31,8 @@ def test_items_are_numbered_by_first_appearance_and_deterministic(
     assert first_seen == list(range(len(first_seen)))
 
 
-def test_labels_come_from_the_english_statements(embedded: Any, test_set: Any) -> None:
+def test_labels_come_from_the_english_statements(embedded: Any) -> None:
+    test_set = embedded.test_set
     items = cluster_topics(embedded.vectors, test_set.languages)
     topics = label_topics(
         test_set.texts,
@@ -54,7 +55,8 @@ def test_labels_come_from_the_english_statements(embedded: Any, test_set: Any) -
         assert topic.label.split()[0] not in {"must", "should", "the", "all"}
 
 
-def test_labels_in_other_languages_when_there_is_no_english(embedded: Any, test_set: Any) -> None:
+def test_labels_in_other_languages_when_there_is_no_english(embedded: Any) -> None:
+    test_set = embedded.test_set
     rows = [i for i, tag in enumerate(test_set.languages) if tag in {"de", "fr"}]
     texts = [test_set.texts[i] for i in rows]
     languages = [test_set.languages[i] for i in rows]

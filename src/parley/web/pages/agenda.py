@@ -18,14 +18,14 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from parley.errors import NotFoundError
 from parley.services import agenda, agenda_items, processes, results
-from parley.services.agenda_document import AgendaEntry, AgendaItemEntry
+from parley.services.agenda_document import AgendaEntry, AgendaItemEntry, label_for
 from parley.services.processes import ProcessInfo
 from parley.web import charts
 from parley.web.deps import ObservedProcessDep, SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
 from parley.web.pages.processes import flash_message
-from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
 
@@ -59,15 +59,26 @@ def _statement(entry: AgendaEntry) -> dict[str, Any]:
     }
 
 
-def agenda_groups(items: list[AgendaItemEntry]) -> list[dict[str, Any]]:
-    """Return the agenda's items best first, their statements grouped by kind, for a page."""
+def agenda_groups(
+    items: list[AgendaItemEntry], language: str | None = None
+) -> list[dict[str, Any]]:
+    """Return the agenda's items best first, their statements grouped by kind, for a page.
+
+    Each item's ``label`` is its label in ``language`` (the reader's), where it has one.
+    """
     out = []
     for item in items:
         groups = [
             (kind, [_statement(s) for s in item.statements if s.group == kind]) for kind in KINDS
         ]
+        label = label_for(item, language)
         out.append(
-            {**item.model_dump(exclude={"statements"}), "groups": [g for g in groups if g[1]]}
+            {
+                **item.model_dump(exclude={"statements"}),
+                "label": label,
+                "label_languages": sorted({*item.labels, *([language] if language else [])}),
+                "groups": [g for g in groups if g[1]],
+            }
         )
     return out
 
@@ -97,7 +108,8 @@ def _agenda_context(request: Request, sf: SessionFactoryDep, process_id: int) ->
     return {
         "process": info,
         "n_participants": view.document.process.n_participants,
-        "items": agenda_groups(view.document.items),
+        "items": agenda_groups(view.document.items, page_language(request)),
+        "page_language": page_language(request),
         "computed_at": view.document.computed_at,
         "joint_map": joint_figure,
         "n_mapped": len(joint["participants"]),
@@ -158,10 +170,13 @@ def rename(
     item_id: int,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
+    request: Request,
     label: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "",
 ) -> Response:
-    """Give an agenda item a label of the facilitator's (kept when items are recomputed)."""
-    agenda_items.rename_item(sf, info.id, item_id, label)
+    """Label an agenda item in a language (by default the page's; kept when items recompute)."""
+    chosen = language.strip() or page_language(request)
+    agenda_items.rename_item(sf, info.id, item_id, label, language=chosen)
     return RedirectResponse(f"/f/p/{info.id}/agenda?done=renamed#item-{item_id}", status_code=303)
 
 
