@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import time
 from itertools import permutations
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ def measure(model: str, first_only: bool) -> dict[str, Any]:
 
     from parley.text.embeddings import get_embedder
     from parley.text.matching import centre_by_language, tell_opposites
-    from parley.text.topics import cluster_topics
+    from parley.text.topics import cluster_topics, label_topics
 
     rows = read_rows("statements.csv")
     if first_only:
@@ -103,6 +104,13 @@ def measure(model: str, first_only: bool) -> dict[str, Any]:
                 "items": int(items.max()) + 1,
                 "split": int(split),
             }
+    started = time.perf_counter()
+    shipped = cluster_topics(vectors, languages)
+    labelled = label_topics(
+        [r["text"] for r in rows], languages, shipped, vectors, embedder=embedder, max_candidates=8
+    )
+    result["label_seconds"] = round(time.perf_counter() - started, 1)
+    result["labels"] = {t.label: t.labels for t in labelled}
     result["top1_raw"], result["top1_cases"] = top1(vectors, keys, languages)
     result["top1_centred"], _ = top1(centre_by_language(vectors, languages), keys, languages)
     pairs = [
