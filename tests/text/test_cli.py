@@ -91,7 +91,8 @@ def test_topics_json_lists_labelled_items(tmp_path: Path, test_set: Any) -> None
     assert code == 0, output
     items = json.loads(output)
     assert [item["item"] for item in items] == list(range(len(items)))
-    assert all(set(item) == {"item", "label", "statements"} and item["label"] for item in items)
+    assert all(set(item) == {"item", "label", "labels", "statements"} for item in items)
+    assert all(item["label"] and item["label"] in item["labels"].values() for item in items)
     ids = [statement for item in items for statement in item["statements"]]
     assert sorted(ids) == sorted(row[0] for row in rows[1:])
     code, output = run("statements", "topics", str(path), "--model", "usem3")
