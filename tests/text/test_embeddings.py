@@ -20,7 +20,8 @@ from parley.text.embeddings import (
 )
 
 
-def test_vectors_are_unit_float32_rows(embedded: Any, test_set: Any) -> None:
+def test_vectors_are_unit_float32_rows(embedded: Any) -> None:
+    test_set = embedded.test_set
     vectors = embedded.vectors
     assert vectors.dtype == np.float32
     assert vectors.shape[0] == len(test_set.texts)
@@ -28,7 +29,8 @@ def test_vectors_are_unit_float32_rows(embedded: Any, test_set: Any) -> None:
     assert isinstance(embedded.embedder, Embedder)
 
 
-def test_embedding_is_deterministic_and_batch_independent(embedded: Any, test_set: Any) -> None:
+def test_embedding_is_deterministic_and_batch_independent(embedded: Any) -> None:
+    test_set = embedded.test_set
     again = embedded.embedder.embed(test_set.texts[:3])
     np.testing.assert_allclose(again, embedded.vectors[:3], atol=1e-5)
 

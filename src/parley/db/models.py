@@ -225,7 +225,13 @@ class ProcessFormat(Base):
 
 
 class AgendaItem(Base):
-    """A topic of a process's joint agenda; ``is_custom``: a facilitator renamed it."""
+    """A topic of a process's joint agenda, with a label per language.
+
+    ``labels``: language -> label from that language's statements, most common language
+    first; ``custom_labels``: language -> a facilitator's label (kept when items are
+    recomputed). ``label`` is the label shown by default (``services.agenda_items``);
+    ``is_custom``: a facilitator renamed it (before labels per language: in every language).
+    """
 
     __tablename__ = "agenda_items"
 
@@ -235,6 +241,8 @@ class AgendaItem(Base):
     )
     label: Mapped[str] = mapped_column(Text)
     is_custom: Mapped[bool] = mapped_column(Boolean, default=False)
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    custom_labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Text, cast, select
 from parley.core.agenda import build_agenda
 from parley.core.pca import fit_pca, project_participants
 from parley.db.engine import SessionFactory
-from parley.db.models import AgendaItem, Conversation, Process, ProcessFormat, StoredAgenda
+from parley.db.models import Conversation, Process, ProcessFormat, StoredAgenda
 from parley.db.types import utc_now
 from parley.errors import NotFoundError
 
@@ -34,7 +34,7 @@ from .agenda_document import (
     StatementText,
     agenda_items,
 )
-from .agenda_items import item_labels, refresh_agenda_items
+from .agenda_items import item_label_sets, refresh_agenda_items
 from .agenda_reading import agenda_in
 from .joint import bridging_scores, joint_statements, process_votes
 from .processes import ProcessInfo, process_info
@@ -142,7 +142,8 @@ def compute_agenda(
     if refresh_items:
         refresh_agenda_items(session_factory, process_id)
     joint = joint_statements(session_factory, process_id)
-    labels = item_labels(session_factory, process_id)
+    label_sets = item_label_sets(session_factory, process_id)
+    labels = {item: shown.label for item, shown in label_sets.items()}
     ids = np.asarray([s.id for s in joint], dtype=np.int64)
     matrix, participant_formats = process_votes(session_factory, process_id).matrix(ids)
     by_id = {s.id: s for s in joint}
@@ -174,7 +175,14 @@ def compute_agenda(
 
     document = _header(info, matrix.n_participants).model_copy(
         update={
-            "items": agenda_items(agenda, matrix.statement_ids, names, labels, describe),
+            "items": agenda_items(
+                agenda,
+                matrix.statement_ids,
+                names,
+                labels,
+                describe,
+                {item: shown.labels for item, shown in label_sets.items()},
+            ),
             "computed_at": utc_now(),
         }
     )
@@ -230,25 +238,23 @@ def read_agenda(
 
     The joint map is read only ``with_map`` (the agenda page shows it; the API and the
     exports do not). The stored JSON is validated as text by pydantic, without building
-    Python dicts first. Item labels are read now, so that a facilitator's rename shows at
-    once; texts and labels come in the reader's ``languages`` where translated.
+    Python dicts first. Item labels (per language too) are read now, so that a
+    facilitator's rename shows at once; texts and labels come in the reader's ``languages``
+    where translated.
     """
     columns = [cast(StoredAgenda.document, Text)]
     if with_map:
         columns.append(cast(StoredAgenda.joint_map, Text))
     with read_session(session_factory) as session:
         row = session.execute(select(*columns).where(StoredAgenda.process_id == process_id)).first()
-        labels = {
-            int(i): str(label)
-            for i, label in session.execute(
-                select(AgendaItem.id, AgendaItem.label).where(AgendaItem.process_id == process_id)
-            ).all()
-        }
+    labels = item_label_sets(session_factory, process_id)
     if row is None:
         document = empty_document(process_info(session_factory, process_id))
         return AgendaView(agenda_in(session_factory, process_id, document, languages), JointMap())
     document = AgendaDocument.model_validate_json(row[0])
     joint_map = JointMap.model_validate_json(row[1]) if with_map else JointMap()
     for item in document.items:
-        item.label = labels.get(item.item, item.label)
+        shown = labels.get(item.item)
+        if shown is not None:
+            item.label, item.labels = shown.label, dict(shown.labels)
     return AgendaView(agenda_in(session_factory, process_id, document, languages), joint_map)

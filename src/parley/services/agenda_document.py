@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from parley.core.agenda import KIND_NAMES, Agenda
 from parley.io.safe_csv import SafeCsvWriter
+from parley.text.topics import label_for as topic_label_for
 
 __all__ = [
     "AgendaDocument",
@@ -30,6 +31,7 @@ __all__ = [
     "agenda_csv",
     "agenda_items",
     "agenda_markdown",
+    "label_for",
 ]
 
 VoteKind = Literal["agree", "disagree", "pass"]
@@ -92,9 +94,20 @@ class AgendaItemEntry(BaseModel):
     """An agenda item: a topic and its statements (a negative id: one statement, no item)."""
 
     item: int
-    label: str
+    label: str = Field(description="the label shown by default (English, else the most common)")
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="language -> label, from that language's statements or a facilitator",
+    )
     rank: int
     statements: list[AgendaEntry]
+
+
+def label_for(item: AgendaItemEntry, language: str | None) -> str:
+    """Return an item's label in ``language``, else in English, else its default label."""
+    if language is None and item.label:
+        return item.label
+    return topic_label_for(item.labels, language, default=item.label)
 
 
 class AgendaProcess(BaseModel):
@@ -183,8 +196,12 @@ def agenda_items(
     format_names: Sequence[str],
     item_labels: Mapping[int, str],
     describe: Callable[[int], StatementText] | None = None,
+    language_labels: Mapping[int, Mapping[str, str]] | None = None,
 ) -> list[AgendaItemEntry]:
-    """Return the agenda's items best first; ``describe`` adds each statement's text."""
+    """Return the agenda's items best first; ``describe`` adds each statement's text.
+
+    ``language_labels`` gives items their labels per language (language -> label).
+    """
     out: list[AgendaItemEntry] = []
     for rank, item in enumerate(agenda.item_ids.tolist(), start=1):
         statements = []
@@ -219,7 +236,13 @@ def agenda_items(
                 )
             )
         out.append(
-            AgendaItemEntry(item=item, label=item_labels[item], rank=rank, statements=statements)
+            AgendaItemEntry(
+                item=item,
+                label=item_labels[item],
+                labels=dict((language_labels or {}).get(item, {})),
+                rank=rank,
+                statements=statements,
+            )
         )
     return out
 

@@ -1,14 +1,18 @@
 """Agenda items: the joint statements clustered into topics across languages, and their labels.
 
 Items are clusters of the joint statements' stored embeddings (``parley.text.topics``),
-labelled from keywords. When the clustering is redone, an item keeps its id (and a label a
-facilitator gave it) when it keeps most of its statements. Only the analysis worker
-clusters (it runs the embedding model); pages and the API read what it stored.
+labelled from keywords in each language of its statements. When the clustering is redone,
+an item keeps its id (and the labels a facilitator gave it, per language) when it keeps
+most of its statements. Only the analysis worker clusters (it runs the embedding model);
+pages and the API read what it stored.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, select, update
@@ -16,18 +20,48 @@ from sqlalchemy import delete, select, update
 from parley.db.engine import SessionFactory
 from parley.db.models import AgendaItem, Process, Statement
 from parley.errors import NotFoundError
-from parley.text.topics import cluster_topics, label_topics
+from parley.text.topics import cluster_topics, label_for, label_topics
 
 from .embeddings import decode_vector, embed_missing, shared_embedder
 from .formats import bump_process
-from .inputs import clean_name
+from .inputs import clean_name, language_tag
 from .joint import joint_statements
 from .sessions import read_session
 
-__all__ = ["MAX_LABEL_LENGTH", "item_labels", "refresh_agenda_items", "rename_item"]
+__all__ = [
+    "MAX_LABEL_LENGTH",
+    "ItemLabels",
+    "item_label_sets",
+    "item_labels",
+    "refresh_agenda_items",
+    "rename_item",
+]
 
 MAX_LABEL_LENGTH = 120
-LABEL_CANDIDATES = 12  # keyword phrases embedded per item when labelling
+LABEL_CANDIDATES = 8  # keyword phrases embedded per item and language when labelling
+
+
+@dataclass(frozen=True)
+class ItemLabels:
+    """An agenda item's labels: the one shown by default and one per language."""
+
+    label: str
+    labels: dict[str, str]
+
+
+def _effective(
+    label: str, is_custom: bool, labels: Mapping[str, Any], custom: Mapping[str, Any]
+) -> ItemLabels:
+    """Combine the keyword labels with a facilitator's: theirs win, language by language.
+
+    A rename from before labels per language (``is_custom`` without ``custom_labels``)
+    stands for every language without a rename of its own.
+    """
+    merged = {str(k): str(v) for k, v in labels.items()}
+    if is_custom and not custom:
+        merged = dict.fromkeys(merged or ["en"], label)
+    merged.update({str(k): str(v) for k, v in custom.items()})
+    return ItemLabels(label_for(merged, "en", default=label), merged)
 
 
 def refresh_agenda_items(
@@ -54,11 +88,15 @@ def refresh_agenda_items(
     clusters = cluster_topics(vectors, languages)
     with read_session(session_factory) as session:
         old_items = {
-            int(i): (str(label), bool(custom))
-            for i, label, custom in session.execute(
-                select(AgendaItem.id, AgendaItem.label, AgendaItem.is_custom).where(
-                    AgendaItem.process_id == process_id
-                )
+            int(i): (str(label), bool(custom), dict(found or {}), dict(renamed or {}))
+            for i, label, custom, found, renamed in session.execute(
+                select(
+                    AgendaItem.id,
+                    AgendaItem.label,
+                    AgendaItem.is_custom,
+                    AgendaItem.labels,
+                    AgendaItem.custom_labels,
+                ).where(AgendaItem.process_id == process_id)
             ).all()
         }
     # Each new cluster takes the old item most of its statements had (each item once).
@@ -74,35 +112,39 @@ def refresh_agenda_items(
     for _, cluster, item in sorted(overlaps, key=lambda t: (-t[0], t[1], t[2])):
         if cluster not in reuse and item not in reuse.values():
             reuse[cluster] = item
-    to_label = [
-        c for c in sorted(set(clusters.tolist())) if c not in reuse or not old_items[reuse[c]][1]
-    ]
-    labels: dict[int, str] = {}
-    if to_label:
-        wanted = np.isin(clusters, to_label)
-        rows = np.flatnonzero(wanted)
-        topics = label_topics(
-            [joint[i].text for i in rows.tolist()],
-            [languages[i] for i in rows.tolist()],
-            clusters[rows],
-            vectors[rows],
-            embedder=shared_embedder(),
-            max_candidates=LABEL_CANDIDATES,
-        )
-        labels = {int(t.item): t.label[:MAX_LABEL_LENGTH] for t in topics}
+    topics = label_topics(
+        [s.text for s in joint],
+        languages,
+        clusters,
+        vectors,
+        embedder=shared_embedder(),
+        max_candidates=LABEL_CANDIDATES,
+    )
+    found = {
+        int(t.item): {tag: text[:MAX_LABEL_LENGTH] for tag, text in t.labels.items()}
+        for t in topics
+    }
     with session_factory.begin() as session:
         item_of_cluster: dict[int, int] = {}
         for cluster in sorted(set(clusters.tolist())):
             if cluster in reuse:
                 item_id = reuse[cluster]
-                if cluster in labels:
-                    session.execute(
-                        update(AgendaItem)
-                        .where(AgendaItem.id == item_id)
-                        .values(label=labels[cluster])
-                    )
+                label, custom, _, renamed = old_items[item_id]
+                shown = _effective(label, custom, found[cluster], renamed)
+                session.execute(
+                    update(AgendaItem)
+                    .where(AgendaItem.id == item_id)
+                    .values(label=label if custom else shown.label, labels=found[cluster])
+                )
             else:
-                row = AgendaItem(process_id=process_id, label=labels[cluster], is_custom=False)
+                shown = _effective("", False, found[cluster], {})
+                row = AgendaItem(
+                    process_id=process_id,
+                    label=shown.label,
+                    is_custom=False,
+                    labels=found[cluster],
+                    custom_labels={},
+                )
                 session.add(row)
                 session.flush()
                 item_id = row.id
@@ -125,24 +167,51 @@ def refresh_agenda_items(
     return len(item_of_cluster)
 
 
-def rename_item(session_factory: SessionFactory, process_id: int, item_id: int, label: str) -> None:
-    """Give an agenda item a facilitator's label (kept when the items are recomputed)."""
+def rename_item(
+    session_factory: SessionFactory,
+    process_id: int,
+    item_id: int,
+    label: str,
+    *,
+    language: str = "en",
+) -> None:
+    """Give an agenda item a facilitator's label in ``language`` (kept when items recompute)."""
     cleaned = clean_name(label, "an agenda item's label", max_length=MAX_LABEL_LENGTH)
+    tag = language_tag(language.strip())
     with session_factory.begin() as session:
         item = session.get(AgendaItem, item_id)
         if item is None or item.process_id != process_id:
             raise NotFoundError(f"agenda item {item_id} is not in process {process_id}")
-        item.label = cleaned
-        item.is_custom = True
+        renamed = dict(item.custom_labels or {})
+        if item.is_custom and not renamed:  # a rename from before labels per language
+            renamed = dict.fromkeys(item.labels or ["en"], item.label)
+        renamed[tag] = cleaned
+        item.custom_labels = renamed
+        item.label = _effective(item.label, False, item.labels or {}, renamed).label
+        item.is_custom = False
         bump_process(session, process_id)
 
 
-def item_labels(session_factory: SessionFactory, process_id: int) -> dict[int, str]:
-    """Return the labels of a process's agenda items by item id."""
+def item_label_sets(session_factory: SessionFactory, process_id: int) -> dict[int, ItemLabels]:
+    """Return the labels of a process's agenda items (default and per language) by item id."""
     with read_session(session_factory) as session:
-        return {
-            int(i): str(label)
-            for i, label in session.execute(
-                select(AgendaItem.id, AgendaItem.label).where(AgendaItem.process_id == process_id)
-            ).all()
-        }
+        rows = session.execute(
+            select(
+                AgendaItem.id,
+                AgendaItem.label,
+                AgendaItem.is_custom,
+                AgendaItem.labels,
+                AgendaItem.custom_labels,
+            ).where(AgendaItem.process_id == process_id)
+        ).all()
+    return {
+        int(i): _effective(str(label), bool(custom), found or {}, renamed or {})
+        for i, label, custom, found, renamed in rows
+    }
+
+
+def item_labels(session_factory: SessionFactory, process_id: int) -> dict[int, str]:
+    """Return the default labels of a process's agenda items by item id."""
+    return {
+        item: shown.label for item, shown in item_label_sets(session_factory, process_id).items()
+    }

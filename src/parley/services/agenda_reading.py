@@ -14,7 +14,7 @@ from sqlalchemy import select
 from parley.db.engine import SessionFactory
 from parley.db.models import ProcessFormat
 
-from .agenda_document import AgendaDocument
+from .agenda_document import AgendaDocument, label_for
 from .process_texts import process_texts
 from .sessions import read_session
 from .translations import readings
@@ -53,7 +53,8 @@ def agenda_in(
         fmt.label = fmt.name if ref is None else texts.get("format", ref, fmt.name, languages)
     for item in out.items:
         if item.item > 0:
-            item.label = texts.get("item", item.item, item.label, languages)
+            shown = label_for(item, languages[0]) if languages else item.label
+            item.label = texts.get("item", item.item, shown, languages)
         for entry in item.statements:
             entry.original_text, entry.original_language = entry.text, entry.language
             reading = found.get(entry.id)

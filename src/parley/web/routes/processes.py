@@ -34,6 +34,7 @@ from parley.services.sharing import auto_share, share_statement
 
 from ..costly import limit_facilitator_work
 from ..deps import FacilitatorDep, ManagedProcessDep, ObservedProcessDep, SessionFactoryDep
+from ..i18n import negotiate_language
 from ..reading import ReaderLanguagesDep
 from ..schemas.processes import (
     AgendaOut,
@@ -282,10 +283,22 @@ async def duplicates(
 
 @router.put(f"{_PROCESS}/items/{{item_id}}", status_code=status.HTTP_204_NO_CONTENT)
 async def rename(
-    info: ManagedProcessDep, item_id: int, body: ItemLabel, sf: SessionFactoryDep
+    request: Request,
+    info: ManagedProcessDep,
+    item_id: int,
+    body: ItemLabel,
+    sf: SessionFactoryDep,
 ) -> Response:
-    """Label an agenda item; the label is kept when the items are recomputed."""
-    await run_in_threadpool(rename_item, sf, info.id, item_id, body.label)
+    """Label an agenda item in a language; the label is kept when the items are recomputed.
+
+    Without ``language`` the label is for the client's language (Accept-Language, else en).
+    """
+    language = body.language or negotiate_language(
+        accept_language=request.headers.get("accept-language")
+    )
+    await run_in_threadpool(
+        lambda: rename_item(sf, info.id, item_id, body.label, language=language)
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

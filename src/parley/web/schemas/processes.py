@@ -161,6 +161,11 @@ class ItemLabel(BaseModel):
 
     model_config = STRICT
     label: str = Field(min_length=1, max_length=MAX_LABEL_LENGTH)
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        description="language tag of the label, e.g. 'de'; default: the client's language",
+    )
 
 
 class ItemsRefreshed(BaseModel):
