@@ -1,7 +1,7 @@
 """Rounds: a process's joint agenda frozen when a facilitator closes a round.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07
 
 Adds ``agenda_rounds``: one row per closed round of a process (its number, when it closed,
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
