@@ -314,8 +314,9 @@ def run_load(
         # the per-participant vote limit (PARLEY_VOTE_RATE, 10/s) guards against abuse;
         # here each simulated participant votes as fast as it can, so it is off by default
         environment = {"PARLEY_VOTE_RATE": vote_rate}
+        # several web processes (--serve-arg=--processes ...) each start the app: allow longer
         server = start_server(
-            database_url, folder / "serve.log", extra_args=serve_args, env=environment
+            database_url, folder / "serve.log", extra_args=serve_args, env=environment, timeout=300
         )
         try:
             conversation_id, participants = _set_up(

@@ -311,7 +311,7 @@ def serve(
         settings = _settings(
             database_url=db, host=host, port=port, run_worker=False if no_worker else None
         )
-        if processes > 1:
+        if processes > 1 and get is None:
             from parley.cli.workers import serve_processes
 
             serve_processes(settings, processes)
