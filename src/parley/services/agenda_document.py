@@ -95,6 +95,9 @@ class AgendaItemEntry(BaseModel):
     label: str
     rank: int
     statements: list[AgendaEntry]
+    original_label: str | None = Field(
+        default=None, description="the label as set, when ``label`` is a translation"
+    )
 
 
 class AgendaProcess(BaseModel):

@@ -53,7 +53,9 @@ def agenda_in(
         fmt.label = fmt.name if ref is None else texts.get("format", ref, fmt.name, languages)
     for item in out.items:
         if item.item > 0:
-            item.label = texts.get("item", item.item, item.label, languages)
+            label = texts.get("item", item.item, item.label, languages)
+            if label != item.label:
+                item.original_label, item.label = item.label, label
         for entry in item.statements:
             entry.original_text, entry.original_language = entry.text, entry.language
             reading = found.get(entry.id)

@@ -263,7 +263,7 @@ def test_the_agenda_and_its_labels_in_the_readers_language(sqlite_api: Any) -> N
     assert [f["name"] for f in ru["formats"]] == FORMATS  # names stay the keys
     (ru_item,) = ru["items"]
     if item["item"] > 0:
-        assert ru_item["label"] == "Помощь"
+        assert ru_item["label"] == "Помощь" and ru_item["original_label"] == item["label"]
     assert ru_item["statements"][0]["text"] == AID_RU
     en = api.client.get(f"{V1}/processes/{pid}/agenda?lang=en", headers=api.auth(api.key)).json()
     assert en["process"]["name"] == "Syria" and en["items"][0]["statements"][0]["text"] == AID_EN
