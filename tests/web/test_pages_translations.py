@@ -182,3 +182,25 @@ def test_a_translation_offered_in_a_strict_format_waits_for_the_moderator(env: A
     (shown,) = list_translations(sf, strict, sid)
     assert shown.is_shown and shown.text == RU
     assert RU not in visitor.get(f"/f/c/{strict}/moderation?lang=en").text
+
+
+def test_a_look_alike_in_another_language_takes_the_draft_as_its_translation(env: Any) -> None:
+    _, a, _, root, copy, _ = env.process
+    client = env.client
+    token = _csrf(client.get(f"/c/{a}?lang=de").text)
+    draft = "Humanitäre Hilfe muss alle Bedürftigen erreichen."
+    check = client.post(
+        f"/c/{a}/statements",
+        data={"csrf_token": token, "text": draft},
+        headers={"HX-Request": "true"},
+    ).text
+    assert f'action="/c/{a}/statements/{copy}/translations"' in check
+    assert "meinen Text als Übersetzung vorschlagen" in check
+    offered = client.post(
+        f"/c/{a}/statements/{copy}/translations",
+        data={"csrf_token": token, "language": "de", "text": draft},
+        follow_redirects=False,
+    )
+    assert offered.status_code == 303
+    (german,) = [t for t in list_translations(env.session_factory, a, copy) if t.language == "de"]
+    assert (german.text, german.statement_id, german.source) == (draft, root, "participant")

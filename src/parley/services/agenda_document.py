@@ -101,6 +101,9 @@ class AgendaItemEntry(BaseModel):
     )
     rank: int
     statements: list[AgendaEntry]
+    original_label: str | None = Field(
+        default=None, description="the label as set, when ``label`` is a translation"
+    )
 
 
 def label_for(item: AgendaItemEntry, language: str | None) -> str:

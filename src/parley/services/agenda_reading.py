@@ -54,7 +54,9 @@ def agenda_in(
     for item in out.items:
         if item.item > 0:
             shown = label_for(item, languages[0]) if languages else item.label
-            item.label = texts.get("item", item.item, shown, languages)
+            label = texts.get("item", item.item, shown, languages)
+            if label != item.label:
+                item.original_label, item.label = item.label, label
         for entry in item.statements:
             entry.original_text, entry.original_language = entry.text, entry.language
             reading = found.get(entry.id)

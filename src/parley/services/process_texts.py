@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
 from parley.db.models import AgendaItem, Process, ProcessFormat, TextTranslation
+from parley.db.storable import MAX_ID
 from parley.db.types import utc_now
 from parley.errors import InputError, NotFoundError
 
@@ -70,6 +71,8 @@ class Texts:
 
 
 def _check_ref(session: Session, process_id: int, kind: str, ref_id: int) -> None:
+    if not 0 <= ref_id <= MAX_ID:
+        raise NotFoundError(f"ref_id={ref_id} does not exist: ids are at most {MAX_ID}")
     if kind in ("name", "description"):
         if ref_id != 0:
             raise InputError(f"ref_id={ref_id}: the process's {kind} takes ref_id 0")

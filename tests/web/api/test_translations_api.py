@@ -62,10 +62,7 @@ def translate(
     )
 
 
-def test_a_facilitator_translation_is_shown_at_once_in_the_readers_language(
-    sqlite_api: Any,
-) -> None:
-    api = sqlite_api
+def test_a_facilitator_translation_is_shown_at_once_in_the_readers_language(api: Any) -> None:
     a = api.create_conversation()
     sid = seed(api, a, AID_EN, "en")
     added = translate(api, a, sid, "ru", AID_RU)
@@ -97,8 +94,7 @@ def test_a_facilitator_translation_is_shown_at_once_in_the_readers_language(
     assert vote.status_code == 200 and vote.json()["statement_id"] == sid
 
 
-def test_participants_translations_follow_the_formats_moderation_mode(sqlite_api: Any) -> None:
-    api = sqlite_api
+def test_participants_translations_follow_the_formats_moderation_mode(api: Any) -> None:
     strict = api.create_conversation(moderation_mode="strict")
     open_ = api.create_conversation()
     held = seed(api, strict, AID_EN, "en")
@@ -203,8 +199,7 @@ def test_a_translation_applies_to_every_copy_and_votes_stay_with_the_statement(
     assert (entry["original_text"], entry["original_language"]) == (AID_EN, "en")
 
 
-def test_merging_statements_in_two_languages_links_them_as_translations(sqlite_api: Any) -> None:
-    api = sqlite_api
+def test_merging_statements_in_two_languages_links_them_as_translations(api: Any) -> None:
     process = create_process(api, languages=["en", "ru"])
     pid = process["id"]
     a, b = (int(f["conversation_id"]) for f in process["formats"])
@@ -263,7 +258,7 @@ def test_the_agenda_and_its_labels_in_the_readers_language(sqlite_api: Any) -> N
     assert [f["name"] for f in ru["formats"]] == FORMATS  # names stay the keys
     (ru_item,) = ru["items"]
     if item["item"] > 0:
-        assert ru_item["label"] == "Помощь"
+        assert ru_item["label"] == "Помощь" and ru_item["original_label"] == item["label"]
     assert ru_item["statements"][0]["text"] == AID_RU
     en = api.client.get(f"{V1}/processes/{pid}/agenda?lang=en", headers=api.auth(api.key)).json()
     assert en["process"]["name"] == "Syria" and en["items"][0]["statements"][0]["text"] == AID_EN

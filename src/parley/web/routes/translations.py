@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from parley.db.storable import MAX_ID
 from parley.errors import ForbiddenError, InputError, NotFoundError, UnavailableError
 from parley.services.accounts import facilitator_info
 from parley.services.conversations import ensure_can_manage
@@ -60,7 +61,9 @@ class ProcessTextIn(BaseModel):
 
     model_config = STRICT
     kind: Literal["name", "description", "format", "item"]
-    ref_id: int = Field(default=0, ge=0, description="the format's or item's id; 0 otherwise")
+    ref_id: int = Field(
+        default=0, ge=0, le=MAX_ID, description="the format's or item's id; 0 otherwise"
+    )
     language: LanguageTag
     text: str = Field(max_length=50_000)
 
