@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pytest
 from sqlalchemy import update
 
@@ -11,7 +14,12 @@ from parley.errors import InputError, NotFoundError
 from parley.services import statements
 from parley.services.agenda import compute_agenda, read_agenda, refresh_agenda
 from parley.services.agenda_document import AgendaItemEntry, label_for
-from parley.services.agenda_items import item_label_sets, refresh_agenda_items, rename_item
+from parley.services.agenda_items import (
+    _CachedPhrases,
+    item_label_sets,
+    refresh_agenda_items,
+    rename_item,
+)
 from parley.services.processes import create_process, process_info
 
 TEXTS = [
@@ -97,3 +105,27 @@ def test_a_rename_from_before_labels_per_language_stands_for_every_language(
     assert shown.labels == {"en": "Aid", "de": "Aid", "fr": "Aide humanitaire"}
     refresh_agenda_items(sf, pid, force=True)
     assert item_label_sets(sf, pid)[aid.item].labels["fr"] == "Aide humanitaire"
+
+
+class _Counting:
+    """A fake embedder that counts the texts it embeds."""
+
+    name = "fake"
+    match_threshold = 0.5
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen += list(texts)
+        return np.asarray([[len(t), 1.0] for t in texts], dtype=np.float32).reshape(-1, 2)
+
+
+def test_keyword_phrases_are_embedded_once_per_process() -> None:
+    fake = _Counting()
+    cached = _CachedPhrases(fake)
+    first = cached.embed(["sanctions", "aid convoys"])
+    again = cached.embed(["aid convoys", "sanctions", "truce"])
+    assert fake.seen == ["aid convoys", "sanctions", "truce"]
+    np.testing.assert_array_equal(again[:2], first[::-1])
+    assert cached.embed([]).shape == (0, 2)

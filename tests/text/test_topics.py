@@ -149,6 +149,13 @@ def test_labels_in_other_languages_when_there_is_no_english(embedded: Any) -> No
             {"alle", "müssen"},
         ),
         ("Санкции следует отменить.", "ru", {"санкции"}, {"следует"}),
+        (
+            "Las sanciones deberían mantenerse.",
+            "es",
+            {"sanciones", "mantenerse"},
+            {"las", "deberían", "las sanciones"},
+        ),
+        ("تحریم باید باقی بماند.", "fa", {"تحریم", "باقی بماند"}, {"باید", "تحریم باید"}),
     ],
 )
 def test_candidate_phrases_skip_stop_words(

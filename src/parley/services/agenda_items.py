@@ -9,8 +9,9 @@ pages and the API read what it stored.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import delete, select, update
 from parley.db.engine import SessionFactory
 from parley.db.models import AgendaItem, Process, Statement
 from parley.errors import NotFoundError
+from parley.text.embeddings import Embedder, Vectors
 from parley.text.topics import cluster_topics, label_for, label_topics
 
 from .embeddings import decode_vector, embed_missing, shared_embedder
@@ -39,6 +41,40 @@ __all__ = [
 
 MAX_LABEL_LENGTH = 120
 LABEL_CANDIDATES = 8  # keyword phrases embedded per item and language when labelling
+PHRASE_CACHE_SIZE = 50_000  # keyword phrases' vectors kept between reclusterings
+
+
+class _CachedPhrases:
+    """The shared embedder, remembering the vectors of the keyword phrases it embedded.
+
+    Labelling embeds up to ``LABEL_CANDIDATES`` phrases per item and language each time the
+    items are redone, mostly the same ones: they are embedded once per worker process.
+    """
+
+    _vectors: dict[tuple[str, str], Vectors] = {}  # noqa: RUF012 (one cache per process)
+    _lock = threading.Lock()
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.name = embedder.name
+        self.match_threshold = embedder.match_threshold
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Embed the phrases not seen before, and return every phrase's vector."""
+        if not texts:
+            return self.embedder.embed([])
+        with self._lock:
+            missing = sorted({t for t in texts if (self.name, t) not in self._vectors})
+            if missing:
+                if len(self._vectors) + len(missing) > PHRASE_CACHE_SIZE:
+                    self._vectors.clear()
+                found = self.embedder.embed(missing)
+                self._vectors.update(
+                    {(self.name, t): v for t, v in zip(missing, found, strict=True)}
+                )
+            return np.asarray(
+                [self._vectors[(self.name, t)] for t in texts], dtype=np.float32
+            ).reshape(len(texts), -1)
 
 
 @dataclass(frozen=True)
@@ -117,7 +153,7 @@ def refresh_agenda_items(
         languages,
         clusters,
         vectors,
-        embedder=shared_embedder(),
+        embedder=_CachedPhrases(shared_embedder()),
         max_candidates=LABEL_CANDIDATES,
     )
     found = {

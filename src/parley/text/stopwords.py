@@ -1,4 +1,4 @@
-"""Stop-words per language, with the "must/should/can" verbs that statements are full of."""
+"""Stop-words per language (en, de, fr, ru, tr, ar, es, fa), with the "must/should/can" verbs."""
 
 # ruff: noqa: RUF001  (Cyrillic and Turkish letters are meant, not look-alikes)
 
@@ -37,6 +37,16 @@ _WORDS = {
         asla ise ki ya diye""",
     "ar": """في من إلى على عن مع أن إن أو و ثم هذا هذه ذلك تلك التي الذي الذين كل قد لا لم لن ما
         هو هي هم كان يجب ينبغي يمكن أي بعد قبل حتى عند بين دون خلال جميع أبدا""",
+    "es": """a al algo algún alguna algunas alguno algunos ante antes como con contra cual cuando
+        de del desde donde durante e el ella ellas ello ellos en entre era es esa esas ese eso
+        esos esta estas este esto estos fue ha han hasta hay la las le les lo los más mas me mi
+        mis muy nada ni no nos nuestra nuestro o os otra otras otro otros para pero por porque
+        que quien se sea ser si sin sino sobre su sus también tanto te toda todas todo todos tu
+        un una uno unos y ya debe deben debería deberían puede pueden podría podrían hay haya
+        nunca siempre cada mismo misma según tras ya""",
+    "fa": """و در به از که این آن با برای را تا یا هم نیز اما بر هر همه باید نباید می نمی است
+        هست نیست شود نشود شوند کند کنند کرد کرده بود باشد باشند دارد دارند خواهد یک هیچ
+        پس پیش بین توسط طبق تواند توانند بتوانند ها های ای اند""",
 }
 
 STOP_WORDS: dict[str, frozenset[str]] = {
