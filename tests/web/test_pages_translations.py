@@ -56,6 +56,7 @@ def test_a_member_reads_the_statement_in_the_interface_language(env: Any) -> Non
     assert "Перевод (модератором)" in html and "Показать оригинал" in html
     assert EN in html  # the original, inside the <details>
     assert "Астанинская группа" in html  # the format's name in Russian
+    assert "<h1>Переговоры: Астанинская группа</h1>" in html  # and the process's
     english = env.client.get(f"/c/{a}?lang=en").text
     assert EN in english and RU not in english and 'class="original"' not in english
 

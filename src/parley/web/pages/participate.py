@@ -104,12 +104,16 @@ def participate_page(
     language = page_language(request)
     context = card_context(sf, conversation_id, participant_id, language)
     found = processes.format_of_conversation(sf, conversation_id)
-    format_name = None
-    if found is not None:
+    format_name, topic = None, conversation.topic
+    if found is not None:  # a format: its process's and its own name in the reader's language
         texts = process_texts.process_texts(sf, found[0])
         format_name = texts.get("format", found[1], found[2], (language,))
+        process_name = texts.get("name", 0, "", (language,))
+        if process_name:
+            topic = f"{process_name}: {format_name}"
     context.update(
         conversation=conversation,
+        topic=topic,
         format_name=format_name,
         translated=translated if translated in ("held", "shown") else None,
         added=added if added in ("held", "shown") else None,
