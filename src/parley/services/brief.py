@@ -11,6 +11,7 @@ is withheld when fewer than the process's privacy threshold of its members voted
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ from parley.errors import NotFoundError
 
 from .agenda import read_agenda
 from .agenda_document import AgendaDocument, AgendaEntry, AgendaFormat, AgendaProcess
+from .agenda_reading import agenda_in
 from .file_agenda import JointAgenda
 from .processes import process_info
 from .round_changes import RoundChanges, what_moved
@@ -220,12 +222,21 @@ def build_brief(
     )
 
 
-def brief_of(session_factory: SessionFactory, process_id: int, round_number: int | None) -> Brief:
-    """Return the brief of a closed round, or of the stored agenda now (``None``)."""
+def brief_of(
+    session_factory: SessionFactory,
+    process_id: int,
+    round_number: int | None,
+    *,
+    languages: Sequence[str] = (),
+) -> Brief:
+    """Return the brief of a closed round, or of the stored agenda now (``None``).
+
+    Texts and labels come in the reader's ``languages`` where translated, as on the agenda.
+    """
     info = process_info(session_factory, process_id)
     closed = list_rounds(session_factory, process_id)
     if round_number is None:
-        document = read_agenda(session_factory, process_id).document
+        document = read_agenda(session_factory, process_id, languages=languages).document
         date = document.computed_at
         earlier = closed
     else:
@@ -233,6 +244,8 @@ def brief_of(session_factory: SessionFactory, process_id: int, round_number: int
         if not found:
             raise NotFoundError(f"process {process_id} has no closed round {round_number}")
         document = read_round(session_factory, process_id, round_number)
+        if languages:
+            document = agenda_in(session_factory, process_id, document, languages)
         date = found[0].closed_at
         earlier = [r for r in closed if r.number < round_number]
     since = earlier[-1].number if earlier else None

@@ -62,7 +62,7 @@ def brief_response(
         raise InputError(f"format={kind!r} should be one of {', '.join(BRIEF_FORMATS)}")
     if language not in SUPPORTED_LANGUAGES:
         raise InputError(f"lang={language!r} should be one of {', '.join(SUPPORTED_LANGUAGES)}")
-    brief = brief_of(sf, process_id, round_number)
+    brief = brief_of(sf, process_id, round_number, languages=(language,))
     page = render_brief_html(
         brief, translator(language), language=language, direction=text_direction(language)
     )
