@@ -32,7 +32,15 @@ from parley.db import create_engine_for, create_session_factory
 from parley.db.engine import SessionFactory
 from parley.db.migrate import upgrade_database
 from parley.db.models import AgendaItem, Statement
-from parley.services import accounts, conversations, participants, processes, statements
+from parley.services import (
+    accounts,
+    conversations,
+    merging,
+    participants,
+    processes,
+    sharing,
+    statements,
+)
 from parley.services.polis_reports import REPORT_SECRET, report_id_of
 from parley.services.web_sessions import SessionLifetimes, create_web_session
 from parley.web.app import create_app, session_lifetimes
@@ -55,6 +63,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/assets/plotly.min.js"): PUBLIC,
     ("GET", "/assets/plotly.css"): PUBLIC,
     ("POST", f"{A}/votes"): PARTICIPANT,
@@ -68,6 +77,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/conversations"): FACILITATOR,
     ("GET", "/api/v1/conversations"): FACILITATOR,
     ("GET", A): PUBLIC,
+    ("POST", f"{A}/close"): OWNER,
+    ("POST", f"{A}/reopen"): OWNER,
     ("GET", f"{A}/moderation"): OWNER,
     ("POST", f"{A}/moderation"): OWNER,
     ("GET", f"{A}/analysis"): PUBLIC,
@@ -84,6 +95,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", f"{P}/share"): OWNER,
     ("POST", f"{P}/auto-share"): OWNER,
     ("POST", f"{P}/merge"): OWNER,
+    ("POST", f"{P}/share-all"): OWNER,
+    ("GET", f"{P}/actions"): OWNER,
+    ("POST", f"{P}/merges/{{merge_id}}/undo"): OWNER,
+    ("POST", f"{P}/shares/{{share_id}}/undo"): OWNER,
     ("GET", f"{P}/agenda"): OWNER,
     ("GET", f"{P}/agenda.csv"): OWNER,
     ("GET", f"{P}/agenda.md"): OWNER,
@@ -104,6 +119,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/f/conversations"): FACILITATOR,
     ("GET", "/f/c/{conversation_id}"): OWNER,
     ("POST", "/f/c/{conversation_id}/seed"): OWNER,
+    ("POST", "/f/c/{conversation_id}/close"): OWNER,
     ("GET", "/f/c/{conversation_id}/moderation"): OWNER,
     ("POST", "/f/c/{conversation_id}/moderation"): OWNER,
     ("GET", "/f/c/{conversation_id}/results"): OWNER,
@@ -120,6 +136,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/f/p/{process_id}/share"): OWNER,
     ("POST", "/f/p/{process_id}/share-all"): OWNER,
     ("POST", "/f/p/{process_id}/merge"): OWNER,
+    ("GET", "/f/p/{process_id}/merge"): OWNER,  # asks first
+    ("GET", "/f/p/{process_id}/share-all"): OWNER,  # asks first
+    ("POST", "/f/p/{process_id}/merges/{merge_id}/undo"): OWNER,
+    ("POST", "/f/p/{process_id}/shares/{share_id}/undo"): OWNER,
     ("POST", "/f/p/{process_id}/items/refresh"): OWNER,
     ("GET", "/f/p/{process_id}/agenda"): OWNER,
     ("GET", "/f/p/{process_id}/agenda.{ext}"): OWNER,
@@ -143,6 +163,7 @@ QUERIES: dict[tuple[str, str], str] = {
     ("GET", "/api/v3/math/pca2"): "conversation_id={conversation_id}",
     ("GET", "/api/v3/participationInit"): "conversation_id={conversation_id}",
     ("GET", "/api/v3/reports"): "conversation_id={conversation_id}",
+    ("GET", "/f/p/{process_id}/merge"): "keep_id={confirm_keep}&drop_id={confirm_drop}",
 }
 
 #: callers: (kind, how they authenticate); the first six are strangers to A's things
@@ -224,6 +245,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             update(Statement).values(agenda_item_id=item.id).where(Statement.id == kept)
         )
         item_id = item.id
+    # a merge and a share of A's to undo, and two statements to ask about merging
+    merged_in, merged = (
+        statements.add_statement(sf, first, text, is_seed=True).id
+        for text in ("Undo keeps this", "Undo brings this back")
+    )
+    merge_id = merging.merge_statements(sf, merged_in, merged, process_id=process)
+    share_id = sharing.share_statement(sf, merged_in, process_id=process).action_id
+    confirm_keep, confirm_drop = (
+        statements.add_statement(sf, first, text, is_seed=True).id
+        for text in ("Merge this?", "Into this?")
+    )
     b_process = processes.create_process(sf, facilitator_id=b_id, name="B's", formats=["z"])
     b_observer = processes.process_info(sf, b_process).observer_key
     settings = Settings(database_url=url, vote_rate=0, statement_rate=0, observer_rate=0)
@@ -245,6 +277,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                         accounts.instance_secret(sf, REPORT_SECRET), conversation
                     ),
                     "file_name": "summary.csv",
+                    "merge_id": str(merge_id),
+                    "share_id": str(share_id),
+                    "confirm_keep": str(confirm_keep),
+                    "confirm_drop": str(confirm_drop),
                 },
                 credentials={
                     "participant-token": {"authorization": f"Bearer {b_token}"},

@@ -19,6 +19,7 @@ from parley.web.pages import (
     processes,
     reports,
     results,
+    undo,
 )
 from parley.web.pages.route import render_error
 
@@ -30,6 +31,7 @@ router.include_router(plotly_css.router)
 router.include_router(participate.router)
 router.include_router(facilitate.router)
 router.include_router(results.router)
+router.include_router(undo.router)
 router.include_router(processes.router)
 router.include_router(agenda.router)
 router.include_router(reports.router)

@@ -78,7 +78,11 @@ def _card_context(
 
 @router.get("/c/{conversation_id}", name="participate")
 def participate_page(
-    request: Request, conversation_id: int, sf: SessionFactoryDep, added: str | None = None
+    request: Request,
+    conversation_id: int,
+    sf: SessionFactoryDep,
+    added: str | None = None,
+    voted: int | None = None,
 ) -> Response:
     """Show the conversation: the next statement to vote on, progress, a statement form."""
     conversation = conversations.conversation_summary(sf, conversation_id)
@@ -89,6 +93,7 @@ def participate_page(
         conversation=conversation,
         format_name=None if found is None else found[2],
         added=added if added in ("held", "shown") else None,
+        voted=voted is not None,
         error=None,
         previous=None,
     )
@@ -121,6 +126,8 @@ async def vote(
     base = f"/c/{conversation_id}"
     if back == "votes":
         return RedirectResponse(f"{base}/votes#vote-{statement_id}", status_code=303)
+    if back == "add":  # "vote on it instead": back to the statement form, the vote confirmed
+        return RedirectResponse(f"{base}?voted={statement_id}#add", status_code=303)
     if not is_htmx(request):
         return RedirectResponse(base, status_code=303)
     context = await run_in_threadpool(_card_context, sf, conversation_id, participant_id)

@@ -24,6 +24,7 @@ from parley.web.i18n import (
     text_direction,
     translator,
 )
+from parley.web.markdown import render_markdown
 
 __all__ = [
     "is_htmx",
@@ -38,13 +39,15 @@ _ONE_YEAR = 365 * 24 * 3600
 
 def template_environment() -> Environment:
     """Return a Jinja2 environment over ``parley/web/templates`` with autoescape always on."""
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("parley.web", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["markdown"] = render_markdown
+    return environment
 
 
 _ENVIRONMENT = template_environment()

@@ -18,6 +18,7 @@ from . import (
     results,
     session,
     statements,
+    undo,
     votes,
 )
 
@@ -33,6 +34,7 @@ _MODULES = (
     results,
     session,
     processes,
+    undo,
 )
 
 
