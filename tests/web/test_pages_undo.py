@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from parley.services import conversations, participants, statements
+from parley.services.agenda import refresh_agenda
 from parley.services.processes import create_process, process_info
 from parley.web.markdown import render_markdown
 
@@ -157,3 +158,16 @@ def test_the_icon(pages_env: Any) -> None:
     moved = client.get("/favicon.ico", follow_redirects=False)
     assert moved.status_code == 301 and moved.headers["location"] == "/static/favicon.svg"
     assert client.get("/static/favicon.svg").headers["content-type"].startswith("image/svg")
+
+
+def test_observers_see_no_facilitator_hints(pages_env: Any) -> None:
+    env = pages_env
+    env.log_in()
+    sf = env.session_factory
+    pid, a, _ = _process(env)
+    statements.add_statement(sf, a, "Only in Astana so far", is_seed=True)
+    refresh_agenda(sf, pid)
+    assert "Share with: Small Group" in env.client.get(f"/f/p/{pid}/agenda").text
+    key = process_info(sf, pid).observer_key
+    observed = env.client.get(f"/o/{key}").text
+    assert "Only in Astana so far" in observed and "Share with" not in observed
