@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from parley.db.engine import SessionFactory
 from parley.db.models import Statement, Vote, VoteEvent
@@ -63,26 +63,48 @@ def _state(sf: SessionFactory, ids: list[int]) -> dict[str, Any]:
 votes_strategy = st.lists(
     st.tuples(st.integers(0, 5), st.integers(0, 5), st.sampled_from([-1, 0, 1])), max_size=25
 )
+merge_step = st.tuples(st.just("merge"), st.integers(0, 5), st.integers(0, 5), st.just(0))
 steps_strategy = st.lists(
     st.one_of(
-        st.tuples(st.just("merge"), st.integers(0, 5), st.integers(0, 5)),
-        st.tuples(st.just("undo"), st.just(0), st.just(0)),
+        merge_step,
+        merge_step,  # half the steps try a merge
+        st.tuples(st.just("undo"), st.just(0), st.just(0), st.just(0)),
+        st.tuples(
+            st.just("vote"), st.integers(0, 5), st.integers(0, 5), st.sampled_from([-1, 0, 1])
+        ),
     ),
-    min_size=1,
-    max_size=8,
+    min_size=3,
+    max_size=12,
 )
 
 
+def _overlay(state: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    """The state before a merge with the votes cast since on top (what its undo must give)."""
+    votes = {(p, s): (v, t) for p, s, v, t in state["votes"]}
+    votes.update(later["votes"])
+    events = dict(state["events"])
+    events.update(later["events"])
+    return {
+        "statements": state["statements"],
+        "votes": sorted((p, s, v, t) for (p, s), (v, t) in votes.items()),
+        "events": sorted(events.items()),
+    }
+
+
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(votes=votes_strategy, steps=steps_strategy)
 def test_unmerge_restores_the_exact_vote_state(
     session_factory: SessionFactory,
     votes: list[tuple[int, int, int]],
-    steps: list[tuple[str, int, int]],
+    steps: list[tuple[str, int, int, int]],
 ) -> None:
-    """Random votes, then random merges and undos: each undo gives back the state before."""
+    """Random votes, then random merges, votes and undos, within a format and across two.
+
+    Each undo gives back exactly the state before its merge (statements, current votes with
+    their times, the statement of every vote event), with the votes cast since on top.
+    """
     sf = session_factory
     pid, a, b = _process(sf)
     # four statements in format A, two in B; three members in each
@@ -94,8 +116,17 @@ def test_unmerge_restores_the_exact_vote_state(
     for who, which, value in votes:
         sid = ids[which]
         cast_vote(sf, members[conversation[sid]][who % 3], sid, value)
-    stack: list[tuple[int, dict[str, Any]]] = []
-    for kind, i, j in steps:
+    # each merge not undone: its id, the state before it, the votes cast since
+    stack: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+
+    n_merges = 0
+
+    def undo_top() -> None:
+        mid, before, later = stack.pop()
+        undo_merge(sf, pid, mid)
+        assert _state(sf, ids) == _overlay(before, later)
+
+    for kind, i, j, value in steps:
         if kind == "merge":
             before = _state(sf, ids)
             try:
@@ -103,15 +134,27 @@ def test_unmerge_restores_the_exact_vote_state(
             except (ConflictError, InputError):
                 assert _state(sf, ids) == before  # a refused merge changes nothing
                 continue
-            stack.append((mid, before))
+            stack.append((mid, before, {"votes": {}, "events": {}}))
+            n_merges += 1
+        elif kind == "vote":
+            sid = ids[j]
+            voter = members[conversation[sid]][i % 3]
+            try:
+                cast_vote(sf, voter, sid, value)
+            except ConflictError:  # a merged duplicate takes no votes
+                continue
+            with sf() as session:
+                row = session.get(Vote, (voter, sid))
+                assert row is not None
+                newest = session.scalar(select(func.max(VoteEvent.id)))
+            for _, _, later in stack:
+                later["votes"][(voter, sid)] = (row.value, row.updated_at)
+                later["events"][newest] = sid
         elif stack:
-            mid, before = stack.pop()
-            undo_merge(sf, pid, mid)
-            assert _state(sf, ids) == before
+            undo_top()
     while stack:
-        mid, before = stack.pop()
-        undo_merge(sf, pid, mid)
-        assert _state(sf, ids) == before
+        undo_top()
+    event(f"{min(n_merges, 3)}{'+' if n_merges >= 3 else ''} merges undone")
 
 
 def test_a_vote_after_the_merge_stays_on_the_statement_kept(
