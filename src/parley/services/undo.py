@@ -62,7 +62,7 @@ def _touched(record: dict[str, Any]) -> set[int]:
 
 
 def _action(session: Session, process_id: int, action_id: int, kind: str) -> ProcessAction:
-    action = session.get(ProcessAction, action_id)
+    action = session.get(ProcessAction, action_id, with_for_update=True)  # one undo at a time
     if action is None or action.process_id != process_id or action.kind != kind:
         raise NotFoundError(f"{kind} {action_id} does not exist in process {process_id}")
     if action.undone_at is not None:

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from parley.services.descriptions import render_markdown
 from parley.web import sessions
 from parley.web.i18n import (
     LANGUAGE_COOKIE,
@@ -24,7 +25,6 @@ from parley.web.i18n import (
     text_direction,
     translator,
 )
-from parley.web.markdown import render_markdown
 
 __all__ = [
     "is_htmx",

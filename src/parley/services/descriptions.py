@@ -1,8 +1,9 @@
-"""Descriptions written in Markdown, rendered to safe HTML: a Markdown parser, then a sanitiser.
+"""Descriptions are Markdown, rendered to safe HTML: a Markdown parser, then a sanitiser.
 
 ``markdown-it-py`` (CommonMark, raw HTML off) turns the text into HTML and ``nh3`` (Ammonia)
 keeps only the tags and attributes below, with links to http(s) and mailto only; whatever a
-person writes, no script, event handler or ``javascript:`` link reaches a page.
+person writes, no script, event handler or ``javascript:`` link reaches a page. The pages
+(``parley.web``) and the static report (``parley.report``) both render descriptions here.
 """
 
 from __future__ import annotations
