@@ -85,6 +85,7 @@ def test_closing_a_conversation_stops_votes_on_its_page(pages_env: Any) -> None:
     assert "This conversation is closed" in shown and 'name="vote"' not in shown
     refused = _post(env, f"/c/{cid}/vote", {"statement_id": statement, "vote": "1"}, page=page)
     assert refused.status_code == 409 and "is closed" in refused.text
+    assert "This conversation is closed" in env.client.get(f"/c/{cid}/votes").text
     _post(env, f"/f/c/{cid}/close", {"closed": "0"}, page=page)
     assert 'name="vote"' in env.client.get(f"/c/{cid}").text
 
