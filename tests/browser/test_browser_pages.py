@@ -38,7 +38,8 @@ def test_participant_votes_through_five_statements_and_adds_one(
         text = page.locator("#card .statement-text").inner_text()
         assert text not in seen
         seen.append(text)
-        if how.startswith("key:"):
+        if how.startswith("key:"):  # keys vote on the focused statement card
+            page.locator("#card").focus()
             page.keyboard.press(how[4:])
         else:
             page.locator(f"#card button[data-vote={how}]").click()

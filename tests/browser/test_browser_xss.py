@@ -315,6 +315,14 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
         facilitator.open(
             f"/f/p/{pid}/statements", route="/f/p/{process_id}/statements", n_payloads=n
         )
+        rows = facilitator.page.locator("table.placed tr[id^=statement-]")
+        keep, drop = (str(rows.nth(i).get_attribute("id")).split("-")[1] for i in (0, 1))
+        facilitator.open(  # the page that asks before a merge shows both statements
+            f"/f/p/{pid}/merge?keep_id={keep}&drop_id={drop}",
+            route="/f/p/{process_id}/merge",
+            n_payloads=n,
+        )
+        facilitator.open(f"/f/p/{pid}/share-all", route="/f/p/{process_id}/share-all", n_payloads=1)
         facilitator.open(f"/f/p/{pid}/agenda", route="/f/p/{process_id}/agenda", n_payloads=n)
         facilitator.open(
             f"/f/p/{pid}/agenda/live", route="/f/p/{process_id}/agenda/live", n_payloads=n
@@ -446,6 +454,7 @@ def test_the_payloads_and_the_detector_are_live(xss_site: XssSite, chromium: Any
 
 #: GET routes that answer something else than an HTML page (files, exports)
 NOT_PAGES = {
+    "/favicon.ico",
     "/assets/plotly.min.js",
     "/assets/plotly.css",
     "/f/p/{process_id}/agenda.{ext}",

@@ -35,6 +35,7 @@ TABLES = {
     "agenda_rounds",
     "statement_translations",
     "text_translations",
+    "process_actions",
 }
 
 

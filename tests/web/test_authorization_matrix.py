@@ -35,8 +35,10 @@ from parley.db.models import AgendaItem, Statement, StatementTranslation
 from parley.services import (
     accounts,
     conversations,
+    merging,
     participants,
     processes,
+    sharing,
     statements,
     translation_store,
 )
@@ -64,6 +66,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/assets/plotly.min.js"): PUBLIC,
     ("GET", "/assets/plotly.css"): PUBLIC,
     ("POST", f"{A}/votes"): PARTICIPANT,
@@ -81,6 +84,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/conversations"): FACILITATOR,
     ("GET", "/api/v1/conversations"): FACILITATOR,
     ("GET", A): PUBLIC,
+    ("POST", f"{A}/close"): OWNER,
+    ("POST", f"{A}/reopen"): OWNER,
     ("GET", f"{A}/moderation"): OWNER,
     ("POST", f"{A}/moderation"): OWNER,
     ("GET", f"{A}/analysis"): PUBLIC,
@@ -97,6 +102,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", f"{P}/share"): OWNER,
     ("POST", f"{P}/auto-share"): OWNER,
     ("POST", f"{P}/merge"): OWNER,
+    ("POST", f"{P}/share-all"): OWNER,
+    ("GET", f"{P}/actions"): OWNER,
+    ("POST", f"{P}/merges/{{merge_id}}/undo"): OWNER,
+    ("POST", f"{P}/shares/{{share_id}}/undo"): OWNER,
     ("GET", f"{P}/agenda"): OWNER,
     ("GET", f"{P}/agenda.csv"): OWNER,
     ("GET", f"{P}/agenda.md"): OWNER,
@@ -132,6 +141,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/f/conversations"): FACILITATOR,
     ("GET", "/f/c/{conversation_id}"): OWNER,
     ("POST", "/f/c/{conversation_id}/seed"): OWNER,
+    ("POST", "/f/c/{conversation_id}/close"): OWNER,
     ("GET", "/f/c/{conversation_id}/moderation"): OWNER,
     ("POST", "/f/c/{conversation_id}/translations/{translation_id}"): OWNER,
     ("POST", "/f/c/{conversation_id}/moderation"): OWNER,
@@ -149,6 +159,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/f/p/{process_id}/share"): OWNER,
     ("POST", "/f/p/{process_id}/share-all"): OWNER,
     ("POST", "/f/p/{process_id}/merge"): OWNER,
+    ("GET", "/f/p/{process_id}/merge"): OWNER,  # asks first
+    ("GET", "/f/p/{process_id}/share-all"): OWNER,  # asks first
+    ("POST", "/f/p/{process_id}/merges/{merge_id}/undo"): OWNER,
+    ("POST", "/f/p/{process_id}/shares/{share_id}/undo"): OWNER,
     ("POST", "/f/p/{process_id}/items/refresh"): OWNER,
     ("POST", "/f/p/{process_id}/texts"): OWNER,
     ("POST", "/f/p/{process_id}/machine-translations"): OWNER,
@@ -181,6 +195,7 @@ QUERIES: dict[tuple[str, str], str] = {
     ("GET", "/api/v3/participationInit"): "conversation_id={conversation_id}",
     ("GET", "/api/v3/reports"): "conversation_id={conversation_id}",
     ("GET", f"{P}/changes"): "since=1",
+    ("GET", "/f/p/{process_id}/merge"): "keep_id={confirm_keep}&drop_id={confirm_drop}",
 }
 
 #: callers: (kind, how they authenticate); the first six are strangers to A's things
@@ -269,6 +284,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         item_id = item.id
     refresh_agenda(sf, process)
     close_round(sf, process)  # round 1, for the routes that read a round
+    # a merge and a share of A's to undo, and two statements to ask about merging
+    merged_in, merged = (
+        statements.add_statement(sf, first, text, is_seed=True).id
+        for text in ("Undo keeps this", "Undo brings this back")
+    )
+    merge_id = merging.merge_statements(sf, merged_in, merged, process_id=process)
+    share_id = sharing.share_statement(sf, merged_in, process_id=process).action_id
+    confirm_keep, confirm_drop = (
+        statements.add_statement(sf, first, text, is_seed=True).id
+        for text in ("Merge this?", "Into this?")
+    )
     b_process = processes.create_process(sf, facilitator_id=b_id, name="B's", formats=["z"])
     b_observer = processes.process_info(sf, b_process).observer_key
     settings = Settings(database_url=url, vote_rate=0, statement_rate=0, observer_rate=0)
@@ -292,6 +318,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     ),
                     "file_name": "summary.csv",
                     "number": "1",
+                    "merge_id": str(merge_id),
+                    "share_id": str(share_id),
+                    "confirm_keep": str(confirm_keep),
+                    "confirm_drop": str(confirm_drop),
                 },
                 credentials={
                     "participant-token": {"authorization": f"Bearer {b_token}"},

@@ -147,7 +147,7 @@ def test_the_share_button_copies_a_statement_into_the_other_format(pages_env: An
         pages_env, f"/f/p/{pid}/share", {"statement_id": s.id}, page=f"/f/p/{pid}/statements"
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"/f/p/{pid}/statements?done=shared&n=1"
+    assert response.headers["location"].startswith(f"/f/p/{pid}/statements?done=shared&n=1&undo=")
     copies = statements.visible_statements(sf, b)
     assert [c.text for c in copies] == ["Прекращение огня"]
     after = pages_env.client.get(response.headers["location"]).text
@@ -333,6 +333,8 @@ def _statements_page(pairs: list[dict[str, Any]]) -> str:
         "by_format": {name: [] for name in FORMATS},
         "n_formats": 2,
         "pairs": pairs,
+        "actions": [],
+        "undo_id": None,
     }
     return template_environment().get_template("pages/process_statements.html").render(context)
 
@@ -357,11 +359,11 @@ def test_look_alike_pairs_show_the_vote_verdict(verdict: str | None, shown: str)
     html = _statements_page([_pair(verdict)])
     assert shown in html and "similarity 0.91" in html
     assert 'lang="fr"' in html and SCRIPT not in html and ESCAPED in html
-    assert html.count('name="keep_id"') == 2  # keep either one
+    assert html.count("/merge?keep_id=") == 2  # keep either one (each link asks first)
     warned = "opposites, not duplicates" in html
     assert warned == (verdict == "opposite")
     if verdict == "opposite":  # the merge buttons hide behind "merge anyway"
-        assert html.index("<details>") < html.index('name="keep_id"')
+        assert html.index("<details>") < html.index("/merge?keep_id=")
     else:
         assert "<details>" not in html
 

@@ -141,4 +141,7 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
                 assert response.status_code < 500, (target, response.text[:300])
                 checked += 1
     assert checked > 60
+    # the page that asks before a merge, with the two statements it names
+    confirm = f"/f/p/{pid}/merge?keep_id={roots[0]}&drop_id={roots[1]}"
+    assert env.client.get(confirm).status_code == 200
     assert _snapshot(env) == before

@@ -44,6 +44,7 @@ __all__ = [
     "ModerationMode",
     "Participant",
     "Process",
+    "ProcessAction",
     "ProcessFormat",
     "Statement",
     "StatementTranslation",
@@ -146,6 +147,8 @@ class Conversation(Base):
     # grow whenever votes, or moderation, change: the analysis worker compares them
     votes_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     moderation_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # set when a facilitator closes it: a closed conversation takes no votes
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Process(Base):
@@ -457,3 +460,20 @@ class AnalysisResult(Base):
     moderation_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # routing priority per statement id (JSON keys are strings), read by next_statement
     priorities: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+
+class ProcessAction(Base):
+    """A facilitator's merge or share in a process; ``record`` holds what it changed (undo)."""
+
+    __tablename__ = "process_actions"
+    __table_args__ = (CheckConstraint("kind IN ('merge', 'share')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("processes.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str | None] = mapped_column(String(256), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    undone_at: Mapped[datetime | None] = mapped_column(default=None)
+    record: Mapped[dict[str, Any]] = mapped_column()

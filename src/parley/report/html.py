@@ -11,6 +11,7 @@ import plotly.io as pio
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from parley.services.analysis import ExportAnalysis
+from parley.services.descriptions import render_markdown
 
 __all__ = ["opinion_map", "render_report", "write_report"]
 
@@ -96,6 +97,7 @@ def render_report(result: ExportAnalysis, data: dict[str, Any]) -> str:
         loader=PackageLoader("parley.report", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
     )
+    env.filters["markdown"] = render_markdown
     by_id = {s["id"]: s for s in data["statements"]}
     gac = sorted(
         (s for s in data["statements"] if s["gac"] is not None and s["moderated"] != -1),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Participant, Statement, Vote
+from parley.db.types import utc_now
 from parley.errors import InputError, NotFoundError
 
 from . import rules
@@ -27,6 +28,7 @@ __all__ = [
     "get_conversation",
     "list_conversations",
     "new_conversation",
+    "set_closed",
 ]
 
 
@@ -44,6 +46,7 @@ class ConversationInfo:
     n_participants: int
     n_statements: int
     n_votes: int
+    closed_at: datetime | None = None
 
 
 def new_conversation(
@@ -127,6 +130,7 @@ def _infos(session: Session, conversations: list[Conversation]) -> list[Conversa
             n_participants=participants.get(c.id, 0),
             n_statements=statements.get(c.id, 0),
             n_votes=votes.get(c.id, 0),
+            closed_at=c.closed_at,
         )
         for c in conversations
     ]
@@ -170,3 +174,13 @@ def ensure_can_manage(
     if owner is None:
         raise NotFoundError(f"conversation {conversation_id} does not exist")
     check_can_manage(owner[0], facilitator_id, f"conversation {conversation_id}")
+
+
+def set_closed(session_factory: SessionFactory, conversation_id: int, *, closed: bool) -> None:
+    """Close a conversation (it takes no more votes or statements) or open it again."""
+    with session_factory.begin() as session:
+        conversation = get_conversation(session, conversation_id)
+        if closed and conversation.closed_at is None:
+            conversation.closed_at = utc_now()
+        elif not closed:
+            conversation.closed_at = None

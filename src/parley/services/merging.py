@@ -4,6 +4,8 @@ Where a format already holds the kept statement, the two merge there: their vote
 later vote per person wins, the event log follows) and the duplicate is rejected with a
 note. Elsewhere the duplicate stays and becomes a copy of the kept joint statement. In
 another language, the duplicate's text becomes a translation of the kept one (``translations``).
+Each merge is recorded (``ProcessAction``, kind "merge") with what it changed, so that
+``services.undo`` can undo it exactly.
 """
 
 from __future__ import annotations
@@ -14,15 +16,23 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import Conversation, ModerationLog, ProcessFormat, Statement, Vote, VoteEvent
+from parley.db.models import (
+    Conversation,
+    ModerationLog,
+    ProcessAction,
+    ProcessFormat,
+    Statement,
+    Vote,
+    VoteEvent,
+)
 from parley.db.types import utc_now
 from parley.errors import ConflictError, InputError, NotFoundError
 
-from .formats import statement_in_process
+from .formats import bump_process, statement_in_process
 from .rules import ModerationState, root_id
 from .translation_store import link_equivalent
 
-__all__ = ["merge_statements"]
+__all__ = ["bump_conversation", "merge_statements"]
 
 
 def _root_of(statement: Statement) -> int:
@@ -30,8 +40,33 @@ def _root_of(statement: Statement) -> int:
     return root_id(statement.id, statement.origin_id)
 
 
-def _merge_votes(session: Session, keep: Statement, drop: Statement) -> int:
-    """Move drop's votes onto keep (same conversation); the later vote per person wins."""
+def _votes_of(session: Session, statement_id: int) -> list[list[Any]]:
+    """Return a statement's votes as [participant, value, ISO time] (for a merge's record)."""
+    rows = session.execute(
+        select(Vote.participant_id, Vote.value, Vote.updated_at)
+        .where(Vote.statement_id == statement_id)
+        .order_by(Vote.participant_id)
+    ).all()
+    return [[int(p), int(v), t.isoformat()] for p, v, t in rows]
+
+
+def _merge_votes(session: Session, keep: Statement, drop: Statement) -> dict[str, Any]:
+    """Move drop's votes onto keep (same conversation); the later vote per person wins.
+
+    Returns what the undo needs: drop's votes, keep's votes of drop's voters, the moved events.
+    """
+    dropped = _votes_of(session, drop.id)
+    voters = {row[0] for row in dropped}
+    record = {
+        "votes": dropped,
+        "target_votes": [row for row in _votes_of(session, keep.id) if row[0] in voters],
+        "events": [
+            int(e)
+            for e in session.scalars(
+                select(VoteEvent.id).where(VoteEvent.statement_id == drop.id).order_by(VoteEvent.id)
+            ).all()
+        ],
+    }
     kept = {
         int(p): (v, t)
         for p, v, t in session.execute(
@@ -68,7 +103,8 @@ def _merge_votes(session: Session, keep: Statement, drop: Statement) -> int:
     session.execute(
         update(VoteEvent).where(VoteEvent.statement_id == drop.id).values(statement_id=keep.id)
     )
-    return moved
+    record["moved"] = moved
+    return record
 
 
 def merge_statements(
@@ -78,7 +114,7 @@ def merge_statements(
     *,
     process_id: int | None = None,
     actor: str | None = None,
-) -> None:
+) -> int:
     """Merge duplicate ``drop_id`` (an original, not a shared copy) into ``keep_id``.
 
     ``drop`` and its copies in other formats join keep's joint statement, format by format:
@@ -86,15 +122,15 @@ def merge_statements(
     join, the later vote per person wins, and the duplicate is rejected with a note); in the
     other formats the statement stays and becomes a copy of keep's joint statement, its votes
     counting for keep on the joint agenda. All in one transaction. With ``process_id``
-    both must be statements of that process (else 404).
+    both must be statements of that process (else 404). Returns the merge's id (its undo).
     """
     if keep_id == drop_id:
         raise InputError("a statement cannot be merged into itself")
     now = utc_now()
     with session_factory.begin() as session:
+        _, found = statement_in_process(session, keep_id, process_id)
         if process_id is not None:
-            for sid in (keep_id, drop_id):
-                statement_in_process(session, sid, process_id)
+            statement_in_process(session, drop_id, process_id)
         keep = session.get(Statement, keep_id)
         drop = session.get(Statement, drop_id)
         for sid, row in ((keep_id, keep), (drop_id, drop)):
@@ -142,15 +178,43 @@ def merge_statements(
             ).all()
         }
         group = session.scalars(
-            select(Statement).where((Statement.id == drop.id) | (Statement.origin_id == drop.id))
+            select(Statement)
+            .where((Statement.id == drop.id) | (Statement.origin_id == drop.id))
+            .order_by(Statement.id)
         ).all()
+        watermark = session.scalar(select(func.max(VoteEvent.id)))
+        record: dict[str, Any] = {
+            "keep_id": keep_id,
+            "drop_id": drop_id,
+            "watermark": int(watermark or 0),
+            "retargeted": [],
+            "merged": [],
+        }
         for duplicate in group:
             target = holders.get(duplicate.conversation_id)
             if target is None:
+                record["retargeted"].append(
+                    {
+                        "id": duplicate.id,
+                        "origin_id": duplicate.origin_id,
+                        "agenda_item_id": duplicate.agenda_item_id,
+                    }
+                )
                 duplicate.origin_id = root
                 duplicate.agenda_item_id = None
             else:
-                _merge_votes(session, target, duplicate)
+                moved = _merge_votes(session, target, duplicate)
+                at = duplicate.moderated_at
+                record["merged"].append(
+                    {
+                        "id": duplicate.id,
+                        "target": target.id,
+                        "state": duplicate.moderation_state,
+                        "by": duplicate.moderated_by,
+                        "at": None if at is None else at.isoformat(),
+                        **moved,
+                    }
+                )
                 session.add(
                     ModerationLog(
                         statement_id=duplicate.id,
@@ -165,10 +229,18 @@ def merge_statements(
                 duplicate.moderated_by = actor
                 duplicate.moderated_at = now
                 duplicate.merged_into_id = target.id
-            _bump(session, duplicate.conversation_id, votes=True)
+            bump_conversation(session, duplicate.conversation_id, votes=True)
+        bump_process(session, found)
+        action = ProcessAction(
+            process_id=found, kind="merge", actor=actor, created_at=now, record=record
+        )
+        session.add(action)
+        session.flush()
+        return int(action.id)
 
 
-def _bump(session: Session, conversation_id: int, *, votes: bool) -> None:
+def bump_conversation(session: Session, conversation_id: int, *, votes: bool) -> None:
+    """Give a conversation new moderation (and votes) versions for the analysis worker."""
     values: dict[str, Any] = {"moderation_version": Conversation.moderation_version + 1}
     if votes:
         values["votes_version"] = Conversation.votes_version + 1

@@ -129,7 +129,7 @@ def conversation_document(session: Session, conversation: Conversation) -> dict[
         "description": conversation.description,
         "created": created,
         "modified": created,
-        "is_active": True,
+        "is_active": conversation.closed_at is None,
         "is_anon": True,
         "is_draft": False,
         "is_public": True,

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, or_
 
 from parley.db.models import Conversation, Statement
-from parley.errors import ForbiddenError, InputError
+from parley.errors import ConflictError, ForbiddenError, InputError
 
 __all__ = [
     "DEFAULT_MIN_VOTES",
@@ -27,6 +27,7 @@ __all__ = [
     "ProcessSettings",
     "StatementStatus",
     "check_can_manage",
+    "check_open",
     "copy_state",
     "group_letter",
     "is_visible",
@@ -121,6 +122,14 @@ def check_can_manage(owner_id: int | None, facilitator_id: int, what: str) -> No
     """Raise ForbiddenError unless the facilitator owns ``what`` or it has no owner (an import)."""
     if owner_id is not None and owner_id != facilitator_id:
         raise ForbiddenError(f"{what} belongs to another facilitator")
+
+
+def check_open(conversation_id: int, closed_at: object | None) -> None:
+    """Raise ConflictError when the conversation is closed: it takes no votes or statements."""
+    if closed_at is not None:
+        raise ConflictError(
+            f"conversation {conversation_id} is closed; it takes no votes or statements"
+        )
 
 
 def group_letter(group: int) -> str:

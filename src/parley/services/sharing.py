@@ -5,6 +5,8 @@ names the *joint statement* (the root) it copies, and the joint agenda counts th
 its copies as one. Only a visible statement (``rules.is_visible``) leaves its format: one
 that awaits moderation is refused (409) until a moderator accepts it. A facilitator's share
 arrives accepted; an automatic share arrives in the root's state (``rules.copy_state``).
+A facilitator's share is recorded (``ProcessAction``, kind "share") so that
+``services.undo`` can undo it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import Conversation, Process, ProcessFormat, Statement, Vote
+from parley.db.models import Conversation, Process, ProcessAction, ProcessFormat, Statement, Vote
 from parley.db.types import utc_now
 from parley.errors import ConflictError, NotFoundError
 
@@ -31,9 +33,45 @@ from .rules import (
 )
 from .sessions import read_session
 
-__all__ = ["AUTO_SHARE_ACTOR", "auto_share", "origins_of", "share_everything", "share_statement"]
+__all__ = [
+    "AUTO_SHARE_ACTOR",
+    "Copies",
+    "auto_share",
+    "origins_of",
+    "share_everything",
+    "share_statement",
+]
 
 AUTO_SHARE_ACTOR = "auto-share"
+
+
+class Copies(list[int]):
+    """The ids of the copies a share made, and ``action_id``: the share's record (its undo)."""
+
+    action_id: int | None = None
+
+
+def _record(
+    session: Session,
+    process_id: int,
+    created: list[int],
+    statement_id: int | None,
+    actor: str | None,
+) -> Copies:
+    """Record a facilitator's share that made copies; return them with the record's id."""
+    copies = Copies(created)
+    if created and actor != AUTO_SHARE_ACTOR:
+        action = ProcessAction(
+            process_id=process_id,
+            kind="share",
+            actor=actor,
+            created_at=utc_now(),
+            record={"statement_id": statement_id, "copies": created},
+        )
+        session.add(action)
+        session.flush()
+        copies.action_id = int(action.id)
+    return copies
 
 
 def _visible_root(session: Session, statement: Statement) -> Statement:
@@ -102,7 +140,7 @@ def share_statement(
     process_id: int | None = None,
     format_ids: Sequence[int] | None = None,
     actor: str | None = None,
-) -> list[int]:
+) -> Copies:
     """Share a statement into other formats of its process (all others by default).
 
     With ``process_id`` the statement must be in that process (else 404). A statement that
@@ -123,7 +161,7 @@ def _share_now(
     in_process: int | None,
     format_ids: Sequence[int] | None,
     actor: str | None,
-) -> list[int]:
+) -> Copies:
     with session_factory.begin() as session:
         statement, process_id = statement_in_process(session, statement_id, in_process)
         root = _visible_root(session, statement)
@@ -136,12 +174,13 @@ def _share_now(
             if unknown:
                 raise NotFoundError(f"format(s) {unknown} are not in process {process_id}")
             targets = [by_id[i] for i in sorted(set(format_ids))]
-        return _share(session, root, targets, actor)
+        created = _share(session, root, targets, actor)
+        return _record(session, process_id, created, statement_id, actor)
 
 
 def share_everything(
     session_factory: SessionFactory, process_id: int, *, actor: str | None = None
-) -> list[int]:
+) -> Copies:
     """Share every visible joint statement with every format that lacks it, at once."""
     try:
         with session_factory.begin() as session:
@@ -161,7 +200,7 @@ def share_everything(
             created: list[int] = []
             for root in roots:
                 created += _share(session, root, formats, actor)
-            return created
+            return _record(session, process_id, created, None, actor)
     except IntegrityError:
         raise ConflictError(
             "someone else is sharing statements of this process; try again"

@@ -22,7 +22,7 @@ from parley.errors import ConflictError, NotFoundError
 from . import embeddings
 from .conversations import get_conversation
 from .inputs import MAX_STATEMENT_LENGTH, clean_text, language_tag
-from .rules import ModerationState, visible
+from .rules import ModerationState, check_open, visible
 from .sessions import read_session
 
 __all__ = [
@@ -88,8 +88,9 @@ def add_statement(
     if vector is None:
         vector = embeddings.embed_texts([text])[0]
     with session_factory.begin() as session:
-        get_conversation(session, conversation_id)
+        conversation = get_conversation(session, conversation_id)
         if participant_id is not None:
+            check_open(conversation_id, conversation.closed_at)
             author = session.get(Participant, participant_id)
             if author is None or author.conversation_id != conversation_id:
                 raise NotFoundError(

@@ -28,7 +28,7 @@ from parley.db.storable import check_id, check_text
 from parley.db.types import utc_now
 from parley.errors import ConflictError, InputError, NotFoundError, ParleyError, UnavailableError
 
-from .rules import ModerationState, is_visible
+from .rules import ModerationState, check_open, is_visible
 
 __all__ = [
     "MAX_IDEMPOTENCY_KEY_LENGTH",
@@ -154,7 +154,7 @@ def _seen_keys(session: Session, requests: Sequence[VoteRequest]) -> set[tuple[i
 
 def _check(
     request: VoteRequest,
-    statements: dict[int, tuple[int, int, str]],
+    statements: dict[int, tuple[int, int, str, Any]],
     participants: dict[int, int],
 ) -> ParleyError | None:
     """Return why the vote cannot be recorded, or None."""
@@ -164,7 +164,11 @@ def _check(
     ):
         where = f" in conversation {request.conversation_id}" if request.conversation_id else ""
         return NotFoundError(f"statement {request.statement_id} does not exist{where}")
-    conversation_id, state, mode = found
+    conversation_id, state, mode, closed_at = found
+    try:
+        check_open(conversation_id, closed_at)
+    except ConflictError as closed:
+        return closed
     if participants.get(request.participant_id) != conversation_id:
         return NotFoundError(
             f"participant {request.participant_id} is not in conversation {conversation_id}"
@@ -186,11 +190,12 @@ def _record(session: Session, requests: Sequence[VoteRequest]) -> list[VoteOutco
             Statement.conversation_id,
             Statement.moderation_state,
             Conversation.moderation_mode,
+            Conversation.closed_at,
         )
         .join(Conversation, Conversation.id == Statement.conversation_id)
         .where(Statement.id.in_({r.statement_id for r in requests}))
     ).all()
-    statements = {int(r[0]): (int(r[1]), int(r[2]), str(r[3])) for r in statement_rows}
+    statements = {int(r[0]): (int(r[1]), int(r[2]), str(r[3]), r[4]) for r in statement_rows}
     participant_rows = session.execute(
         select(Participant.id, Participant.conversation_id).where(
             Participant.id.in_({r.participant_id for r in requests})

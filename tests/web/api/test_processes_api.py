@@ -56,7 +56,7 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
     again = api.client.post(
         f"{V1}/processes/{pid}/share", json={"statement_id": copy}, headers=api.auth(api.key)
     )
-    assert again.json() == {"created": []}  # every format has it
+    assert again.json() == {"created": [], "share_id": None}  # every format has it
 
     api.catch_up()
     agenda = api.client.get(f"{V1}/processes/{pid}/agenda", headers=api.auth(api.key)).json()
@@ -289,9 +289,13 @@ def test_merging_duplicates_in_one_format(sqlite_api: Any) -> None:
     response = api.client.post(
         merge, json={"keep_id": keep, "drop_id": drop}, headers=api.auth(api.key)
     )
-    assert response.status_code == 204, response.text
+    assert response.status_code == 200, response.text
+    merge_id = response.json()["merge_id"]
     visible = api.client.get(f"{V1}/conversations/{a}/statements").json()
     assert [s["id"] for s in visible] == [keep]
+    actions = api.client.get(f"{V1}/processes/{pid}/actions", headers=api.auth(api.key)).json()
+    assert [(x["kind"], x["statement_ids"]) for x in actions] == [("merge", [keep, drop])]
+    assert actions[0]["undo_url"] == f"{V1}/processes/{pid}/merges/{merge_id}/undo"
     api.catch_up()
     agenda = api.client.get(f"{V1}/processes/{pid}/agenda", headers=api.auth(api.key)).json()
     (item,) = agenda["items"]
@@ -502,3 +506,57 @@ def test_votes_and_shares_wake_the_worker_instead_of_waiting_for_its_poll(make_a
     )
     assert shared.status_code == 200  # the successful POST wakes the worker
     _wait_for(lambda: (e := entry()) and e["held_by"] == FORMATS, "the share on the agenda")
+
+
+def test_a_merge_and_a_share_are_undone(sqlite_api: Any) -> None:
+    api = sqlite_api
+    process = create_process(api)
+    pid = process["id"]
+    a, b = conversations(process)
+    keep = api.seed(a, "A ceasefire across the whole country.")
+    drop = api.seed(a, "A nationwide ceasefire.")
+    _, token = api.join(a)
+    voted(api, a, token, drop, -1)
+    base = f"{V1}/processes/{pid}"
+    merge = api.client.post(
+        f"{base}/merge", json={"keep_id": keep, "drop_id": drop}, headers=api.auth(api.key)
+    )
+    assert merge.status_code == 200, merge.text
+    undo = f"{base}/merges/{merge.json()['merge_id']}/undo"
+    assert api.client.post(undo, headers=api.auth(api.key)).status_code == 204
+    visible = api.client.get(f"{V1}/conversations/{a}/statements").json()
+    assert sorted(s["id"] for s in visible) == sorted([keep, drop])
+    again = api.client.post(undo, headers=api.auth(api.key))
+    assert again.status_code == 409 and "undone already" in again.json()["detail"]
+    shared = api.client.post(f"{base}/share-all", headers=api.auth(api.key)).json()
+    assert len(shared["created"]) == 2 and shared["share_id"] is not None
+    assert len(api.client.get(f"{V1}/conversations/{b}/statements").json()) == 2
+    unshare = api.client.post(f"{base}/shares/{shared['share_id']}/undo", headers=api.auth(api.key))
+    assert unshare.status_code == 200 and unshare.json() == {"n_copies": 2}
+    assert api.client.get(f"{V1}/conversations/{b}/statements").json() == []
+    assert api.client.get(f"{base}/actions", headers=api.auth(api.key)).json() == []
+    unknown = api.client.post(f"{base}/merges/999999/undo", headers=api.auth(api.key))
+    assert unknown.status_code == 404
+
+
+def test_a_closed_conversation_takes_no_votes(sqlite_api: Any) -> None:
+    api = sqlite_api
+    conversation = api.create_conversation()
+    statement = api.seed(conversation, "Parks need more trees.")
+    _, token = api.join(conversation)
+    closed = api.client.post(f"{V1}/conversations/{conversation}/close", headers=api.auth(api.key))
+    assert closed.status_code == 200 and closed.json()["closed_at"] is not None
+    refused = api.vote(conversation, token, statement, 1)
+    assert refused.status_code == 409
+    assert f"conversation {conversation} is closed" in refused.json()["detail"]
+    written = api.client.post(
+        f"{V1}/conversations/{conversation}/statements",
+        json={"text": "More benches too."},
+        headers=api.auth(token),
+    )
+    assert written.status_code == 409
+    reopened = api.client.post(
+        f"{V1}/conversations/{conversation}/reopen", headers=api.auth(api.key)
+    )
+    assert reopened.json()["closed_at"] is None
+    voted(api, conversation, token, statement, 1)

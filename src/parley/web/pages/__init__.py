@@ -22,6 +22,7 @@ from parley.web.pages import (
     results,
     rounds,
     translations,
+    undo,
 )
 from parley.web.pages.route import render_error
 
@@ -34,6 +35,7 @@ router.include_router(participate.router)
 router.include_router(joint.router)
 router.include_router(facilitate.router)
 router.include_router(results.router)
+router.include_router(undo.router)
 router.include_router(processes.router)
 router.include_router(agenda.router)
 router.include_router(rounds.router)

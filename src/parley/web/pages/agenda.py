@@ -110,7 +110,11 @@ def _maps(sf: SessionFactoryDep, info: ProcessInfo, t: Translator) -> list[dict[
             texts = {int(s["id"]): s.get("text") or "" for s in data.get("statements", [])}
             fig = charts.opinion_map(data, t, texts=texts, height=MAP_HEIGHT)
             figure = charts.figure_json(fig)
-        out.append({"format": fmt, "figure": figure, "analysis": data})
+        groups = [
+            {"letter": charts.group_letter(int(g["id"])), "size": int(g.get("size", 0))}
+            for g in (data or {}).get("groups", [])
+        ]
+        out.append({"format": fmt, "figure": figure, "analysis": data, "groups": groups})
     return out
 
 

@@ -1,4 +1,4 @@
-"""plotly.js for the pages, served from the installed plotly package (no copy, no CDN)."""
+"""plotly.js for the pages, served from the installed plotly package (no copy, no CDN); the icon."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
 __all__ = ["PLOTLY_JS_PATH", "plotly_js_file", "router"]
 
@@ -32,5 +32,15 @@ def plotly_js(request: Request) -> Response:
     return FileResponse(
         plotly_js_file(),
         media_type="text/javascript",
+        headers={"Cache-Control": f"public, max-age={_ONE_DAY}"},
+    )
+
+
+@router.get("/favicon.ico", name="favicon")
+def favicon() -> Response:
+    """Send browsers that ask for /favicon.ico to the site's icon (an SVG)."""
+    return RedirectResponse(
+        "/static/favicon.svg",
+        status_code=301,
         headers={"Cache-Control": f"public, max-age={_ONE_DAY}"},
     )

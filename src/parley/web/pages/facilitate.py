@@ -158,6 +158,19 @@ def seed(
     return RedirectResponse(f"/f/c/{conversation_id}?seeded={len(lines)}", status_code=303)
 
 
+@router.post("/f/c/{conversation_id}/close")
+def close(
+    conversation_id: PageConversationDep,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    closed: Annotated[int, Form()] = 1,
+) -> Response:
+    """Close the conversation (no more votes or statements), or reopen it (``closed=0``)."""
+    conversation_service.set_closed(sf, conversation_id, closed=bool(closed))
+    return RedirectResponse(f"/f/c/{conversation_id}", status_code=303)
+
+
 @router.get("/f/c/{conversation_id}/moderation", name="moderation")
 def moderation_page(
     request: Request,

@@ -97,6 +97,7 @@ def participate_page(
     sf: SessionFactoryDep,
     added: str | None = None,
     translated: str | None = None,
+    voted: int | None = None,
 ) -> Response:
     """Show the conversation: the next statement to vote on, progress, a statement form."""
     conversation = conversations.conversation_summary(sf, conversation_id)
@@ -117,6 +118,7 @@ def participate_page(
         format_name=format_name,
         translated=translated if translated in ("held", "shown") else None,
         added=added if added in ("held", "shown") else None,
+        voted=voted is not None,
         error=None,
         previous=None,
     )
@@ -149,6 +151,8 @@ async def vote(
     base = f"/c/{conversation_id}"
     if back == "votes":
         return RedirectResponse(f"{base}/votes#vote-{statement_id}", status_code=303)
+    if back == "add":  # "vote on it instead": back to the statement form, the vote confirmed
+        return RedirectResponse(f"{base}?voted={statement_id}#add", status_code=303)
     if not is_htmx(request):
         return RedirectResponse(base, status_code=303)
     context = await run_in_threadpool(

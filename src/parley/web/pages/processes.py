@@ -25,6 +25,7 @@ from parley.services import (
     rounds,
     sharing,
 )
+from parley.services import undo as undo_service
 from parley.services.polis_reports import report_id
 from parley.services.rules import DEFAULT_MIN_VOTES, AutoShare, ProcessSettings
 from parley.web.costly import limit_facilitator_work
@@ -47,6 +48,8 @@ _DONE = {
     "format_added": "process.format_added",
     "shared": "process.shared",
     "merged": "process.merged",
+    "unmerged": "process.unmerged",
+    "unshared": "process.unshared",
     "refreshed": "process.refreshed",
     "renamed": "agenda.renamed",
     "round_closed": "rounds.closed",
@@ -85,9 +88,14 @@ def _settings(
     )
 
 
-def _go(process_id: int, page: str, done: str, n: int = 0) -> Response:
+def _go(
+    process_id: int, page: str, done: str, n: int = 0, action_id: int | None = None
+) -> Response:
     path = _BACK.get(page, "")
-    return RedirectResponse(f"/f/p/{process_id}{path}?done={done}&n={n}", status_code=303)
+    undo_part = "" if action_id is None else f"&undo={action_id}"
+    return RedirectResponse(
+        f"/f/p/{process_id}{path}?done={done}&n={n}{undo_part}", status_code=303
+    )
 
 
 @router.get("/f/processes", name="processes")
@@ -229,10 +237,13 @@ def statements_page(
     sf: SessionFactoryDep,
     done: str | None = None,
     n: int = 0,
+    undo: int | None = None,
 ) -> Response:
     """Show the joint statements per format, where each is, and look-alike pairs to merge."""
     placed = joint.joint_statements(sf, info.id)
     context = {
+        "actions": undo_service.recent_actions(sf, info.id),
+        "undo_id": undo,
         "process": info,
         "tab": "statements",
         "flash": flash_message(page_translator(request), done, n),
@@ -254,7 +265,7 @@ def share(
 ) -> Response:
     """Share a joint statement with every format that lacks it."""
     created = sharing.share_statement(sf, statement_id, process_id=info.id, actor=me.name)
-    return _go(info.id, back, "shared", len(created))
+    return _go(info.id, back, "shared", len(created), created.action_id)
 
 
 @router.post("/f/p/{process_id}/share-all")
@@ -267,7 +278,7 @@ def share_all(
 ) -> Response:
     """Share every joint statement with every format that lacks it."""
     created = sharing.share_everything(sf, info.id, actor=me.name)
-    return _go(info.id, back, "shared", len(created))
+    return _go(info.id, back, "shared", len(created), created.action_id)
 
 
 @router.post("/f/p/{process_id}/merge")
@@ -280,8 +291,8 @@ def merge(
     drop_id: Annotated[int, Form()],
 ) -> Response:
     """Merge one joint statement into another (its votes count for the one kept)."""
-    merging.merge_statements(sf, keep_id, drop_id, process_id=info.id, actor=me.name)
-    return _go(info.id, "statements", "merged")
+    merge_id = merging.merge_statements(sf, keep_id, drop_id, process_id=info.id, actor=me.name)
+    return _go(info.id, "statements", "merged", action_id=merge_id)
 
 
 @router.post("/f/p/{process_id}/items/refresh")

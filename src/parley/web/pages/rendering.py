@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from parley.services.descriptions import render_markdown
 from parley.web import sessions
 from parley.web.i18n import (
     LANGUAGE_COOKIE,
@@ -38,13 +39,15 @@ _ONE_YEAR = 365 * 24 * 3600
 
 def template_environment() -> Environment:
     """Return a Jinja2 environment over ``parley/web/templates`` with autoescape always on."""
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("parley.web", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["markdown"] = render_markdown
+    return environment
 
 
 _ENVIRONMENT = template_environment()

@@ -8,7 +8,7 @@ arrived, it is the area again, with the new version to poll with.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -96,6 +96,17 @@ def _version(summary: Any, data: Mapping[str, Any] | None) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
+def _time_rows(points: Sequence[tuple[str, int]]) -> list[dict[str, Any]]:
+    """The votes-over-time chart as table rows: each period's start, new votes, running total."""
+    rows = []
+    total = 0
+    for start, n in points:
+        total += int(n)
+        when = datetime.fromisoformat(start)
+        rows.append({"start": when.strftime("%Y-%m-%d %H:%M"), "n": int(n), "total": total})
+    return rows
+
+
 def results_context(sf: SessionFactoryDep, conversation_id: int, t: Translator) -> dict[str, Any]:
     """Return the template context of the results area."""
     summary = conversations.conversation_summary(sf, conversation_id)
@@ -112,6 +123,7 @@ def results_context(sf: SessionFactoryDep, conversation_id: int, t: Translator) 
             if points
             else None
         ),
+        "time_rows": _time_rows(points),
     }
     if data:
         context.update(_analysis_context(data, t))

@@ -20,6 +20,7 @@ from . import (
     session,
     statements,
     translations,
+    undo,
     votes,
 )
 
@@ -37,6 +38,7 @@ _MODULES = (
     processes,
     rounds,
     translations,
+    undo,
 )
 
 

@@ -1,4 +1,8 @@
-"""``/conversations``: create one (facilitator), list yours, read one (anybody)."""
+"""``/conversations``: create one (facilitator), list yours, read one (anybody), close one.
+
+A closed conversation takes no votes or statements (``rules.check_open``); reopening it
+lets them in again.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,10 @@ from parley.services.conversations import (
     conversation_summary,
     create_conversation,
     list_conversations,
+    set_closed,
 )
 
-from ..deps import FacilitatorDep, SessionFactoryDep
+from ..deps import FacilitatorDep, ManagedConversationDep, SessionFactoryDep
 from ..schemas import ConversationCreate, ConversationOut, Created
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
@@ -49,3 +54,23 @@ async def read(conversation_id: int, sf: SessionFactoryDep) -> ConversationOut:
     """Return a conversation's topic, description, languages and counts."""
     info = await run_in_threadpool(conversation_summary, sf, conversation_id)
     return ConversationOut.model_validate(asdict(info))
+
+
+async def _set_closed(sf: SessionFactoryDep, conversation_id: int, closed: bool) -> ConversationOut:
+    def write() -> ConversationOut:
+        set_closed(sf, conversation_id, closed=closed)
+        return ConversationOut.model_validate(asdict(conversation_summary(sf, conversation_id)))
+
+    return await run_in_threadpool(write)
+
+
+@router.post("/{conversation_id}/close", response_model=ConversationOut)
+async def close(conversation_id: ManagedConversationDep, sf: SessionFactoryDep) -> ConversationOut:
+    """Close the conversation: it takes no more votes or statements (409 for them)."""
+    return await _set_closed(sf, conversation_id, True)
+
+
+@router.post("/{conversation_id}/reopen", response_model=ConversationOut)
+async def reopen(conversation_id: ManagedConversationDep, sf: SessionFactoryDep) -> ConversationOut:
+    """Open a closed conversation again for votes and statements."""
+    return await _set_closed(sf, conversation_id, False)

@@ -30,7 +30,7 @@ from parley.services.processes import (
     process_info,
     set_process_settings,
 )
-from parley.services.sharing import auto_share, share_statement
+from parley.services.sharing import Copies, auto_share, share_statement
 
 from ..costly import limit_facilitator_work
 from ..deps import FacilitatorDep, ManagedProcessDep, ObservedProcessDep, SessionFactoryDep
@@ -45,6 +45,7 @@ from ..schemas.processes import (
     ItemLabel,
     ItemsRefreshed,
     JointStatementOut,
+    MergedOut,
     MergeRequest,
     ProcessCreate,
     ProcessOut,
@@ -176,7 +177,7 @@ async def share(
 ) -> SharedOut:
     """Share a statement of the process into other formats (all of them by default)."""
 
-    def write() -> list[int]:
+    def write() -> Copies:
         return share_statement(
             sf,
             body.statement_id,
@@ -185,7 +186,8 @@ async def share(
             actor=facilitator_info(sf, facilitator_id).name,
         )
 
-    return SharedOut(created=await run_in_threadpool(write))
+    copies = await run_in_threadpool(write)
+    return SharedOut(created=list(copies), share_id=copies.action_id)
 
 
 @router.post(f"{_PROCESS}/auto-share", response_model=SharedOut)
@@ -194,22 +196,22 @@ async def share_supported(info: ManagedProcessDep, sf: SessionFactoryDep) -> Sha
     return SharedOut(created=await run_in_threadpool(auto_share, sf, info.id))
 
 
-@router.post(f"{_PROCESS}/merge", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(f"{_PROCESS}/merge", response_model=MergedOut)
 async def merge(
     info: ManagedProcessDep,
     facilitator_id: FacilitatorDep,
     body: MergeRequest,
     sf: SessionFactoryDep,
-) -> Response:
+) -> MergedOut:
     """Merge duplicate ``drop_id`` into ``keep_id``: in one format votes join, across formats
-    ``drop_id`` becomes a copy of ``keep_id``'s joint statement."""
+    ``drop_id`` becomes a copy of ``keep_id``'s joint statement. Undo: ``.../merges/{id}/undo``.
+    """
 
-    def write() -> None:
+    def write() -> int:
         actor = facilitator_info(sf, facilitator_id).name
-        merge_statements(sf, body.keep_id, body.drop_id, process_id=info.id, actor=actor)
+        return merge_statements(sf, body.keep_id, body.drop_id, process_id=info.id, actor=actor)
 
-    await run_in_threadpool(write)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return MergedOut(merge_id=await run_in_threadpool(write))
 
 
 def _read(sf: SessionFactory, process_id: int, languages: tuple[str, ...]) -> AgendaDocument:

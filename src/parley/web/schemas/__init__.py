@@ -79,6 +79,9 @@ class ConversationOut(BaseModel):
     n_participants: int
     n_statements: int
     n_votes: int
+    closed_at: datetime | None = Field(
+        default=None, description="when it was closed (it takes no votes); null while open"
+    )
 
 
 class StatementCreate(BaseModel):

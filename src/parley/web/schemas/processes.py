@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -23,6 +24,7 @@ from ..ids import Id
 from . import STRICT, LanguageTag
 
 __all__ = [
+    "ActionOut",
     "AgendaOut",
     "AutoShareRule",
     "DuplicateOut",
@@ -32,11 +34,13 @@ __all__ = [
     "ItemsRefreshed",
     "JointStatementOut",
     "MergeRequest",
+    "MergedOut",
     "ProcessCreate",
     "ProcessOut",
     "ProcessSettingsIn",
     "ShareRequest",
     "SharedOut",
+    "UndoneOut",
 ]
 
 # Processes: formats deliberating in parallel, their shared statements and the joint agenda.
@@ -146,6 +150,32 @@ class SharedOut(BaseModel):
     """The ids of the new copies (none for formats that had the statement already)."""
 
     created: list[int]
+    share_id: int | None = Field(
+        default=None, description="the share's id, to undo it; null when nothing was copied"
+    )
+
+
+class MergedOut(BaseModel):
+    """A merge done: its id, to undo it."""
+
+    merge_id: int
+
+
+class ActionOut(BaseModel):
+    """A merge or share that can still be undone."""
+
+    id: int
+    kind: Literal["merge", "share"]
+    actor: str | None
+    created_at: datetime
+    statement_ids: list[int] = Field(description="merge: [kept, dropped]; share: the copies")
+    undo_url: str
+
+
+class UndoneOut(BaseModel):
+    """A share undone: how many copies left the formats."""
+
+    n_copies: int
 
 
 class MergeRequest(BaseModel):

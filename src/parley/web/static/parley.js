@@ -1,4 +1,5 @@
-// parley pages: keyboard voting, plotly figures from data-figure, select-all, form reset.
+// parley pages: keyboard voting on the focused statement card, plotly figures from
+// data-figure, select-all, form reset.
 // Small progressive enhancements on top of htmx; every page also works without this file.
 (function () {
   "use strict";
@@ -21,12 +22,15 @@
     p: "pass", ArrowDown: "pass"
   };
 
+  // the card to focus once htmx swaps in the next statement (the last vote came from it)
+  var refocus = false;
+
   function onKey(event) {
     if (event.altKey || event.ctrlKey || event.metaKey || event.repeat) { return; }
+    // keys vote only while the statement card itself has focus: elsewhere (scrolling with the
+    // arrows, a screen reader's keys, typing) they do what they always do
     var target = event.target;
-    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
-      return;
-    }
+    if (!target || target.id !== "card") { return; }
     var vote = keys[event.key] || keys[(event.key || "").toLowerCase()];
     if (!vote) { return; }
     var button = document.querySelector("#card button[data-vote='" + vote + "']");
@@ -35,7 +39,13 @@
     // a key can arrive between htmx's swap and its processing of the new card; process it
     // now (idempotent) so that the vote goes through htmx, not as a full-page form post
     if (window.htmx) { window.htmx.process(button.form); }
+    refocus = true;
     button.click();
+  }
+
+  function onClick(event) {
+    var button = event.target && event.target.closest && event.target.closest("#card form.vote button");
+    if (button) { refocus = true; }
   }
 
   function onChange(event) {
@@ -63,9 +73,17 @@
     }
   }
 
-  function onAfterSettle() { drawFigures(document); }
+  function onAfterSettle() {
+    drawFigures(document);
+    var card = document.getElementById("card");
+    if (refocus && card) {
+      refocus = false;
+      card.focus({ preventScroll: false });
+    }
+  }
 
   document.addEventListener("keydown", onKey);
+  document.addEventListener("click", onClick);
   document.addEventListener("change", onChange);
   document.addEventListener("htmx:beforeRequest", onBeforeRequest);
   document.addEventListener("htmx:afterRequest", onAfterRequest);

@@ -1,7 +1,7 @@
 """Job leases, the job log and shared rate-limit buckets, for many workers and web processes.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-07
 
 Adds ``jobs`` (one lease per kept-current thing, with attempts and the last version done or
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
