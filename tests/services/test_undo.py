@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from parley.db.engine import SessionFactory
-from parley.db.models import Statement, Vote, VoteEvent
+from parley.db.models import Statement, StatementTranslation, Vote, VoteEvent
 from parley.errors import ConflictError, InputError, NotFoundError
 from parley.services import participants, statements
 from parley.services.merging import merge_statements
 from parley.services.processes import create_process, process_info
 from parley.services.sharing import share_everything, share_statement
+from parley.services.translation_store import add_translation
 from parley.services.undo import recent_actions, undo_merge, undo_share
 from parley.services.votes import cast_vote
 
@@ -224,3 +225,43 @@ def test_undoing_a_share_takes_the_copies_out_and_keeps_their_votes(
     assert len(again) == 1 and again.action_id is not None
     with pytest.raises(ConflictError):
         undo_share(sf, pid, copies.action_id)
+
+
+def _translations(sf: SessionFactory, ids: list[int]) -> list[tuple[Any, ...]]:
+    with sf() as session:
+        return sorted(
+            session.execute(
+                select(
+                    StatementTranslation.id,
+                    StatementTranslation.statement_id,
+                    StatementTranslation.language,
+                    StatementTranslation.text,
+                    StatementTranslation.source,
+                ).where(StatementTranslation.statement_id.in_(ids))
+            ).all()
+        )
+
+
+def test_undoing_a_merge_across_languages_puts_the_translations_back(
+    session_factory: SessionFactory,
+) -> None:
+    sf = session_factory
+    pid, first, second = _process(sf)
+    keep = statements.add_statement(sf, first, "Sanctions should end", is_seed=True, language="en")
+    drop = statements.add_statement(
+        sf, second, "Санкции должны быть отменены", is_seed=True, language="ru"
+    )
+    add_translation(sf, first, keep.id, "de", "Die Sanktionen sollten enden")
+    add_translation(sf, second, drop.id, "en", "Sanctions must be lifted")  # same as keep's
+    add_translation(sf, second, drop.id, "fr", "Les sanctions doivent être levées")
+    ids = [keep.id, drop.id]
+    before = _translations(sf, ids)
+    merge_id = merge_statements(sf, keep.id, drop.id, process_id=pid)
+    merged = _translations(sf, ids)
+    assert {(row[1], row[2], row[4]) for row in merged} == {
+        (keep.id, "de", "facilitator"),
+        (keep.id, "fr", "facilitator"),
+        (keep.id, "ru", "linked"),
+    }
+    undo_merge(sf, pid, merge_id)
+    assert _translations(sf, ids) == before

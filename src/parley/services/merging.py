@@ -170,7 +170,7 @@ def merge_statements(
                     "are not formats of one process"
                 )
         root = _root_of(keep)
-        link_equivalent(session, root, drop)  # across languages: drop's text translates keep
+        linked = link_equivalent(session, root, drop)  # across languages: a translation
         holders = {
             s.conversation_id: s
             for s in session.scalars(
@@ -189,6 +189,7 @@ def merge_statements(
             "watermark": int(watermark or 0),
             "retargeted": [],
             "merged": [],
+            "translations": linked,
         }
         for duplicate in group:
             target = holders.get(duplicate.conversation_id)

@@ -7,9 +7,12 @@ format where it was offered (``rules``); a shown human translation replaces the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
@@ -288,33 +291,83 @@ def delete_translation(
         session.delete(_translation(session, conversation_id, statement_id, translation_id))
 
 
-def link_equivalent(session: Session, keep_root: int, drop: Statement) -> None:
+def _row_of(row: StatementTranslation) -> dict[str, Any]:
+    """Return a translation row as JSON-ready data (to put it back on an undo)."""
+    return {
+        "id": row.id,
+        "statement_id": row.statement_id,
+        "language": row.language,
+        "text": row.text,
+        "source": row.source,
+        "moderation_state": row.moderation_state,
+        "conversation_id": row.conversation_id,
+        "participant_id": row.participant_id,
+        "created_by": row.created_by,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def link_equivalent(session: Session, keep_root: int, drop: Statement) -> dict[str, Any]:
     """Make a merged statement's text (and its translations) translations of the kept one.
 
     Called inside the merge's transaction; nothing is added when the languages are the same.
+    Returns what changed, for ``unlink_equivalent`` to undo it exactly.
     """
     keep = session.get_one(Statement, keep_root)
+    done: dict[str, Any] = {"drop": drop.id, "moved": [], "deleted": [], "added": None}
     moved = session.scalars(
         select(StatementTranslation).where(StatementTranslation.statement_id == drop.id)
     ).all()
     for row in moved:  # the dropped statement's own translations follow it
         if base_language(row.language) == base_language(keep.language):
+            done["deleted"].append(_row_of(row))
             session.delete(row)
         else:
+            done["moved"].append(row.id)
             row.statement_id = keep_root
     if not drop.language or base_language(drop.language) == base_language(keep.language):
-        return
-    _drop_machine(session, keep_root, drop.language)
-    session.add(
-        StatementTranslation(
-            statement_id=keep_root,
-            language=drop.language,
-            text=drop.text,
-            source=TranslationSource.LINKED.value,
-            moderation_state=int(ModerationState.ACCEPTED),
-            created_by="merge",
+        return done
+    machine = session.scalars(
+        select(StatementTranslation).where(
+            StatementTranslation.statement_id == keep_root,
+            StatementTranslation.language == drop.language,
+            StatementTranslation.source == TranslationSource.MACHINE.value,
         )
+    ).all()
+    done["deleted"] += [_row_of(row) for row in machine]
+    _drop_machine(session, keep_root, drop.language)
+    added = StatementTranslation(
+        statement_id=keep_root,
+        language=drop.language,
+        text=drop.text,
+        source=TranslationSource.LINKED.value,
+        moderation_state=int(ModerationState.ACCEPTED),
+        created_by="merge",
     )
+    session.add(added)
+    session.flush()
+    done["added"] = added.id
+    return done
+
+
+def unlink_equivalent(session: Session, done: Mapping[str, Any]) -> None:
+    """Undo ``link_equivalent``: the linked text out, moved and deleted translations back."""
+    if done.get("added") is not None:
+        session.execute(
+            delete(StatementTranslation).where(StatementTranslation.id == int(done["added"]))
+        )
+    if done.get("moved"):
+        session.execute(
+            update(StatementTranslation)
+            .where(StatementTranslation.id.in_([int(i) for i in done["moved"]]))
+            .values(statement_id=int(done["drop"]))
+        )
+    for row in done.get("deleted", []):
+        values = dict(row)
+        values["created_at"] = datetime.fromisoformat(values["created_at"])
+        values["updated_at"] = datetime.fromisoformat(values["updated_at"])
+        session.add(StatementTranslation(**values))
 
 
 def store_machine_translation(

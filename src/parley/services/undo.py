@@ -30,6 +30,7 @@ from .formats import bump_process
 from .merging import bump_conversation
 from .rules import ModerationState
 from .sessions import read_session
+from .translation_store import unlink_equivalent
 
 __all__ = ["Action", "recent_actions", "undo_merge", "undo_share"]
 
@@ -173,6 +174,8 @@ def undo_merge(
             copy.origin_id = entry["origin_id"]
             copy.agenda_item_id = entry["agenda_item_id"]
             bump_conversation(session, copy.conversation_id, votes=True)
+        if "translations" in record:
+            unlink_equivalent(session, record["translations"])
         action.undone_at = utc_now()
         bump_process(session, process_id)
 
