@@ -43,7 +43,7 @@ def test_upgrade_creates_every_table_on_a_fresh_sqlite_file(tmp_path: Path) -> N
     upgrade_database(engine)
     assert path.is_file()
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-    assert database_revision(engine) == head_revision() == "0005"
+    assert database_revision(engine) == head_revision() == "0009"
     engine.dispose()
 
 

@@ -15,8 +15,9 @@ from parley.db.models import Conversation, Participant, Statement, Vote
 from parley.errors import InputError, NotFoundError
 
 from . import rules
+from .access import new_join_key
 from .inputs import MAX_DESCRIPTION_LENGTH, MAX_TOPIC_LENGTH, clean_text, language_tag
-from .rules import ModerationMode, check_can_manage
+from .rules import ModerationMode, Visibility, check_can_manage
 from .sessions import read_session
 
 __all__ = [
@@ -44,6 +45,7 @@ class ConversationInfo:
     n_participants: int
     n_statements: int
     n_votes: int
+    visibility: str = "public"  # ``rules.Visibility``
 
 
 def new_conversation(
@@ -53,9 +55,11 @@ def new_conversation(
     description: str = "",
     languages: Sequence[str] = ("en",),
     moderation_mode: str = ModerationMode.OPEN,
+    visibility: str = Visibility.PUBLIC,
 ) -> Conversation:
     """Return a validated, not yet stored conversation (to add in the caller's transaction)."""
     mode = rules.moderation_mode(moderation_mode)
+    seen_by = rules.visibility(visibility)
     if isinstance(languages, str) or not languages:
         raise InputError(f"languages={languages!r} should be a non-empty list of language tags")
     return Conversation(
@@ -67,6 +71,8 @@ def new_conversation(
         moderation_mode=mode.value,
         settings={},
         facilitator_id=facilitator_id,
+        visibility=seen_by.value,
+        join_key=new_join_key() if seen_by == Visibility.MEMBERS else None,
     )
 
 
@@ -78,6 +84,7 @@ def create_conversation(
     description: str = "",
     languages: Sequence[str] = ("en",),
     moderation_mode: str = ModerationMode.OPEN,
+    visibility: str = Visibility.PUBLIC,
 ) -> int:
     """Create a conversation owned by a facilitator; return its id."""
     conversation = new_conversation(
@@ -86,6 +93,7 @@ def create_conversation(
         description=description,
         languages=languages,
         moderation_mode=moderation_mode,
+        visibility=visibility,
     )
     with session_factory.begin() as session:
         session.add(conversation)
@@ -127,6 +135,7 @@ def _infos(session: Session, conversations: list[Conversation]) -> list[Conversa
             n_participants=participants.get(c.id, 0),
             n_statements=statements.get(c.id, 0),
             n_votes=votes.get(c.id, 0),
+            visibility=c.visibility,
         )
         for c in conversations
     ]

@@ -48,20 +48,28 @@ def _no_analysis(conversation_id: int) -> NotFoundError:
     )
 
 
-def polis_math_tick(session_factory: SessionFactory, conversation_id: str) -> int:
+def polis_math_tick(
+    session_factory: SessionFactory, conversation_id: str, *, facilitator_id: int | None = None
+) -> int:
     """Return the ``math_tick`` of the conversation's latest analysis (NotFoundError if none)."""
     with read_session(session_factory) as session:
-        conversation = readable_conversation(session, conversation_id)
+        conversation = readable_conversation(
+            session, conversation_id, facilitator_id=facilitator_id
+        )
         newest = newest_analysis(session, conversation.id, AnalysisResult.id)
     if newest is None:
         raise _no_analysis(conversation.id)
     return int(newest[0])
 
 
-def polis_math(session_factory: SessionFactory, conversation_id: str) -> PolisMath:
+def polis_math(
+    session_factory: SessionFactory, conversation_id: str, *, facilitator_id: int | None = None
+) -> PolisMath:
     """Return the latest analysis as Polis's pca2 document, with its ``math_tick``."""
     with read_session(session_factory) as session:
-        conversation = readable_conversation(session, conversation_id)
+        conversation = readable_conversation(
+            session, conversation_id, facilitator_id=facilitator_id
+        )
         row = newest_analysis(
             session,
             conversation.id,

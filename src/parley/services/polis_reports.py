@@ -119,7 +119,7 @@ def polis_reports(
     if report_id is not None:
         cid = conversation_of_report(session_factory, report_id)
         with read_session(session_factory) as session:
-            return [_report(secret, readable_conversation(session, cid))]
+            return [_report(secret, readable_conversation(session, cid, by_report_key=True))]
     if conversation_id is None:
         raise NotFoundError("give a report_id or a conversation_id")
     with read_session(session_factory) as session:
@@ -149,7 +149,7 @@ def report_export_texts(session_factory: SessionFactory, conversation_id: int) -
     this checks only that the conversation is readable at all.
     """
     with read_session(session_factory) as session:
-        readable_conversation(session, conversation_id)
+        readable_conversation(session, conversation_id, by_report_key=True)
         export = build_polis_export(session, conversation_id)
         export = _with_analysis(session, conversation_id, export)
     return polis_csv_texts(export)

@@ -254,7 +254,7 @@ def conversation_report(session_factory: SessionFactory, report_id: str) -> Repo
     """Return the report a report id names; NotFoundError for a wrong id or unreadable one."""
     conversation_id = conversation_of_report(session_factory, report_id)
     with read_session(session_factory) as session:
-        conversation = readable_conversation(session, conversation_id)
+        conversation = readable_conversation(session, conversation_id, by_report_key=True)
         topic, description = conversation.topic, conversation.description
         mode = conversation.moderation_mode
         rows = session.execute(

@@ -40,7 +40,9 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
     pid = process["id"]
     assert [f["name"] for f in process["formats"]] == FORMATS
     a, b = conversations(process)
-    assert [f["join_url"] for f in process["formats"]] == [f"/c/{a}", f"/c/{b}"]
+    urls = [f["join_url"] for f in process["formats"]]
+    assert [u.partition("?key=")[0] for u in urls] == [f"/c/{a}", f"/c/{b}"]
+    assert all(len(u.partition("?key=")[2]) >= 32 for u in urls)  # unguessable
     assert process["min_votes"] == 1 and process["auto_share"] is None
     assert process["observer_key"]
     (_, token_a), (_, token_b) = api.join(a), api.join(b)
@@ -218,7 +220,7 @@ def test_settings_and_auto_share(sqlite_api: Any) -> None:
     shared = api.client.post(f"{V1}/processes/{pid}/auto-share", headers=api.auth(api.key))
     assert shared.status_code == 200
     (copy,) = shared.json()["created"]
-    visible = api.client.get(f"{V1}/conversations/{b}/statements").json()
+    visible = api.client.get(f"{V1}/conversations/{b}/statements", headers=api.auth(api.key)).json()
     assert [s["id"] for s in visible] == [copy]
 
     off = api.client.put(path, json={"min_votes": 3, "auto_share": None}, headers=api.auth(api.key))
@@ -236,7 +238,8 @@ def test_a_format_is_added_once(sqlite_api: Any) -> None:
     )
     assert response.status_code == 201, response.text
     created = response.json()
-    assert created["position"] == 2 and created["join_url"] == f"/c/{created['conversation_id']}"
+    assert created["position"] == 2
+    assert created["join_url"].startswith(f"/c/{created['conversation_id']}?key=")
     again = api.client.post(
         path, json={"name": "Women's Advisory Board"}, headers=api.auth(api.key)
     )
@@ -258,7 +261,12 @@ def test_sharing_into_chosen_formats_and_what_is_not_in_the_process(sqlite_api: 
         share, json={"statement_id": statement, "format_ids": [target]}, headers=api.auth(api.key)
     )
     (copy,) = response.json()["created"]
-    assert [s["id"] for s in api.client.get(f"{V1}/conversations/{c}/statements").json()] == [copy]
+    assert [
+        s["id"]
+        for s in api.client.get(
+            f"{V1}/conversations/{c}/statements", headers=api.auth(api.key)
+        ).json()
+    ] == [copy]
 
     elsewhere = api.seed(api.create_conversation(), "Not in the process")
     for body, detail in [
@@ -290,7 +298,7 @@ def test_merging_duplicates_in_one_format(sqlite_api: Any) -> None:
         merge, json={"keep_id": keep, "drop_id": drop}, headers=api.auth(api.key)
     )
     assert response.status_code == 204, response.text
-    visible = api.client.get(f"{V1}/conversations/{a}/statements").json()
+    visible = api.client.get(f"{V1}/conversations/{a}/statements", headers=api.auth(api.key)).json()
     assert [s["id"] for s in visible] == [keep]
     api.catch_up()
     agenda = api.client.get(f"{V1}/processes/{pid}/agenda", headers=api.auth(api.key)).json()

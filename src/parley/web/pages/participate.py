@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -31,7 +31,7 @@ from parley.services.inputs import MAX_STATEMENT_LENGTH
 from parley.web import actions
 from parley.web.costly import look_alike_check
 from parley.web.deps import SessionFactoryDep
-from parley.web.pages.access import page_participant
+from parley.web.pages.access import ensure_page_reader, page_participant
 from parley.web.pages.rendering import is_htmx, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
@@ -62,7 +62,7 @@ LANGUAGE_NAMES = {
 
 
 def _card_context(
-    sf: SessionFactory, conversation_id: int, participant_id: int | None
+    sf: SessionFactory, conversation_id: int, participant_id: int | None, key: str | None = None
 ) -> dict[str, Any]:
     statement = participants.next_statement(sf, conversation_id, participant_id)
     origins = sharing.origins_of(sf, [statement.id]) if statement is not None else {}
@@ -73,17 +73,28 @@ def _card_context(
         "progress": participants.participant_progress(sf, conversation_id, participant_id),
         "idempotency_key": secrets.token_urlsafe(12),
         "max_statement_chars": MAX_STATEMENT_CHARS,
+        # a members-only conversation's join key, carried by the forms until the first vote
+        "join_key": key if participant_id is None else None,
     }
 
 
 @router.get("/c/{conversation_id}", name="participate")
 def participate_page(
-    request: Request, conversation_id: int, sf: SessionFactoryDep, added: str | None = None
+    request: Request,
+    conversation_id: int,
+    sf: SessionFactoryDep,
+    added: str | None = None,
+    key: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """Show the conversation: the next statement to vote on, progress, a statement form."""
+    """Show the conversation: the next statement to vote on, progress, a statement form.
+
+    A members-only conversation shows itself to its members, its facilitator and whoever
+    comes by its join link (``key``); to anybody else it does not exist.
+    """
+    ensure_page_reader(request, conversation_id, key)
     conversation = conversations.conversation_summary(sf, conversation_id)
     participant_id = page_participant(request, conversation_id, join=False)
-    context = _card_context(sf, conversation_id, participant_id)
+    context = _card_context(sf, conversation_id, participant_id, key)
     found = processes.format_of_conversation(sf, conversation_id)
     context.update(
         conversation=conversation,
@@ -105,11 +116,14 @@ async def vote(
     vote: Annotated[str, Form()],
     idempotency_key: Annotated[str | None, Form(max_length=64)] = None,
     back: Annotated[str | None, Form()] = None,
+    key: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
     """Record a vote; htmx gets the next statement card, a plain form a redirect."""
     if vote not in _VOTES:
         raise InputError(page_translator(request)("vote.invalid"))
-    participant_id = await run_in_threadpool(page_participant, request, conversation_id)
+    participant_id = await run_in_threadpool(
+        lambda: page_participant(request, conversation_id, key=key)
+    )
     await actions.submit_vote(
         request,
         conversation_id=conversation_id,
@@ -131,6 +145,7 @@ async def vote(
 @router.get("/c/{conversation_id}/votes", name="my_votes")
 def my_votes(request: Request, conversation_id: int, sf: SessionFactoryDep) -> Response:
     """List the participant's votes, each with buttons to change it."""
+    ensure_page_reader(request, conversation_id, None)
     conversation = conversations.conversation_summary(sf, conversation_id)
     participant_id = page_participant(request, conversation_id, join=False)
     context = {
@@ -152,6 +167,7 @@ async def add_statement(
     text: Annotated[str, Form()] = "",
     language: Annotated[str | None, Form(max_length=35)] = None,
     confirm: Annotated[str | None, Form()] = None,
+    key: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
     """Add a participant's statement, after showing look-alikes in any language first.
 
@@ -160,7 +176,9 @@ async def add_statement(
     and may submit anyway (``confirm``), with the language corrected if need be.
     """
     t = page_translator(request)
-    participant_id = await run_in_threadpool(page_participant, request, conversation_id)
+    participant_id = await run_in_threadpool(
+        lambda: page_participant(request, conversation_id, key=key)
+    )
     text = text.strip()
     error = None
     outcome = "error"
@@ -187,6 +205,7 @@ async def add_statement(
                 "languages": LANGUAGE_NAMES,
                 "base": f"/c/{conversation_id}",
                 "text": text,
+                "join_key": None,
             }
             template = "pages/_check.html" if is_htmx(request) else "pages/check.html"
             return render(request, template, context)

@@ -128,7 +128,7 @@ def process_page(
         "process": info,
         "tab": "overview",
         "flash": flash_message(page_translator(request), done, n),
-        "join_urls": {f.id: site_url(request, f"/c/{f.conversation_id}") for f in info.formats},
+        "join_urls": {f.id: site_url(request, f.join_path) for f in info.formats},
         "report_ids": {f.id: report_id(sf, f.conversation_id) for f in info.formats},
         "observer_url": site_url(request, f"/o/{info.observer_key}"),
         "n_members": sum(f.n_members for f in info.formats),

@@ -1,4 +1,4 @@
-"""``/conversations``: create one (facilitator), list yours, read one (anybody)."""
+"""``/conversations``: create one (facilitator), list yours, read one (who may, see rules)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from parley.services.conversations import (
     list_conversations,
 )
 
-from ..deps import FacilitatorDep, SessionFactoryDep
+from ..deps import FacilitatorDep, ReadableConversationDep, SessionFactoryDep
 from ..schemas import ConversationCreate, ConversationOut, Created
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
@@ -32,6 +32,7 @@ async def create(
             description=body.description,
             languages=body.languages,
             moderation_mode=body.moderation_mode,
+            visibility=body.visibility,
         )
     )
     return Created(id=conversation_id)
@@ -45,7 +46,7 @@ async def list_mine(facilitator_id: FacilitatorDep, sf: SessionFactoryDep) -> li
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut)
-async def read(conversation_id: int, sf: SessionFactoryDep) -> ConversationOut:
-    """Return a conversation's topic, description, languages and counts."""
+async def read(conversation_id: ReadableConversationDep, sf: SessionFactoryDep) -> ConversationOut:
+    """Return a conversation's topic, description, languages and counts (if you may read it)."""
     info = await run_in_threadpool(conversation_summary, sf, conversation_id)
     return ConversationOut.model_validate(asdict(info))

@@ -64,7 +64,7 @@ def _format_out(info: FormatInfo) -> FormatOut:
         position=info.position,
         n_members=info.n_members,
         n_statements=info.n_statements,
-        join_url=f"/c/{info.conversation_id}",
+        join_url=info.join_path or f"/c/{info.conversation_id}",
     )
 
 

@@ -12,7 +12,7 @@ from parley.services.statements import add_statement, correct_language, visible_
 
 from ..actions import submit_statement
 from ..costly import look_alike_check
-from ..deps import AuthorDep, ParticipantDep, SessionFactoryDep
+from ..deps import AuthorDep, ParticipantDep, ReadableConversationDep, SessionFactoryDep
 from ..schemas import (
     LanguageFix,
     SimilarOut,
@@ -53,7 +53,9 @@ async def create(
 
 
 @router.get("/statements", response_model=list[StatementOut])
-async def list_visible(conversation_id: int, sf: SessionFactoryDep) -> list[StatementOut]:
+async def list_visible(
+    conversation_id: ReadableConversationDep, sf: SessionFactoryDep
+) -> list[StatementOut]:
     """List the statements participants see (accepted; in open mode unmoderated ones too)."""
     infos = await run_in_threadpool(visible_statements, sf, conversation_id)
     return [StatementOut.model_validate(info, from_attributes=True) for info in infos]

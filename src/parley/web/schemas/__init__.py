@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from parley.services.inputs import MAX_DESCRIPTION_LENGTH, MAX_STATEMENT_LENGTH, MAX_TOPIC_LENGTH
-from parley.services.rules import ModerationMode
+from parley.services.rules import ModerationMode, Visibility
 from parley.services.votes import MAX_IDEMPOTENCY_KEY_LENGTH
 
 from ..ids import Id
@@ -55,6 +55,11 @@ class ConversationCreate(BaseModel):
         description="open: participants' statements are shown at once and moderated after; "
         "strict: they wait for a moderator.",
     )
+    visibility: Visibility = Field(
+        default=Visibility.PUBLIC,
+        description="public: anybody may read its statements and analysis (as in Polis); "
+        "members: only its members and facilitator, joined by a link with a key.",
+    )
 
 
 class Created(BaseModel):
@@ -76,6 +81,7 @@ class ConversationOut(BaseModel):
     n_participants: int
     n_statements: int
     n_votes: int
+    visibility: str = "public"
 
 
 class StatementCreate(BaseModel):

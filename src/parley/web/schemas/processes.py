@@ -97,7 +97,10 @@ class FormatOut(BaseModel):
     position: int
     n_members: int
     n_statements: int
-    join_url: str = Field(description="the participation page's path, /c/{conversation_id}")
+    join_url: str = Field(
+        description="the participation page's path, /c/{conversation_id}, with the "
+        "unguessable ?key=... of a members-only format"
+    )
 
 
 class ProcessOut(BaseModel):
