@@ -18,9 +18,11 @@ from parley.db.models import Conversation
 from parley.errors import ForbiddenError, NotFoundError
 
 from .rules import Reader, Visibility, may_read
+from .rules import visibility as rules_visibility
 from .sessions import read_session
 
 __all__ = [
+    "change_visibility",
     "ensure_can_join",
     "ensure_can_read",
     "holds_join_key",
@@ -99,6 +101,18 @@ def join_key_of(session_factory: SessionFactory, conversation_id: int) -> str | 
     """Return the conversation's join key (for its facilitator's join link), or None."""
     with read_session(session_factory) as session:
         return _row(session, conversation_id)[2]
+
+
+def change_visibility(
+    session_factory: SessionFactory, conversation_id: int, visibility: str
+) -> None:
+    """Make a stored conversation public or members-only (an import stays public unless told)."""
+    chosen = rules_visibility(visibility)
+    with session_factory.begin() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFoundError(f"conversation {conversation_id} does not exist")
+        set_visibility(session, conversation, chosen)
 
 
 def set_visibility(session: Session, conversation: Conversation, visibility: Visibility) -> None:

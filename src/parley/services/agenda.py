@@ -172,7 +172,14 @@ def compute_agenda(
 
     document = _header(info, matrix.n_participants).model_copy(
         update={
-            "items": agenda_items(agenda, matrix.statement_ids, names, labels, describe),
+            "items": agenda_items(
+                agenda,
+                matrix.statement_ids,
+                names,
+                labels,
+                describe,
+                min_group_size=info.settings.min_group_size,
+            ),
             "computed_at": utc_now(),
         }
     )
@@ -187,6 +194,7 @@ def _header(info: ProcessInfo, n_participants: int) -> AgendaDocument:
             description=info.description,
             min_votes=info.min_votes,
             n_participants=n_participants,
+            min_group_size=info.settings.min_group_size,
         ),
         formats=[
             AgendaFormat(name=f.name, n_members=f.n_members, n_statements=f.n_statements)

@@ -18,6 +18,8 @@ from pydantic import BaseModel, Field
 from parley.core.agenda import KIND_NAMES, Agenda
 from parley.io.safe_csv import SafeCsvWriter
 
+from .rules import DEFAULT_MIN_GROUP_SIZE
+
 __all__ = [
     "AgendaDocument",
     "AgendaEntry",
@@ -71,6 +73,11 @@ class AgendaEntry(BaseModel):
         default_factory=list,
         description="one-sided: formats that hold it but have not voted enough on it yet",
     )
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="formats with fewer votes on it than the minimum group size: their "
+        "counts are not shown (0 in by_format), so that no one's vote can be told",
+    )
     text: str | None = None
     language: str | None = None
     format: str | None = Field(default=None, description="the format where it was written")
@@ -99,6 +106,10 @@ class AgendaProcess(BaseModel):
     description: str
     min_votes: int
     n_participants: int = Field(description="voters counted on the agenda")
+    min_group_size: int = Field(
+        default=DEFAULT_MIN_GROUP_SIZE,
+        description="a format's votes on a statement are shown once this many voted",
+    )
 
 
 class AgendaFormat(BaseModel):
@@ -131,7 +142,11 @@ class AgendaDocument(BaseModel):
     def to_markdown(self) -> str:
         """Return the agenda as a Markdown document: items best first, stances per format."""
         return agenda_markdown(
-            self.items, self.format_names, title=self.process.name, min_votes=self.process.min_votes
+            self.items,
+            self.format_names,
+            title=self.process.name,
+            min_votes=self.process.min_votes,
+            min_group_size=self.process.min_group_size,
         )
 
 
@@ -176,8 +191,14 @@ def agenda_items(
     format_names: Sequence[str],
     item_labels: Mapping[int, str],
     describe: Callable[[int], StatementText] | None = None,
+    *,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> list[AgendaItemEntry]:
-    """Return the agenda's items best first; ``describe`` adds each statement's text."""
+    """Return the agenda's items best first; ``describe`` adds each statement's text.
+
+    A format's counts on a statement fewer than ``min_group_size`` members voted on are
+    withheld (listed in ``withheld``, 0 in ``by_format``): they would tell individual votes.
+    """
     out: list[AgendaItemEntry] = []
     for rank, item in enumerate(agenda.item_ids.tolist(), start=1):
         statements = []
@@ -191,6 +212,17 @@ def agenda_items(
                 short = [format_names[f] for f in agenda.share_with(column).tolist()]
                 share_with = [name for name in short if name not in held]
                 waiting = [name for name in short if name in held]
+            counts: dict[str, dict[VoteKind, int]] = {
+                name: {
+                    "agree": int(agenda.agree[f, column]),
+                    "disagree": int(agenda.disagree[f, column]),
+                    "pass": int(agenda.passes[f, column]),
+                }
+                for f, name in enumerate(format_names)
+            }
+            withheld = [n for n, c in counts.items() if 0 < sum(c.values()) < min_group_size]
+            for name in withheld:
+                counts[name] = {"agree": 0, "disagree": 0, "pass": 0}
             statements.append(
                 AgendaEntry(
                     id=sid,
@@ -198,16 +230,10 @@ def agenda_items(
                     common_ground=_number(agenda.common_ground[column]),
                     bridging=_number(agenda.bridging[column]),
                     rejected_by_all=bool(agenda.rejected[column]),
-                    by_format={
-                        name: {
-                            "agree": int(agenda.agree[f, column]),
-                            "disagree": int(agenda.disagree[f, column]),
-                            "pass": int(agenda.passes[f, column]),
-                        }
-                        for f, name in enumerate(format_names)
-                    },
+                    by_format=counts,
                     share_with=share_with,
                     waiting_for=waiting,
+                    withheld=withheld,
                     **(said.model_dump() if said is not None else {}),
                 )
             )
@@ -244,7 +270,11 @@ def agenda_csv(items: Sequence[AgendaItemEntry], format_names: Sequence[str]) ->
     )
     for item in items:
         for s in item.statements:
-            counts = [s.by_format[name][what] for name in format_names for what in _STANCES]
+            counts = [
+                "" if name in s.withheld else s.by_format[name][what]
+                for name in format_names
+                for what in _STANCES
+            ]
             writer.writerow(
                 [
                     item.rank,
@@ -270,6 +300,7 @@ def agenda_markdown(
     *,
     title: str,
     min_votes: int,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> str:
     """Render agenda items as a Markdown document: items best first, stances per format."""
     lines = [f"# Joint agenda: {_md(title)}", ""]
@@ -285,21 +316,23 @@ def agenda_markdown(
                 continue
             lines += ["", f"### {heading}", ""]
             for s in chosen:
-                lines.append(_markdown_line(s))
+                lines.append(_markdown_line(s, min_group_size))
                 if s.share_with:
                     lines.append(f"  Share with: {', '.join(map(_md, s.share_with))}.")
     return "\n".join(lines) + "\n"
 
 
-def _markdown_line(s: AgendaEntry) -> str:
+def _counts_text(name: str, c: Mapping[VoteKind, int], s: AgendaEntry, min_group_size: int) -> str:
+    if name in s.withheld:
+        return f"fewer than {min_group_size} votes yet"
+    if not sum(c.values()):
+        return "no votes yet"
+    return f"{c['agree']} agree, {c['disagree']} disagree, {c['pass']} pass"
+
+
+def _markdown_line(s: AgendaEntry, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
     stance = "; ".join(
-        f"{_md(name)} "
-        + (
-            "no votes yet"
-            if not sum(c.values())
-            else f"{c['agree']} agree, {c['disagree']} disagree, {c['pass']} pass"
-        )
-        for name, c in s.by_format.items()
+        f"{_md(name)} {_counts_text(name, c, s, min_group_size)}" for name, c in s.by_format.items()
     )
     score = "" if s.common_ground is None else f" (common ground {s.common_ground:.2f})"
     said = _md(s.text or f"statement {s.id}")

@@ -29,6 +29,7 @@ from parley.errors import NotFoundError
 
 from .polis_api import PolisNumbers, numbers_of, readable_conversation
 from .sessions import read_session
+from .shown import min_group_size_of, shown_analysis
 
 __all__ = ["PolisMath", "polis_math", "polis_math_tick"]
 
@@ -80,8 +81,11 @@ def polis_math(
         if row is None:
             raise _no_analysis(conversation.id)
         numbers = numbers_of(session, conversation.id)
-    tick, payload, state = int(row[0]), row[1], row[2]
-    document = _document(payload, state, numbers)
+        min_size = min_group_size_of(session, conversation.id)
+    tick, state = int(row[0]), row[2]
+    engine_k = max((int(g["id"]) + 1 for g in row[1]["groups"]), default=0)
+    payload = shown_analysis(row[1], min_size)
+    document = _document(payload, state, numbers, engine_k)
     document["math_tick"] = tick
     return PolisMath(math_tick=tick, document=document)
 
@@ -91,8 +95,9 @@ def _negated(values: list[float | None]) -> list[float | None]:
 
 
 def _document(
-    payload: dict[str, Any], state: bytes | None, numbers: PolisNumbers
+    payload: dict[str, Any], state: bytes | None, numbers: PolisNumbers, engine_k: int
 ) -> dict[str, Any]:
+    """Polis's pca2 document of a shown analysis (``engine_k``: the engine's group count)."""
     participants = payload["participants"]
     pids = numbers.pid_of([p["id"] for p in participants]).tolist()
     pid_of = dict(zip((p["id"] for p in participants), pids, strict=True))
@@ -128,7 +133,11 @@ def _document(
             "comment-extremity": [s["extremity"] for s in in_matrix],
         },
         "base-clusters": base,
-        "group-clusters": _group_clusters(participants, base, pid_of, len(groups)),
+        "group-clusters": [
+            cluster
+            for cluster in _group_clusters(participants, base, pid_of, engine_k)
+            if cluster["id"] in {g["id"] for g in groups}
+        ],
         "group-votes": {
             str(g["id"]): {
                 "id": g["id"],

@@ -31,6 +31,7 @@ from .accounts import instance_secret
 from .polis_api import numbers_of, polis_conversation_id, readable_conversation
 from .polis_exchange import build_polis_export
 from .sessions import read_session
+from .shown import min_group_size_of, shown_analysis
 
 __all__ = [
     "EXPORT_FILES",
@@ -160,7 +161,7 @@ def _with_analysis(session: Session, conversation_id: int, export: PolisExport) 
     newest = newest_analysis(session, conversation_id, AnalysisResult.payload)
     if newest is None:
         return export
-    payload = newest[0]
+    payload = shown_analysis(newest[0], min_group_size_of(session, conversation_id))
     numbers = numbers_of(session, conversation_id)
     grouped = [p for p in payload["participants"] if p["group"] is not None]
     pids = numbers.pid_of([p["id"] for p in grouped])

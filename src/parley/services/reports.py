@@ -145,6 +145,8 @@ class Report:
     uncertain: tuple[ReportStatement, ...]  # most passed on first
     statements: tuple[ReportStatement, ...]  # every visible statement, by id
     map_data: Mapping[str, Any]  # participants, groups and visible statements for the map
+    n_in_small_groups: int = 0  # members of opinion groups too small to show
+    min_group_size: int = 3
 
 
 def _group_stances(payload: Mapping[str, Any]) -> dict[int, tuple[GroupStance, ...]]:
@@ -292,6 +294,8 @@ def conversation_report(session_factory: SessionFactory, report_id: str) -> Repo
         uncertain=_uncertain(ordered),
         statements=ordered,
         map_data=_map_data(payload, statements),
+        n_in_small_groups=int(payload.get("hidden_groups", {}).get("n_participants", 0)),
+        min_group_size=int(payload.get("hidden_groups", {}).get("min_group_size", 3)),
     )
 
 

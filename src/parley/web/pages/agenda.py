@@ -43,17 +43,26 @@ EXPORT_TYPES = {
 }
 
 
-def _stance(name: str, counts: Mapping[Any, int]) -> dict[str, Any]:
+def _stance(name: str, counts: Mapping[Any, int], *, withheld: bool = False) -> dict[str, Any]:
     """One format's stance on a statement: counts and percentages of its votes."""
     n = sum(counts[what] for what in STANCES)
     percent = {what: round(100.0 * counts[what] / n, 1) if n else 0.0 for what in STANCES}
-    return {"format": name, "n": n, **{what: counts[what] for what in STANCES}, "pct": percent}
+    return {
+        "format": name,
+        "n": n,
+        "withheld": withheld,
+        **{what: counts[what] for what in STANCES},
+        "pct": percent,
+    }
 
 
 def _statement(entry: AgendaEntry) -> dict[str, Any]:
     return {
         **entry.model_dump(),
-        "stances": [_stance(name, counts) for name, counts in entry.by_format.items()],
+        "stances": [
+            _stance(name, counts, withheld=name in entry.withheld)
+            for name, counts in entry.by_format.items()
+        ],
         "share_to": entry.share_with or [],
         "waiting": entry.waiting_for,
     }

@@ -210,6 +210,7 @@ class GroupOut(BaseModel):
     """An opinion group."""
 
     id: int
+    name: str = Field(description="the group's name as every page shows it: A, B, C, ...")
     size: int
     representative: list[RepresentativeOut]
 
@@ -226,10 +227,14 @@ class AnalysisSummary(BaseModel):
     computed_at: str
     n_votes: int
     n_participants: int
-    k: int
+    k: int = Field(description="the number of opinion groups shown")
     groups: list[GroupOut]
     consensus: dict[str, list[StatementRef]]
     common_ground: list[CommonGroundOut]
+    min_group_size: int = Field(description="groups smaller than this are not shown")
+    n_in_small_groups: int = Field(
+        description="participants in opinion groups too small to show (they are not listed)"
+    )
 
 
 class SummaryOut(BaseModel):
