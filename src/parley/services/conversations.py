@@ -56,8 +56,13 @@ def new_conversation(
     languages: Sequence[str] = ("en",),
     moderation_mode: str = ModerationMode.OPEN,
     visibility: str = Visibility.PUBLIC,
+    min_group_size: int | None = None,
 ) -> Conversation:
-    """Return a validated, not yet stored conversation (to add in the caller's transaction)."""
+    """Return a validated, not yet stored conversation (to add in the caller's transaction).
+
+    ``min_group_size`` (``rules.min_group_size``) is stored in its settings; without it a
+    format takes its process's, any other conversation the default.
+    """
     mode = rules.moderation_mode(moderation_mode)
     seen_by = rules.visibility(visibility)
     if isinstance(languages, str) or not languages:
@@ -69,7 +74,11 @@ def new_conversation(
         ),
         languages=[language_tag(tag) for tag in languages],
         moderation_mode=mode.value,
-        settings={},
+        settings=(
+            {}
+            if min_group_size is None
+            else {"min_group_size": rules.min_group_size(min_group_size)}
+        ),
         facilitator_id=facilitator_id,
         visibility=seen_by.value,
         join_key=new_join_key() if seen_by == Visibility.MEMBERS else None,
@@ -85,6 +94,7 @@ def create_conversation(
     languages: Sequence[str] = ("en",),
     moderation_mode: str = ModerationMode.OPEN,
     visibility: str = Visibility.PUBLIC,
+    min_group_size: int | None = None,
 ) -> int:
     """Create a conversation owned by a facilitator; return its id."""
     conversation = new_conversation(
@@ -94,6 +104,7 @@ def create_conversation(
         languages=languages,
         moderation_mode=moderation_mode,
         visibility=visibility,
+        min_group_size=min_group_size,
     )
     with session_factory.begin() as session:
         session.add(conversation)

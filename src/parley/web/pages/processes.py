@@ -8,6 +8,7 @@ service function as its API twin, which holds the rules.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -16,7 +17,12 @@ from fastapi.responses import RedirectResponse
 from parley.errors import InputError
 from parley.services import agenda_items, duplicates, formats, joint, merging, processes, sharing
 from parley.services.polis_reports import report_id
-from parley.services.rules import DEFAULT_MIN_VOTES, AutoShare, ProcessSettings
+from parley.services.rules import (
+    DEFAULT_MIN_GROUP_SIZE,
+    DEFAULT_MIN_VOTES,
+    AutoShare,
+    ProcessSettings,
+)
 from parley.web.costly import limit_facilitator_work
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
@@ -57,12 +63,16 @@ def _languages(text: str) -> list[str]:
 
 
 def _settings(
-    min_votes: int, enabled: str | None, share_min_votes: int, min_agree_percent: float
+    min_votes: int,
+    enabled: str | None,
+    share_min_votes: int,
+    min_agree_percent: float,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> ProcessSettings:
     share = None
     if enabled:
         share = AutoShare(min_votes=share_min_votes, min_agree=min_agree_percent / 100.0)
-    return ProcessSettings(min_votes=min_votes, auto_share=share)
+    return ProcessSettings(min_votes=min_votes, auto_share=share, min_group_size=min_group_size)
 
 
 def _go(process_id: int, page: str, done: str, n: int = 0) -> Response:
@@ -93,6 +103,7 @@ def create_process(
     auto_share: Annotated[str | None, Form()] = None,
     share_min_votes: Annotated[int, Form()] = 5,
     share_min_agree: Annotated[float, Form()] = 70.0,
+    min_group_size: Annotated[int, Form()] = DEFAULT_MIN_GROUP_SIZE,
 ) -> Response:
     """Create a process with one format per line and open its overview."""
     t = page_translator(request)
@@ -109,7 +120,7 @@ def create_process(
         description=description,
         languages=_languages(languages),
         moderation_mode=moderation_mode,
-        settings=_settings(min_votes, auto_share, share_min_votes, share_min_agree),
+        settings=_settings(min_votes, auto_share, share_min_votes, share_min_agree, min_group_size),
     )
     return _go(process_id, "overview", "created")
 
@@ -147,9 +158,13 @@ def save_settings(
     auto_share: Annotated[str | None, Form()] = None,
     share_min_votes: Annotated[int, Form()] = 5,
     share_min_agree: Annotated[float, Form()] = 70.0,
+    min_group_size: Annotated[int, Form()] = DEFAULT_MIN_GROUP_SIZE,
 ) -> Response:
-    """Save the agenda's minimum votes and the auto-share rule; apply the rule at once."""
-    settings = _settings(min_votes, auto_share, share_min_votes, share_min_agree)
+    """Save the agenda's minimum votes, the auto-share rule and the minimum group size."""
+    settings = replace(
+        _settings(min_votes, auto_share, share_min_votes, share_min_agree, min_group_size),
+        demo=info.settings.demo,
+    )
     created = processes.set_process_settings(sf, info.id, settings)
     return _go(info.id, "overview", "saved", len(created))
 

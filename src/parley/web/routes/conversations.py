@@ -33,6 +33,7 @@ async def create(
             languages=body.languages,
             moderation_mode=body.moderation_mode,
             visibility=body.visibility,
+            min_group_size=body.min_group_size,
         )
     )
     return Created(id=conversation_id)

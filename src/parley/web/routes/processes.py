@@ -75,6 +75,7 @@ def _process_out(info: ProcessInfo) -> ProcessOut:
         name=info.name,
         description=info.description,
         min_votes=info.min_votes,
+        min_group_size=info.settings.min_group_size,
         auto_share=(
             None
             if share is None

@@ -60,6 +60,12 @@ class ConversationCreate(BaseModel):
         description="public: anybody may read its statements and analysis (as in Polis); "
         "members: only its members and facilitator, joined by a link with a key.",
     )
+    min_group_size: int | None = Field(
+        default=None,
+        ge=2,
+        le=1000,
+        description="opinion groups smaller than this are not shown (default 3)",
+    )
 
 
 class Created(BaseModel):

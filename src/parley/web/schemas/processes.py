@@ -11,8 +11,11 @@ from parley.services.agenda_items import MAX_LABEL_LENGTH
 from parley.services.formats import MAX_FORMATS
 from parley.services.inputs import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
 from parley.services.rules import (
+    DEFAULT_MIN_GROUP_SIZE,
     DEFAULT_MIN_VOTES,
+    MAX_MIN_GROUP_SIZE,
     MAX_MIN_VOTES,
+    MIN_MIN_GROUP_SIZE,
     AutoShare,
     ModerationMode,
     ProcessSettings,
@@ -42,6 +45,15 @@ __all__ = [
 
 FormatName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
 MinVotes = Annotated[int, Field(ge=1, le=MAX_MIN_VOTES)]
+MinGroupSize = Annotated[
+    int,
+    Field(
+        ge=MIN_MIN_GROUP_SIZE,
+        le=MAX_MIN_GROUP_SIZE,
+        description="opinion groups smaller than this, and a format's votes on a statement "
+        "fewer than this, are not shown (smaller ones would name individuals)",
+    ),
+]
 
 
 class AutoShareRule(BaseModel):
@@ -67,10 +79,11 @@ class ProcessCreate(BaseModel):
         description="votes every format casts on a statement before it ranks on the agenda",
     )
     auto_share: AutoShareRule | None = None
+    min_group_size: MinGroupSize = DEFAULT_MIN_GROUP_SIZE
 
     def to_settings(self) -> ProcessSettings:
         """Return the settings as the services take them."""
-        return _process_settings(self.min_votes, self.auto_share)
+        return _process_settings(self.min_votes, self.auto_share, self.min_group_size)
 
 
 class FormatCreate(BaseModel):
@@ -111,6 +124,7 @@ class ProcessOut(BaseModel):
     description: str
     min_votes: int
     auto_share: AutoShareRule | None
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     observer_key: str
     formats: list[FormatOut]
 
@@ -121,15 +135,18 @@ class ProcessSettingsIn(BaseModel):
     model_config = STRICT
     min_votes: MinVotes
     auto_share: AutoShareRule | None
+    min_group_size: MinGroupSize = DEFAULT_MIN_GROUP_SIZE
 
     def to_settings(self) -> ProcessSettings:
         """Return the settings as the services take them."""
-        return _process_settings(self.min_votes, self.auto_share)
+        return _process_settings(self.min_votes, self.auto_share, self.min_group_size)
 
 
-def _process_settings(min_votes: int, rule: AutoShareRule | None) -> ProcessSettings:
+def _process_settings(
+    min_votes: int, rule: AutoShareRule | None, min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+) -> ProcessSettings:
     share = None if rule is None else AutoShare(rule.min_votes, rule.min_agree)
-    return ProcessSettings(min_votes=min_votes, auto_share=share)
+    return ProcessSettings(min_votes=min_votes, auto_share=share, min_group_size=min_group_size)
 
 
 class ShareRequest(BaseModel):
