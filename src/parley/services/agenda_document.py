@@ -35,12 +35,14 @@ __all__ = [
 ]
 
 VoteKind = Literal["agree", "disagree", "pass"]
-StatementKind = Literal["common", "contested", "one-sided"]
+#: "waiting": held by several formats, short of votes in some; "one-sided": held by one
+StatementKind = Literal["common", "contested", "waiting", "one-sided"]
 _STANCES: tuple[VoteKind, ...] = ("agree", "disagree", "pass")
 HEADINGS = {
     "common": "Common ground",
     "contested": "Contested",
     "rejected": "Rejected by every format",
+    "waiting": "Waiting for votes",
     "one-sided": "One-sided",
 }
 
@@ -67,11 +69,12 @@ class AgendaEntry(BaseModel):
     by_format: dict[str, dict[VoteKind, int]]
     share_with: list[str] | None = Field(
         default=None,
-        description="one-sided: formats short of votes that do not hold it yet (share it there)",
+        description="one-sided or waiting: formats short of votes that do not hold it yet "
+        "(share it there)",
     )
     waiting_for: list[str] = Field(
         default_factory=list,
-        description="one-sided: formats that hold it but have not voted enough on it yet",
+        description="waiting: formats that hold it but have not voted enough on it yet",
     )
     withheld: list[str] = Field(
         default_factory=list,
@@ -185,6 +188,12 @@ def _number(value: float) -> float | None:
     return round(float(value), 6) if np.isfinite(value) else None
 
 
+def _voted_in(agenda: Agenda, column: int) -> int:
+    """Return how many formats cast any vote on the statement in this column."""
+    votes = agenda.agree[:, column] + agenda.disagree[:, column] + agenda.passes[:, column]
+    return int(np.count_nonzero(votes))
+
+
 def agenda_items(
     agenda: Agenda,
     statement_ids: NDArray[np.int64],
@@ -212,6 +221,8 @@ def agenda_items(
                 short = [format_names[f] for f in agenda.share_with(column).tolist()]
                 share_with = [name for name in short if name not in held]
                 waiting = [name for name in short if name in held]
+                if len(held) > 1:  # in several formats, short of votes in some: not one-sided
+                    kind = "waiting"
             counts: dict[str, dict[VoteKind, int]] = {
                 name: {
                     "agree": int(agenda.agree[f, column]),
@@ -228,7 +239,11 @@ def agenda_items(
                     id=sid,
                     kind=kind,  # type: ignore[arg-type]
                     common_ground=_number(agenda.common_ground[column]),
-                    bridging=_number(agenda.bridging[column]),
+                    bridging=(
+                        _number(agenda.bridging[column])
+                        if _voted_in(agenda, column) > 1
+                        else None  # no evidence across formats
+                    ),
                     rejected_by_all=bool(agenda.rejected[column]),
                     by_format=counts,
                     share_with=share_with,

@@ -33,7 +33,7 @@ __all__ = ["router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-KINDS = ("common", "contested", "rejected", "one-sided")
+KINDS = ("common", "contested", "rejected", "waiting", "one-sided")
 STANCES = ("agree", "disagree", "pass")
 MAP_HEIGHT = 380
 EXPORT_TYPES = {
