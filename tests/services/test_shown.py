@@ -29,7 +29,7 @@ from parley.services.reports import conversation_report
 from parley.services.results import latest_analysis, results_summary
 from parley.services.rules import ProcessSettings, min_group_size
 from parley.services.sessions import read_session
-from parley.services.shown import min_group_size_of, shown_analysis
+from parley.services.shown import min_group_size_of, shown_analysis, statement_numbers
 from parley.services.votes import cast_vote
 
 
@@ -61,6 +61,17 @@ def test_a_group_below_the_minimum_is_left_out_and_its_members_counted() -> None
     assert shown["hidden_groups"] == {"min_group_size": 3, "n_groups": 1, "n_participants": 1}
     assert [p["group"] for p in shown["participants"]] == [0, 0, 0, None, 2, 2, 2]
     assert stored == _payload()  # the engine's result is untouched
+
+
+def test_a_representative_statement_nobody_in_the_group_voted_for_is_not_shown() -> None:
+    stored = _payload()
+    stored["groups"][0]["repness"] = [
+        {"statement": 1, "direction": "disagree", "n_success": 0, "n_trials": 2},
+        {"statement": 2, "direction": "agree", "n_success": 2, "n_trials": 2},
+    ]
+    (first, _) = shown_analysis(stored, 3)["groups"]
+    assert [r["statement"] for r in first["repness"]] == [2]  # never a 0% stance
+    assert len(stored["groups"][0]["repness"]) == 2  # the engine's list is untouched
 
 
 def test_a_higher_minimum_hides_more_and_two_is_the_floor() -> None:
@@ -161,3 +172,25 @@ def test_a_format_takes_its_process_minimum_unless_it_has_its_own(
         )
     with read_session(sf) as session:
         assert min_group_size_of(session, fmt.conversation_id) == 4
+
+
+def test_a_statement_has_one_number_in_every_format_and_polis_tids_stay(
+    session_factory: SessionFactory,
+) -> None:
+    from parley.db.models import Statement
+    from parley.services.sharing import share_statement
+
+    sf = session_factory
+    pid = create_process(sf, facilitator_id=None, name="p", formats=["x", "y"])
+    a, b = (f.conversation_id for f in process_info(sf, pid).formats)
+    filler = statements.add_statement(sf, b, "Written in y first", is_seed=True)
+    root = statements.add_statement(sf, a, "Written in x", is_seed=True)
+    (copy,) = share_statement(sf, root.id)
+    imported = conversations.create_conversation(sf, facilitator_id=None, topic="import")
+    polis = statements.add_statement(sf, imported, "From Polis", is_seed=True)
+    with sf.begin() as session:
+        session.execute(update(Statement).where(Statement.id == polis.id).values(external_id=41))
+    with read_session(sf) as session:
+        assert statement_numbers(session, a) == {root.id: root.id}
+        assert statement_numbers(session, b) == {filler.id: filler.id, copy: root.id}
+        assert statement_numbers(session, imported) == {polis.id: 41}  # Polis's own tid

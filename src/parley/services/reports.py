@@ -103,6 +103,7 @@ class ReportStatement:
     overall: Stance
     gac: float | None  # group-informed consensus; None when the analysis has none
     groups: tuple[GroupStance, ...]
+    number: int = 0  # the number people see (``shown.statement_numbers``); 0: its id
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ def _statements(
             overall=Stance(int(s["agree"]), int(s["disagree"]), int(s["pass"])),
             gac=None if gac is None else float(gac),
             groups=by_group.get(sid, _empty_groups(payload)),
+            number=int(s.get("number", sid)),
         )
     return out
 

@@ -14,7 +14,7 @@ from parley.errors import InputError, NotFoundError
 
 from .conversations import conversation_summary
 from .sessions import read_session
-from .shown import min_group_size_of, shown_analysis
+from .shown import min_group_size_of, shown_analysis, statement_numbers
 
 __all__ = ["latest_analysis", "results_summary", "votes_over_time"]
 
@@ -26,7 +26,8 @@ def latest_analysis(session_factory: SessionFactory, conversation_id: int) -> di
     """Return the newest stored analysis (``parley analyze``'s JSON), or None if none yet.
 
     Besides the engine's keys (``n_votes`` is the number of final votes it reflects) it has
-    ``computed_at``, the time it was stored (ISO 8601, UTC). It is the analysis as shown
+    ``computed_at``, the time it was stored (ISO 8601, UTC), and each statement its
+    ``number``, the one people see (``shown.statement_numbers``). It is the analysis as shown
     (``shown.shown_analysis``): groups below the minimum group size are left out.
     """
     with read_session(session_factory) as session:
@@ -36,9 +37,13 @@ def latest_analysis(session_factory: SessionFactory, conversation_id: int) -> di
             session, conversation_id, AnalysisResult.payload, AnalysisResult.created_at
         )
         min_size = min_group_size_of(session, conversation_id)
+        numbers = statement_numbers(session, conversation_id) if row is not None else {}
     if row is None:
         return None
     payload = shown_analysis(row[0], min_size)
+    payload["statements"] = [
+        {**s, "number": numbers.get(int(s["id"]), int(s["id"]))} for s in payload["statements"]
+    ]
     payload["computed_at"] = row[1].isoformat()
     return payload
 

@@ -38,6 +38,7 @@ __all__ = [
     "min_group_size",
     "moderation_mode",
     "moderation_state",
+    "public_number",
     "root_id",
     "statement_status",
     "visibility",
@@ -192,6 +193,14 @@ def min_group_size(value: object) -> int:
 def group_letter(group: int) -> str:
     """Return the name of opinion group ``group`` (0-based) as Polis gives it: A, B, C, ..."""
     return chr(ord("A") + group) if 0 <= group < 26 else str(group)
+
+
+def public_number(statement_id: int, origin_id: int | None, root_external_id: int | None) -> int:
+    """Return the one number people see for a statement: Polis's tid for an imported one,
+    else the id of its joint statement (a shared copy shows its original's number)."""
+    if root_external_id is not None:
+        return int(root_external_id)
+    return root_id(statement_id, origin_id)
 
 
 def root_id(statement_id: int, origin_id: int | None) -> int:
