@@ -253,6 +253,9 @@ def test_the_observer_page_needs_no_login_and_no_forms(pages_env: Any) -> None:
     html = page.text
     assert "Syria talks" in html and "2 agree, 1 disagree, 0 pass" in html
     assert "<form" not in html and "/f/p/" not in html  # read-only, no facilitator links
+    # the joint agenda only: no format's own analysis, nor its join link
+    assert 'id="map-' not in html and "Opinion map of each format" not in html
+    assert "?key=" not in html
     assert SCRIPT not in html and ESCAPED in html
     assert pages_env.client.get(f"/o/{key}/agenda.csv").status_code == 200
     assert pages_env.client.get("/o/not-a-key").status_code == 404

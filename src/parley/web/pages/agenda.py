@@ -178,10 +178,20 @@ def rename(
 def observer_page(
     request: Request, process_id: ObservedProcessDep, observer_key: str, sf: SessionFactoryDep
 ) -> Response:
-    """Show a process's joint agenda to observers: read-only, no login."""
+    """Show a process's joint agenda to observers: read-only, no login.
+
+    Observers read the joint agenda only, never a format's own analysis (``rules.may_read``):
+    no per-format opinion maps.
+    """
     context = _agenda_context(request, sf, process_id)
     context.update(
-        {"tab": None, "flash": None, "editable": False, "export_base": f"/o/{observer_key}/agenda"}
+        {
+            "tab": None,
+            "flash": None,
+            "editable": False,
+            "export_base": f"/o/{observer_key}/agenda",
+            "maps": [],
+        }
     )
     response = render(request, "pages/agenda_observer.html", context)
     response.headers["Referrer-Policy"] = "no-referrer"  # the key is in the URL
