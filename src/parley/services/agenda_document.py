@@ -180,7 +180,7 @@ class JointMap(BaseModel):
                 {"x": x, "y": y, "group": g}
                 for x, y, g in zip(self.x, self.y, self.group, strict=True)
             ],
-            "groups": [g.model_dump() for g in self.groups],
+            "groups": [{"id": g.id, "label": g.name} for g in self.groups],
         }
 
 
