@@ -329,7 +329,7 @@ def test_the_joint_map_places_every_format_on_the_joint_statements(
             cast_vote(sf, m, copy, -1 if split else 1)
     cast_vote(sf, quiet[0], copies[0], 1)
     found = compute_agenda(sf, pid, bridging=False, refresh_items=False).joint_map.chart_data()
-    assert [g["name"] for g in found["groups"]] == ["Astana group", "Small Group"]
+    assert [g["label"] for g in found["groups"]] == ["Astana group", "Small Group"]
     points = found["participants"]
     assert len(points) == 12  # the quiet member is off the map
     xs = {g: [p["x"] for p in points if p["group"] == g] for g in (0, 1)}
