@@ -321,7 +321,7 @@ def demo(
             before=[
                 f"demo process {process.name!r}: joint agenda {{base}}/f/p/{process.id}/agenda",
                 *(
-                    f"  join link for {f.name}: {{base}}/c/{f.conversation_id}"
+                    f"  join link for {f.name}: {{base}}{f.join_path}"
                     for f in process.formats
                 ),
                 f"  observers: {{base}}/o/{process.observer_key}",
