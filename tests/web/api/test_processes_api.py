@@ -68,6 +68,7 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
         "description": "Talks",
         "min_votes": 1,
         "n_participants": 2,
+        "min_group_size": 3,
     }
     assert agenda["formats"] == [
         {"name": name, "n_members": 1, "n_statements": 1} for name in FORMATS
@@ -76,7 +77,9 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
     (entry,) = item["statements"]
     assert entry["id"] == statement and entry["format"] == "Astana group"
     assert entry["kind"] == "common" and entry["common_ground"] is not None
-    assert entry["by_format"] == {name: {"agree": 1, "disagree": 0, "pass": 0} for name in FORMATS}
+    # one vote in each format: fewer than the minimum group size (3), so not shown
+    assert entry["withheld"] == list(FORMATS)
+    assert entry["by_format"] == {name: {"agree": 0, "disagree": 0, "pass": 0} for name in FORMATS}
     read = api.client.get(f"{V1}/processes/{pid}", headers=api.auth(api.key)).json()
     assert [(f["n_members"], f["n_statements"]) for f in read["formats"]] == [(1, 1), (1, 1)]
     listed = api.client.get(f"{V1}/processes", headers=api.auth(api.key)).json()
@@ -304,7 +307,7 @@ def test_merging_duplicates_in_one_format(sqlite_api: Any) -> None:
     agenda = api.client.get(f"{V1}/processes/{pid}/agenda", headers=api.auth(api.key)).json()
     (item,) = agenda["items"]
     (entry,) = item["statements"]
-    assert entry["id"] == keep and entry["by_format"]["Astana group"]["agree"] == 1
+    assert entry["id"] == keep and entry["withheld"] == ["Astana group"]  # one vote: withheld
 
     again = api.client.post(
         merge, json={"keep_id": keep, "drop_id": drop}, headers=api.auth(api.key)
@@ -357,6 +360,7 @@ def test_observers_need_the_key_only(sqlite_api: Any) -> None:
             "description": "",
             "min_votes": 1,
             "n_participants": 0,
+            "min_group_size": 3,
         },
         "formats": [{"name": name, "n_members": 0, "n_statements": 0} for name in FORMATS],
         "items": [],
@@ -482,7 +486,7 @@ def test_votes_and_shares_wake_the_worker_instead_of_waiting_for_its_poll(make_a
 
     voted(api, a, token, statement, 1)  # the vote writer wakes the worker
     counted = _wait_for(
-        lambda: (e := entry()) and e["by_format"]["Astana group"]["agree"] == 1 and e,
+        lambda: (e := entry()) and e["withheld"] == ["Astana group"] and e,  # one vote, withheld
         "the vote on the stored agenda",
     )
     assert counted["held_by"] == ["Astana group"]
