@@ -54,6 +54,7 @@ class ProcessSeed:
     id: int
     format_conversations: dict[str, int]
     statements: dict[str, str]  # format name -> the text of its statement
+    join_links: dict[str, str]  # format name -> its members' join link (/c/{id}?key=...)
 
 
 @dataclass
@@ -97,7 +98,8 @@ def _seed_process(sf: Any, facilitator_id: int) -> ProcessSeed:
     }
     for name, text in texts.items():
         statements.add_statement(sf, conversations[name], text, is_seed=True)
-    return ProcessSeed(pid, conversations, texts)
+    links = {f.name: f.join_path for f in info.formats}
+    return ProcessSeed(pid, conversations, texts, links)
 
 
 def _seed(database_url: str) -> tuple[int, list[int], ProcessSeed]:

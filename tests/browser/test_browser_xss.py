@@ -82,7 +82,7 @@ class XssSite:
     statements: dict[int, list[int]]
     processes: list[int]
     observer_keys: list[str]
-    format_conversations: list[int]
+    format_links: list[str]  # each process's first format's join link (members-only)
 
 
 @dataclass
@@ -220,7 +220,7 @@ def xss_site(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterato
 
     engine = create_engine_for(database_url)
     sf = create_session_factory(engine)
-    formats = [process_info(sf, pid).formats[0].conversation_id for pid in process_ids]
+    formats = [process_info(sf, pid).formats[0].join_path for pid in process_ids]
     engine.dispose()
     with serve(database_url) as url:
         _wait_for_analyses(url, conversations)
@@ -388,14 +388,14 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
         member.close()
 
     visitor = Browser(chromium, site, tally)
-    for key, cid in zip(site.observer_keys, site.format_conversations, strict=True):
+    for key, link in zip(site.observer_keys, site.format_links, strict=True):
         visitor.open(f"/o/{key}", route="/o/{observer_key}", n_payloads=n)
         visitor.open(f"/o/{key}/live", route="/o/{observer_key}/live", n_payloads=n)
         visitor.open(
             f"/o/{key}/brief?round=1&format=html", route="/o/{observer_key}/brief", n_payloads=n
         )
         visitor.open(f"/o/{key}?lang=de", route="/o/{observer_key}", n_payloads=n)
-        visitor.open(f"/c/{cid}?from={quote(key)}", route="/c/{conversation_id}", n_payloads=n)
+        visitor.open(f"{link}&from={quote(key)}", route="/c/{conversation_id}", n_payloads=n)
         visitor.context.clear_cookies()  # one format per process and browser
     for link in report_links:  # the report: anybody with the link, sorted two ways
         visitor.open(link, route="/r/{report_id}", n_payloads=n)
@@ -404,6 +404,10 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
         visitor.open(link + "?sort=-group-A", route="/r/{report_id}", n_payloads=n)
     visitor.page.screenshot(path=artifacts / "xss-report.png", full_page=True)
     visitor.open("/", route="/", n_payloads=0)
+    for group in GROUPS[:4]:  # how to read the results: no user text, reflected queries only
+        visitor.open(
+            f"/help/reading?q={quote(' '.join(group))}", route="/help/reading", n_payloads=0
+        )
     for group in GROUPS[:8]:  # the login form shows the name again after a failed attempt
         names = " ".join(group)
         visitor.open(f"/login?next={quote(names)}", route="/login", n_payloads=GROUP)

@@ -144,3 +144,20 @@ def test_version_and_help() -> None:
     assert run("--version")[1].startswith("parley ")
     code, output = run("analyze", "--help")
     assert code == 0 and "--replay" in output and "--groups" in output
+
+
+def test_the_summary_and_report_leave_out_groups_below_the_minimum(tmp_path: Path) -> None:
+    out, html = tmp_path / "a.json", tmp_path / "r.html"
+    code, output = run("analyze", str(FIXTURE), "--out", str(out), "--html", str(html))
+    assert code == 0, output
+    sizes = sorted(g["size"] for g in json.loads(out.read_text())["groups"])
+    assert "Group A (" in output and "Group 0" not in output  # one naming: letters
+    above = str(sizes[0] + 1)  # the smallest group falls below this minimum
+    code, output = run(
+        "analyze", str(FIXTURE), "--out", str(out), "--html", str(html), "--min-group-size", above
+    )
+    assert code == 0, output
+    assert sorted(g["size"] for g in json.loads(out.read_text())["groups"]) == sizes  # engine's
+    assert f"are in opinion groups of fewer than {above} people" in output
+    assert f"fewer than {above} people" in html.read_text()
+    assert run("analyze", str(FIXTURE), "--min-group-size", "1")[0] != 0

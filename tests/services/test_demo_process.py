@@ -74,13 +74,17 @@ def test_the_demo_process_puts_common_ground_on_top(session_factory: SessionFact
     }
     assert planted_rejected and planted_rejected <= rejected
     assert all(s["kind"] == "contested" for s in statements if s["rejected_by_all"])
-    # one-sided statements are the unshared ones: a suggestion to share each, or (once the
-    # process's auto-share rule shared it) the formats whose votes it waits for
+    # the unshared statements: one-sided (in one format: a suggestion to share it) or, once
+    # the process's auto-share rule shared it, waiting for the votes of the formats named
     one_sided = [s for s in statements if s["kind"] == "one-sided"]
-    assert {s["text"] for s in one_sided} == {s.text for s in spec.statements if not s.shared}
-    assert all(bool(s["share_with"]) != bool(s["waiting_for"]) for s in one_sided)
-    for s in one_sided:
+    waiting = [s for s in statements if s["kind"] == "waiting"]
+    unshared = {s.text for s in spec.statements if not s.shared}
+    assert {s["text"] for s in one_sided + waiting} == unshared
+    assert all(len(s["held_by"]) == 1 and s["share_with"] for s in one_sided)
+    assert all(len(s["held_by"]) > 1 and s["waiting_for"] for s in waiting)
+    for s in one_sided + waiting:
         assert not set(s["share_with"] or []) & set(s["held_by"])  # never its own format
+        assert not set(s["waiting_for"]) - set(s["held_by"])
     # look-alike pairs across languages, and opposites told apart by the votes
     pairs = duplicate_pairs(session_factory, access.process_id)
     verdicts = {

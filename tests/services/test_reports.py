@@ -97,11 +97,11 @@ def test_an_analysis_stored_without_group_counts_shows_no_group_votes(
     sid = statements.add_statement(session_factory, cid, "Trees", is_seed=True).id
     payload = {
         "k": 1,
-        "n_participants": 2,
+        "n_participants": 3,
         "n_statements": 1,
         "n_votes": 2,
         "participants": [{"id": 1, "x": 0.0, "y": 0.0, "group": 0}],
-        "groups": [{"id": 0, "size": 2, "repness": []}],
+        "groups": [{"id": 0, "size": 3, "repness": []}],  # the smallest group shown
         "statements": [
             {"id": sid, "text": "Trees", "agree": 2, "disagree": 0, "pass": 0, "gac": 0.5}
         ],

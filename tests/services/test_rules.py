@@ -65,6 +65,7 @@ def test_process_settings_have_their_defaults_in_one_place() -> None:
         "min_votes": 3,
         "auto_share": {"min_votes": 4, "min_agree": 0.6},
         "demo": "syria",
+        "min_group_size": 3,  # the default, written out
     }
     with pytest.raises(InputError, match=r"min_votes=0 should be in 1\.\.10000"):
         ProcessSettings(min_votes=0)
@@ -75,3 +76,15 @@ def test_process_settings_have_their_defaults_in_one_place() -> None:
 def test_the_auto_share_rule_counts_the_share_of_agree_votes() -> None:
     rule = AutoShare(min_votes=10, min_agree=0.7)
     assert rule.is_met(10, 7) and not rule.is_met(10, 6) and not rule.is_met(9, 9)
+
+
+def test_who_may_read_a_conversation() -> None:
+    from parley.services.rules import Reader, may_read
+
+    anybody, stranger = Reader(), Reader(facilitator_id=9)
+    assert may_read("public", 1, anybody) and may_read("public", 1, stranger)
+    assert not may_read("members", 1, anybody) and not may_read("members", 1, stranger)
+    assert may_read("members", 1, Reader(is_member=True))
+    assert may_read("members", 1, Reader(holds_join_key=True))
+    assert may_read("members", 1, Reader(facilitator_id=1))  # its owner
+    assert may_read("members", None, stranger)  # no owner (an import): every facilitator

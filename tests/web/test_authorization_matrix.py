@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +173,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/f/p/{process_id}/rounds"): OWNER,
     ("GET", "/f/p/{process_id}/rounds"): OWNER,
     ("GET", "/f/p/{process_id}/brief"): OWNER,
+    ("GET", "/help/reading"): PUBLIC,
     ("GET", "/o/{observer_key}"): KEY,
     ("GET", "/o/{observer_key}/agenda.{ext}"): KEY,
     ("GET", "/o/{observer_key}/live"): KEY,
@@ -247,6 +248,9 @@ class World:
     cookies: dict[str, dict[str, Any]]  # session data of the cookie callers
     statement_id: int
     process_statement_ids: tuple[int, int]
+    format_id: int  # a members-only conversation: A's process's first format
+    format_member_token: str
+    format_join_key: str
 
 
 @pytest.fixture(scope="module")
@@ -272,6 +276,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     process = processes.create_process(sf, facilitator_id=a_id, name="A's", formats=["x", "y"])
     info = processes.process_info(sf, process)
     first, second = (f.conversation_id for f in info.formats)
+    _, format_member_token = participants.join_conversation(sf, first)
     kept = statements.add_statement(sf, first, "Keep this one", is_seed=True).id
     dropped = statements.add_statement(sf, second, "Drop this one", is_seed=True).id
     with sf.begin() as session:
@@ -337,6 +342,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 },
                 statement_id=statement,
                 process_statement_ids=(kept, dropped),
+                format_id=first,
+                format_member_token=format_member_token,
+                format_join_key=info.formats[0].join_path.partition("?key=")[2],
             )
     finally:
         engine.dispose()
@@ -490,3 +498,72 @@ def test_a_wrong_observer_key_finds_nothing(world: World, path: str) -> None:
     right = world.params["observer_key"]
     for key in (right[:-1], right + "x", "0"):
         assert world.client.get(path.format(key=key)).status_code == 404
+
+
+def _conversation_reads(world: World) -> list[tuple[str, str]]:
+    """The routes anybody may call on a public conversation that read what it holds."""
+    return [
+        (method, path)
+        for method, path in _app_routes(world)
+        if method == "GET"
+        and ACCESS[(method, path)] == PUBLIC
+        and ("{conversation_id}" in path or (method, path) in QUERIES)
+    ]
+
+
+def _on_format(world: World) -> World:
+    """The same world, aimed at A's members-only format (its member as the member control)."""
+    params = {**world.params, "conversation_id": str(world.format_id)}
+    credentials = {
+        **world.credentials,
+        "member-token": {"authorization": f"Bearer {world.format_member_token}"},
+    }
+    return replace(world, params=params, credentials=credentials)
+
+
+def test_a_members_only_format_is_read_by_nobody_else(world: World) -> None:
+    """Statements, analysis, votes and pages of a process's format: members and owner only."""
+    on_format = _on_format(world)
+    reads = _conversation_reads(world)
+    assert len(reads) >= 12  # API v1, the participation pages, Polis's API
+    wrong: list[str] = []
+    for method, path in reads:
+        is_page = not path.startswith("/api/")
+        for caller in STRANGERS:
+            status, location = _call(on_format, method, path, caller)
+            if not _is_denied(status, location, path):
+                wrong.append(f"WRONG GRANT {caller}: {method} {path} -> {status}")
+        for caller in ("owner-key", "owner-cookie", "member-token"):
+            if is_page and caller != "owner-cookie":
+                continue  # pages take no bearer credentials
+            if path.startswith("/api/v3/") and caller == "member-token":
+                continue  # Polis's API knows facilitators, not members
+            status, location = _call(on_format, method, path, caller)
+            if (_is_denied(status, location, path) and status != 404) or status >= 500:
+                wrong.append(f"wrong denial {caller}: {method} {path} -> {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_members_only_format_answers_a_stranger_as_if_it_did_not_exist(world: World) -> None:
+    missing = world.client.get("/api/v1/conversations/999999/analysis")
+    hidden = world.client.get(f"/api/v1/conversations/{world.format_id}/analysis")
+    assert hidden.status_code == missing.status_code == 404
+    assert "members" not in hidden.text
+
+
+def test_a_members_only_format_is_joined_by_its_link_only(world: World) -> None:
+    path = f"/api/v1/conversations/{world.format_id}/participants"
+    world.client.cookies.clear()
+    assert world.client.post(path).status_code == 403
+    assert world.client.post(path, params={"key": "guessed"}).status_code == 403
+    joined = world.client.post(path, params={"key": world.format_join_key})
+    assert joined.status_code == 201, joined.text
+    token = joined.json()["token"]
+    read = world.client.get(
+        f"/api/v1/conversations/{world.format_id}/statements",
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert read.status_code == 200
+    page = world.client.get(f"/c/{world.format_id}", params={"key": world.format_join_key})
+    assert page.status_code == 200
+    assert f'name="key" value="{world.format_join_key}"' in page.text

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from parley.db.models import Statement
 from parley.services import statements
+from parley.services.access import change_visibility
 from parley.services.processes import create_process, process_info
 from parley.services.sharing import share_statement
 
@@ -31,6 +32,8 @@ def process_env(pages_env: Any) -> Any:
     )
     info = process_info(sf, pid)
     a, b = (f.conversation_id for f in info.formats)
+    for cid in (a, b):  # languages here, not privacy: anybody may read these formats
+        change_visibility(sf, cid, "public")
     text = "Les réfugiés doivent pouvoir rentrer chez eux en sécurité."
     statement = statements.add_statement(sf, a, text, is_seed=True)
     (copy,) = share_statement(sf, statement.id)

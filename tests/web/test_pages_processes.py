@@ -184,16 +184,11 @@ def test_the_agenda_shows_stance_bars_per_format_and_escapes_user_text(pages_env
     pid, sid, _ = _agenda_fixture(pages_env)
     html = pages_env.client.get(f"/f/p/{pid}/agenda").text
     assert "2 agree, 1 disagree, 0 pass" in html  # Astana group
-    assert "1 agree, 0 disagree, 1 pass" in html  # Small Group
+    # Small Group: two votes, fewer than the minimum group size (3): withheld, no bar
+    assert "1 agree, 0 disagree, 1 pass" not in html
+    assert "fewer than 3 votes yet" in html
     bars = re.findall(r'<span class="(agree|disagree|pass) w-(\d+)">', html)  # no style=: CSP
-    assert bars == [
-        ("agree", "67"),
-        ("disagree", "33"),
-        ("pass", "0"),
-        ("agree", "50"),
-        ("disagree", "0"),
-        ("pass", "50"),
-    ]
+    assert bars == [("agree", "67"), ("disagree", "33"), ("pass", "0")]
     assert f'id="s-{sid}"' in html and 'lang="ru"' in html
     assert SCRIPT not in html and ESCAPED in html
     assert "Common ground" in html or "Contested" in html
@@ -231,17 +226,22 @@ def test_exports_have_their_content_types_and_parse(pages_env: Any) -> None:
         assert [f["name"] for f in document["formats"]] == list(FORMATS)
         (entry,) = [s for item in document["items"] for s in item["statements"]]
         assert entry["id"] == sid and entry["language"] == "ru"
-        assert entry["by_format"]["Small Group"] == {"agree": 1, "disagree": 0, "pass": 1}
+        # two votes in Small Group: fewer than the minimum group size, withheld everywhere
+        assert entry["withheld"] == ["Small Group"]
+        assert entry["by_format"]["Small Group"] == {"agree": 0, "disagree": 0, "pass": 0}
         table = pages_env.client.get(f"{base}.csv")
         assert table.headers["content-type"].startswith("text/csv")
         assert table.headers["content-disposition"].startswith("attachment")
         rows = list(csv.reader(io.StringIO(table.text)))
         assert rows[0][:5] == ["rank", "item", "label", "statement", "kind"]
         assert rows[1][3] == str(sid)
+        small = [rows[0].index(f"Small Group {what}") for what in ("agree", "disagree", "pass")]
+        assert [rows[1][i] for i in small] == ["", "", ""]
         markdown = pages_env.client.get(f"{base}.md")
         assert markdown.headers["content-type"].startswith("text/markdown")
         assert markdown.headers["content-disposition"].startswith("attachment")
         assert markdown.text.startswith("# Joint agenda: Syria talks")
+        assert "Small Group fewer than 3 votes yet" in markdown.text
     assert pages_env.client.get(f"/f/p/{pid}/agenda.xml").status_code == 404
 
 
@@ -253,6 +253,9 @@ def test_the_observer_page_needs_no_login_and_no_forms(pages_env: Any) -> None:
     html = page.text
     assert "Syria talks" in html and "2 agree, 1 disagree, 0 pass" in html
     assert "<form" not in html and "/f/p/" not in html  # read-only, no facilitator links
+    # the joint agenda only: no format's own analysis, nor its join link
+    assert 'id="map-' not in html and "Opinion map of each format" not in html
+    assert "?key=" not in html
     assert SCRIPT not in html and ESCAPED in html
     assert pages_env.client.get(f"/o/{key}/agenda.csv").status_code == 200
     assert pages_env.client.get("/o/not-a-key").status_code == 404
@@ -445,7 +448,7 @@ def test_statements_every_format_rejects_are_listed_apart(pages_env: Any) -> Non
         cast_vote(sf, member, copy, -1)
     pages_env.catch_up()
     html = pages_env.client.get(f"/f/p/{pid}/agenda").text
-    assert "Rejected by every format" in html and "Contested" not in html
+    assert 'class="kind rejected"' in html and 'class="kind contested"' not in html
     assert 'class="agenda-statement kind-contested rejected"' in html
     document = pages_env.client.get(f"/f/p/{pid}/agenda.json").json()
     (entry,) = document["items"][0]["statements"]

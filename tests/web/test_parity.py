@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from parley.db.models import Statement
+from parley.services.access import join_key_of
 from parley.services.processes import create_process, process_info
 from parley.services.rules import ModerationMode, ProcessSettings
 from parley.services.statements import add_statement
@@ -37,8 +38,12 @@ def _csrf(client: TestClient, path: str) -> str:
     return found.group(1)
 
 
-def _join(client: TestClient, conversation_id: int) -> str:
-    response = client.post(f"{V1}/conversations/{conversation_id}/participants")
+def _join(client: TestClient, conversation_id: int, key: str | None = None) -> str:
+    """Join by the join link (with the key of a members-only format)."""
+    response = client.post(
+        f"{V1}/conversations/{conversation_id}/participants",
+        params={} if key is None else {"key": key},
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["token"])
 
@@ -63,7 +68,7 @@ def test_api_and_pages_agree_on_a_statement_awaiting_moderation(pages_env: Any) 
     env.log_in()
     api, key = env.client, env.api_key
     pid, a, b, seed = _strict_process(env)
-    author = _join(api, a)
+    author = _join(api, a, join_key_of(env.session_factory, a))
     written = api.post(
         f"{V1}/conversations/{a}/statements", json={"text": PENDING}, headers=_bearer(author)
     )
@@ -71,7 +76,7 @@ def test_api_and_pages_agree_on_a_statement_awaiting_moderation(pages_env: Any) 
     pending = int(written.json()["id"])
 
     # look-alikes: the API offers a member of the other format nothing pending ...
-    member_b = _join(api, b)
+    member_b = _join(api, b, join_key_of(env.session_factory, b))
     similar = api.post(
         f"{V1}/conversations/{b}/statements/similar",
         json={"text": PENDING},
@@ -82,7 +87,11 @@ def test_api_and_pages_agree_on_a_statement_awaiting_moderation(pages_env: Any) 
     # ... nor does the page: the same draft is saved at once, with no look-alike shown
     drafted = env.client.post(
         f"/c/{b}/statements",
-        data={"csrf_token": _csrf(env.client, f"/c/{b}"), "text": PENDING},
+        data={
+            "csrf_token": _csrf(env.client, f"/c/{b}"),
+            "text": PENDING,
+            "key": join_key_of(env.session_factory, b),
+        },
         follow_redirects=False,
     )
     assert drafted.status_code == 303 and "added=held" in drafted.headers["location"]
@@ -104,13 +113,13 @@ def test_api_and_pages_agree_on_a_statement_awaiting_moderation(pages_env: Any) 
     assert "awaits moderation" in by_api.json()["detail"]
 
     # voting queues: another member of the author's format sees only the seed
-    voter = _join(api, a)
+    voter = _join(api, a, join_key_of(env.session_factory, a))
     listed = api.get(f"{V1}/conversations/{a}/statements").json()
     assert [s["id"] for s in listed] == [seed]
     following = api.get(f"{V1}/conversations/{a}/statements/next", headers=_bearer(voter))
     assert following.json()["id"] == seed
     browser = TestClient(env.client.app, base_url="http://testserver")
-    card = browser.get(f"/c/{a}").text
+    card = browser.get(f"/c/{a}", params={"key": join_key_of(env.session_factory, a)}).text
     assert SEED in card and PENDING not in card
 
     # the joint agenda, through the API, the page export and the observers: one document

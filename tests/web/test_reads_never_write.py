@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from parley.db.models import Base
+from parley.services.access import join_key_of
 from parley.services.accounts import instance_secret
 from parley.services.agenda_items import item_labels
 from parley.services.participants import join_conversation
@@ -94,6 +95,7 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
     add_statement(sf, b, "Votes and statements after the worker's last run.", is_seed=True)
     (item_id, *_) = item_labels(sf, pid)
     observer_key = process_info(sf, pid).observer_key
+    join_key = join_key_of(sf, a)
     values = {
         "conversation_id": str(a),
         "process_id": str(pid),
@@ -135,6 +137,8 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
         urls += [url + query for query in with_params.get(path, [])]
         if "agenda" in url or "statements" in url or url.startswith(("/c/", "/o/")):
             urls += [u + "?lang=ru" for u in list(urls) if "?" not in u]  # read in a language
+        if "{conversation_id}" in path and not url.startswith("/f/"):
+            urls.append(f"{url}?key={join_key}")  # a visitor by the join link reads, joins not
         for target in urls:
             for client, headers in ((env.client, key_header), (visitor, {})):
                 response = client.get(target, headers=headers, follow_redirects=False)

@@ -163,7 +163,7 @@ def _print_table(result: JointAgenda, console: object) -> None:
         table.add_column(column, justify="right")
     for name in names:
         table.add_column(f"{escape(name)}\na/d/p", justify="right")
-    colours = {"common": "green", "contested": "red", "one-sided": "yellow"}
+    colours = {"common": "green", "contested": "red", "waiting": "yellow", "one-sided": "yellow"}
     for item in result.to_list():
         for i, s in enumerate(item["statements"]):
             text = result.text_of(s["id"]).replace("\n", " ")

@@ -100,12 +100,21 @@ def analyze(
         ),
     ] = None,
     flipped_signs: FlippedSignsOption = False,
+    min_group_size: Annotated[
+        int,
+        typer.Option(
+            help="The summary and --html leave out opinion groups smaller than this "
+            "(they would name individuals); --out keeps the engine's every group.",
+            min=2,
+        ),
+    ] = 3,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary.")] = False,
 ) -> None:
     """Analyse a Polis export: opinion map, groups, representative statements, consensus.
 
-    Prints a summary; --out writes JSON (participants, groups, statements, consensus, pca, k)
-    and --html a report. Exit code 1 with a message on bad input.
+    Prints a summary; --out writes the engine's JSON (participants, groups, statements,
+    consensus, pca, k) and --html a report; the summary and the report show only groups of
+    at least --min-group-size people. Exit code 1 with a message on bad input.
     """
     try:
         from parley.services.analysis import analyze_export, read_groups_csv
@@ -132,14 +141,17 @@ def analyze(
             from parley.io.results import dumps_analysis
 
             out.write_text(dumps_analysis(data) + "\n", encoding="utf-8")
+        from parley.services.shown import shown_analysis
+
+        shown = shown_analysis(data, min_group_size)
         if html is not None:
             from parley.report.html import write_report
 
-            write_report(result, html)
+            write_report(result, html, shown)
         if not quiet:
             from parley.cli.render import print_summary
 
-            print_summary(result, data, out=out, html=html)
+            print_summary(result, shown, out=out, html=html)
     except ParleyError as error:
         fail(error)
 

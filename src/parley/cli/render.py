@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from parley.services.analysis import ExportAnalysis
+from parley.services.rules import group_letter
 
 __all__ = ["print_summary", "replay_progress"]
 
@@ -52,12 +53,19 @@ def print_summary(
         f"[bold]{topic or result.export.source}[/]\n"
         f"{data['n_participants']} participants, {data['n_statements']} statements with votes, "
         f"{data['n_votes']} votes; {int(a.in_conv.sum())} clustered into "
-        f"[bold]{a.k}[/] opinion groups",
+        f"[bold]{data['k']}[/] opinion groups shown",
         markup=True,
     )
+    hidden = data.get("hidden_groups", {})
+    if hidden.get("n_groups"):
+        console.print(
+            f"{hidden['n_participants']} participants are in opinion groups of fewer than "
+            f"{hidden['min_group_size']} people; such groups are not shown.",
+            markup=False,
+        )
     for group in data["groups"]:
         table = Table(
-            title=f"Group {group['id']} ({group['size']} participants)",
+            title=f"Group {group_letter(group['id'])} ({group['size']} participants)",
             title_justify="left",
             show_lines=False,
             expand=False,

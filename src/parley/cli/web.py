@@ -367,10 +367,7 @@ def demo(
             settings,
             before=[
                 f"demo process {process.name!r}: joint agenda {{base}}/f/p/{process.id}/agenda",
-                *(
-                    f"  join link for {f.name}: {{base}}/c/{f.conversation_id}"
-                    for f in process.formats
-                ),
+                *(f"  join link for {f.name}: {{base}}{f.join_path}" for f in process.formats),
                 f"  observers: {{base}}/o/{process.observer_key}",
                 f"demo conversation {cid} ({'imported now' if access.is_new else 'kept'})",
                 f"  participant link: {{base}}{participant}",

@@ -128,6 +128,7 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         CheckConstraint("moderation_mode IN ('strict', 'open')", name="moderation_mode"),
+        CheckConstraint("visibility IN ('public', 'members')", name="visibility"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,6 +138,10 @@ class Conversation(Base):
     # strict: new statements wait for a moderator; open: shown at once, moderated after
     moderation_mode: Mapped[str] = mapped_column(String(8), default="open")
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # who may read it (``rules.may_read``): "public" as in Polis, or "members" only
+    visibility: Mapped[str] = mapped_column(String(8), default="public", server_default="public")
+    # the unguessable key of its join link (/c/{id}?key=...); needed to join a members-only one
+    join_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     # where an imported conversation came from (format, source, Polis summary.csv); else None
     origin: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)

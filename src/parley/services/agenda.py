@@ -182,6 +182,7 @@ def compute_agenda(
                 labels,
                 describe,
                 {item: shown.labels for item, shown in label_sets.items()},
+                min_group_size=info.settings.min_group_size,
             ),
             "computed_at": utc_now(),
         }
@@ -197,6 +198,7 @@ def _header(info: ProcessInfo, n_participants: int) -> AgendaDocument:
             description=info.description,
             min_votes=info.min_votes,
             n_participants=n_participants,
+            min_group_size=info.settings.min_group_size,
         ),
         formats=[
             AgendaFormat(name=f.name, n_members=f.n_members, n_statements=f.n_statements)

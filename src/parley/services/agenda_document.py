@@ -19,6 +19,8 @@ from parley.core.agenda import KIND_NAMES, Agenda
 from parley.io.safe_csv import SafeCsvWriter
 from parley.text.topics import label_for as topic_label_for
 
+from .rules import DEFAULT_MIN_GROUP_SIZE
+
 __all__ = [
     "AgendaDocument",
     "AgendaEntry",
@@ -35,12 +37,14 @@ __all__ = [
 ]
 
 VoteKind = Literal["agree", "disagree", "pass"]
-StatementKind = Literal["common", "contested", "one-sided"]
+#: "waiting": held by several formats, short of votes in some; "one-sided": held by one
+StatementKind = Literal["common", "contested", "waiting", "one-sided"]
 _STANCES: tuple[VoteKind, ...] = ("agree", "disagree", "pass")
 HEADINGS = {
     "common": "Common ground",
     "contested": "Contested",
     "rejected": "Rejected by every format",
+    "waiting": "Waiting for votes",
     "one-sided": "One-sided",
 }
 
@@ -67,11 +71,17 @@ class AgendaEntry(BaseModel):
     by_format: dict[str, dict[VoteKind, int]]
     share_with: list[str] | None = Field(
         default=None,
-        description="one-sided: formats short of votes that do not hold it yet (share it there)",
+        description="one-sided or waiting: formats short of votes that do not hold it yet "
+        "(share it there)",
     )
     waiting_for: list[str] = Field(
         default_factory=list,
-        description="one-sided: formats that hold it but have not voted enough on it yet",
+        description="waiting: formats that hold it but have not voted enough on it yet",
+    )
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="formats with fewer votes on it than the minimum group size: their "
+        "counts are not shown (0 in by_format), so that no one's vote can be told",
     )
     text: str | None = None
     language: str | None = None
@@ -121,6 +131,10 @@ class AgendaProcess(BaseModel):
     description: str
     min_votes: int
     n_participants: int = Field(description="voters counted on the agenda")
+    min_group_size: int = Field(
+        default=DEFAULT_MIN_GROUP_SIZE,
+        description="a format's votes on a statement are shown once this many voted",
+    )
 
 
 class AgendaFormat(BaseModel):
@@ -154,7 +168,11 @@ class AgendaDocument(BaseModel):
     def to_markdown(self) -> str:
         """Return the agenda as a Markdown document: items best first, stances per format."""
         return agenda_markdown(
-            self.items, self.format_names, title=self.process.name, min_votes=self.process.min_votes
+            self.items,
+            self.format_names,
+            title=self.process.name,
+            min_votes=self.process.min_votes,
+            min_group_size=self.process.min_group_size,
         )
 
 
@@ -185,12 +203,18 @@ class JointMap(BaseModel):
                 {"x": x, "y": y, "group": g}
                 for x, y, g in zip(self.x, self.y, self.group, strict=True)
             ],
-            "groups": [g.model_dump() for g in self.groups],
+            "groups": [{"id": g.id, "label": g.name} for g in self.groups],
         }
 
 
 def _number(value: float) -> float | None:
     return round(float(value), 6) if np.isfinite(value) else None
+
+
+def _voted_in(agenda: Agenda, column: int) -> int:
+    """Return how many formats cast any vote on the statement in this column."""
+    votes = agenda.agree[:, column] + agenda.disagree[:, column] + agenda.passes[:, column]
+    return int(np.count_nonzero(votes))
 
 
 def agenda_items(
@@ -200,10 +224,14 @@ def agenda_items(
     item_labels: Mapping[int, str],
     describe: Callable[[int], StatementText] | None = None,
     language_labels: Mapping[int, Mapping[str, str]] | None = None,
+    *,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> list[AgendaItemEntry]:
     """Return the agenda's items best first; ``describe`` adds each statement's text.
 
     ``language_labels`` gives items their labels per language (language -> label).
+    A format's counts on a statement fewer than ``min_group_size`` members voted on are
+    withheld (listed in ``withheld``, 0 in ``by_format``): they would tell individual votes.
     """
     out: list[AgendaItemEntry] = []
     for rank, item in enumerate(agenda.item_ids.tolist(), start=1):
@@ -218,23 +246,34 @@ def agenda_items(
                 short = [format_names[f] for f in agenda.share_with(column).tolist()]
                 share_with = [name for name in short if name not in held]
                 waiting = [name for name in short if name in held]
+                if len(held) > 1:  # in several formats, short of votes in some: not one-sided
+                    kind = "waiting"
+            counts: dict[str, dict[VoteKind, int]] = {
+                name: {
+                    "agree": int(agenda.agree[f, column]),
+                    "disagree": int(agenda.disagree[f, column]),
+                    "pass": int(agenda.passes[f, column]),
+                }
+                for f, name in enumerate(format_names)
+            }
+            withheld = [n for n, c in counts.items() if 0 < sum(c.values()) < min_group_size]
+            for name in withheld:
+                counts[name] = {"agree": 0, "disagree": 0, "pass": 0}
             statements.append(
                 AgendaEntry(
                     id=sid,
                     kind=kind,  # type: ignore[arg-type]
                     common_ground=_number(agenda.common_ground[column]),
-                    bridging=_number(agenda.bridging[column]),
+                    bridging=(
+                        _number(agenda.bridging[column])
+                        if _voted_in(agenda, column) > 1
+                        else None  # no evidence across formats
+                    ),
                     rejected_by_all=bool(agenda.rejected[column]),
-                    by_format={
-                        name: {
-                            "agree": int(agenda.agree[f, column]),
-                            "disagree": int(agenda.disagree[f, column]),
-                            "pass": int(agenda.passes[f, column]),
-                        }
-                        for f, name in enumerate(format_names)
-                    },
+                    by_format=counts,
                     share_with=share_with,
                     waiting_for=waiting,
+                    withheld=withheld,
                     **(said.model_dump() if said is not None else {}),
                 )
             )
@@ -277,7 +316,11 @@ def agenda_csv(items: Sequence[AgendaItemEntry], format_names: Sequence[str]) ->
     )
     for item in items:
         for s in item.statements:
-            counts = [s.by_format[name][what] for name in format_names for what in _STANCES]
+            counts = [
+                "" if name in s.withheld else s.by_format[name][what]
+                for name in format_names
+                for what in _STANCES
+            ]
             writer.writerow(
                 [
                     item.rank,
@@ -303,6 +346,7 @@ def agenda_markdown(
     *,
     title: str,
     min_votes: int,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> str:
     """Render agenda items as a Markdown document: items best first, stances per format."""
     lines = [f"# Joint agenda: {_md(title)}", ""]
@@ -318,21 +362,23 @@ def agenda_markdown(
                 continue
             lines += ["", f"### {heading}", ""]
             for s in chosen:
-                lines.append(_markdown_line(s))
+                lines.append(_markdown_line(s, min_group_size))
                 if s.share_with:
                     lines.append(f"  Share with: {', '.join(map(_md, s.share_with))}.")
     return "\n".join(lines) + "\n"
 
 
-def _markdown_line(s: AgendaEntry) -> str:
+def _counts_text(name: str, c: Mapping[VoteKind, int], s: AgendaEntry, min_group_size: int) -> str:
+    if name in s.withheld:
+        return f"fewer than {min_group_size} votes yet"
+    if not sum(c.values()):
+        return "no votes yet"
+    return f"{c['agree']} agree, {c['disagree']} disagree, {c['pass']} pass"
+
+
+def _markdown_line(s: AgendaEntry, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
     stance = "; ".join(
-        f"{_md(name)} "
-        + (
-            "no votes yet"
-            if not sum(c.values())
-            else f"{c['agree']} agree, {c['disagree']} disagree, {c['pass']} pass"
-        )
-        for name, c in s.by_format.items()
+        f"{_md(name)} {_counts_text(name, c, s, min_group_size)}" for name, c in s.by_format.items()
     )
     score = "" if s.common_ground is None else f" (common ground {s.common_ground:.2f})"
     said = _md(s.text or f"statement {s.id}")

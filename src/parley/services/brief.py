@@ -29,7 +29,7 @@ from .file_agenda import JointAgenda
 from .processes import process_info
 from .round_changes import RoundChanges, what_moved
 from .rounds import list_rounds, read_round
-from .rules import ProcessSettings
+from .rules import DEFAULT_MIN_GROUP_SIZE
 
 __all__ = [
     "DEFAULT_MIN_GROUP_SIZE",
@@ -39,14 +39,10 @@ __all__ = [
     "brief_of",
     "build_brief",
     "file_document",
-    "is_withheld",
-    "min_group_size",
     "render_brief_html",
     "render_brief_pdf",
 ]
 
-#: the privacy threshold until the process settings carry one (``min_group_size``)
-DEFAULT_MIN_GROUP_SIZE = 3
 STANCES = ("agree", "disagree", "pass")
 
 
@@ -56,16 +52,6 @@ class Translate(Protocol):
     def __call__(self, key: str, /, **values: object) -> str:
         """Return the message for ``key`` with its placeholders filled in."""
         ...
-
-
-def min_group_size(settings: ProcessSettings) -> int:
-    """Return the privacy threshold: fewest voters of a format whose stance is shown."""
-    return int(getattr(settings, "min_group_size", DEFAULT_MIN_GROUP_SIZE))
-
-
-def is_withheld(n_votes: int, threshold: int) -> bool:
-    """Return True when a format's stance on a statement is withheld (too few voters)."""
-    return 0 < n_votes < threshold
 
 
 @dataclass(frozen=True)
@@ -128,11 +114,11 @@ class Brief:
     rounds: list[int] = field(default_factory=list)
 
 
-def _statement(s: AgendaEntry, threshold: int) -> BriefStatement:
+def _statement(s: AgendaEntry) -> BriefStatement:
     stances = []
     for name, counts in s.by_format.items():
         n = counts["agree"] + counts["disagree"] + counts["pass"]
-        withheld = is_withheld(n, threshold)
+        withheld = name in s.withheld  # the agenda document withholds (rules.min_group_size)
         stances.append(
             BriefStance(
                 format=name,
@@ -183,7 +169,7 @@ def build_brief(
             g: [] for g in ("common", "contested", "rejected", "one-sided")
         }
         for s in item.statements:
-            by[s.group].append(_statement(s, min_group_size))
+            by[s.group].append(_statement(s))
         items.append(
             BriefItem(
                 rank=item.rank,
@@ -253,7 +239,7 @@ def brief_of(
         document,
         round_number=round_number,
         date=date,
-        min_group_size=min_group_size(info.settings),
+        min_group_size=info.settings.min_group_size,
         since_round=since,
         changes=(
             None

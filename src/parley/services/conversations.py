@@ -16,8 +16,9 @@ from parley.db.types import utc_now
 from parley.errors import InputError, NotFoundError
 
 from . import rules
+from .access import new_join_key
 from .inputs import MAX_DESCRIPTION_LENGTH, MAX_TOPIC_LENGTH, clean_text, language_tag
-from .rules import ModerationMode, check_can_manage
+from .rules import ModerationMode, Visibility, check_can_manage
 from .sessions import read_session
 
 __all__ = [
@@ -47,6 +48,7 @@ class ConversationInfo:
     n_statements: int
     n_votes: int
     closed_at: datetime | None = None
+    visibility: str = "public"  # ``rules.Visibility``
 
 
 def new_conversation(
@@ -56,9 +58,16 @@ def new_conversation(
     description: str = "",
     languages: Sequence[str] = ("en",),
     moderation_mode: str = ModerationMode.OPEN,
+    visibility: str = Visibility.PUBLIC,
+    min_group_size: int | None = None,
 ) -> Conversation:
-    """Return a validated, not yet stored conversation (to add in the caller's transaction)."""
+    """Return a validated, not yet stored conversation (to add in the caller's transaction).
+
+    ``min_group_size`` (``rules.min_group_size``) is stored in its settings; without it a
+    format takes its process's, any other conversation the default.
+    """
     mode = rules.moderation_mode(moderation_mode)
+    seen_by = rules.visibility(visibility)
     if isinstance(languages, str) or not languages:
         raise InputError(f"languages={languages!r} should be a non-empty list of language tags")
     return Conversation(
@@ -68,8 +77,14 @@ def new_conversation(
         ),
         languages=[language_tag(tag) for tag in languages],
         moderation_mode=mode.value,
-        settings={},
+        settings=(
+            {}
+            if min_group_size is None
+            else {"min_group_size": rules.min_group_size(min_group_size)}
+        ),
         facilitator_id=facilitator_id,
+        visibility=seen_by.value,
+        join_key=new_join_key() if seen_by == Visibility.MEMBERS else None,
     )
 
 
@@ -81,6 +96,8 @@ def create_conversation(
     description: str = "",
     languages: Sequence[str] = ("en",),
     moderation_mode: str = ModerationMode.OPEN,
+    visibility: str = Visibility.PUBLIC,
+    min_group_size: int | None = None,
 ) -> int:
     """Create a conversation owned by a facilitator; return its id."""
     conversation = new_conversation(
@@ -89,6 +106,8 @@ def create_conversation(
         description=description,
         languages=languages,
         moderation_mode=moderation_mode,
+        visibility=visibility,
+        min_group_size=min_group_size,
     )
     with session_factory.begin() as session:
         session.add(conversation)
@@ -131,6 +150,7 @@ def _infos(session: Session, conversations: list[Conversation]) -> list[Conversa
             n_statements=statements.get(c.id, 0),
             n_votes=votes.get(c.id, 0),
             closed_at=c.closed_at,
+            visibility=c.visibility,
         )
         for c in conversations
     ]

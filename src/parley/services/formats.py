@@ -17,10 +17,11 @@ from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Process, ProcessFormat, Statement
 from parley.errors import ConflictError, InputError, NotFoundError
 
+from .access import join_path, set_visibility
 from .conversations import new_conversation
 from .embeddings import embed_conversation
 from .inputs import clean_name
-from .rules import ModerationMode, check_can_manage
+from .rules import ModerationMode, Visibility, check_can_manage
 from .sessions import read_session
 
 __all__ = [
@@ -48,6 +49,7 @@ class FormatInfo:
     position: int
     n_members: int = 0
     n_statements: int = 0  # visible statements (rules.visible), shared copies included
+    join_path: str = ""  # the members' join link: /c/{id}, with ?key=... when members-only
 
 
 def bump_process(session: Session, process_id: int) -> None:
@@ -108,6 +110,7 @@ def new_format(
         languages=languages,
         moderation_mode=moderation_mode,
     )
+    set_visibility(session, conversation, Visibility.MEMBERS)  # a process's formats: private
     session.add(conversation)
     session.flush()
     row = ProcessFormat(
@@ -151,7 +154,11 @@ def add_format(
         with session_factory.begin() as session:
             process, position = _free_slot(session, process_id, name)
             row = new_format(session, process, name, position, languages, moderation_mode)
-            return FormatInfo(row.id, name, row.conversation_id, row.position)
+            key = session.scalar(
+                select(Conversation.join_key).where(Conversation.id == row.conversation_id)
+            )
+            path = join_path(row.conversation_id, key)
+            return FormatInfo(row.id, name, row.conversation_id, row.position, join_path=path)
     except IntegrityError:  # a concurrent add of the same name
         raise ConflictError(f"process {process_id} has a format {name!r} already") from None
 
@@ -217,7 +224,8 @@ def _attach(
             session.add(row)
             session.flush()
             bump_process(session, process_id)
-            return FormatInfo(row.id, name, conversation_id, row.position)
+            path = join_path(conversation_id, conversation.join_key)
+            return FormatInfo(row.id, name, conversation_id, row.position, join_path=path)
     except IntegrityError:
         raise ConflictError(
             f"conversation {conversation_id} or the name {name!r} is taken in this process"

@@ -17,7 +17,6 @@ from parley.db.models import Process, ProcessFormat
 from parley.errors import ForbiddenError, NotFoundError
 
 from .agenda_document import AgendaDocument, AgendaItemEntry
-from .brief import min_group_size
 from .rules import ProcessSettings
 from .sessions import read_session
 
@@ -46,7 +45,7 @@ def format_view(session_factory: SessionFactory, conversation_id: int) -> Format
         return None
     settings = ProcessSettings.from_json(row[2])
     return FormatView(
-        int(row[0]), str(row[1]), settings.participants_see_agenda, min_group_size(settings)
+        int(row[0]), str(row[1]), settings.participants_see_agenda, settings.min_group_size
     )
 
 

@@ -21,6 +21,7 @@ from parley.db.queries import newest_analysis
 from parley.db.tokens import hash_token, new_participant_token
 from parley.errors import ConflictError
 
+from .access import ensure_can_join
 from .conversations import get_conversation
 from .inputs import MAX_XID_LENGTH, clean_text
 from .rules import visible
@@ -30,6 +31,7 @@ from .statements import StatementInfo
 __all__ = [
     "NEW_STATEMENT_PRIORITY",
     "Progress",
+    "join_by_link",
     "join_conversation",
     "next_statement",
     "participant_for_token",
@@ -49,6 +51,23 @@ class Progress:
 
     n_voted: int
     n_total: int
+
+
+def join_by_link(
+    session_factory: SessionFactory,
+    conversation_id: int,
+    *,
+    key: str | None,
+    xid: str | None = None,
+) -> tuple[int, str]:
+    """Join as a visitor of the join link: a members-only conversation needs its ``key``.
+
+    The API and the pages join through this; ``join_conversation`` is for trusted callers
+    (imports, demos) that add members themselves.
+    """
+    with read_session(session_factory) as session:
+        ensure_can_join(session, get_conversation(session, conversation_id), key)
+    return join_conversation(session_factory, conversation_id, xid=xid)
 
 
 def join_conversation(

@@ -26,7 +26,7 @@ from parley.errors import AuthenticationError, NotFoundError
 
 from .conversations import get_conversation
 from .polis_numbers import polis_numbers, row_of_polis_number
-from .rules import check_can_manage, is_visible
+from .rules import Reader, check_can_manage, is_visible, may_read
 from .sessions import read_session
 
 __all__ = [
@@ -57,14 +57,21 @@ def readable_conversation(
     *,
     facilitator_id: int | None = None,
     manage: bool = False,
+    by_report_key: bool = False,
 ) -> Conversation:
     """Return the conversation if the caller may read its Polis data, else raise.
 
-    Everybody may read what ``/api/v1`` publishes (the conversation, its analysis and so its
-    votes); ``manage=True`` (reports by conversation, the pid behind an xid) needs the
+    Whoever may read what ``/api/v1`` publishes (``rules.may_read``: anybody for a public
+    conversation, its facilitator for a members-only one) may read its Polis data;
+    ``by_report_key`` (the caller holds a report id, which the facilitator handed out) reads
+    it too. ``manage=True`` (reports by conversation, the pid behind an xid) needs the
     facilitator who may manage it, as ``conversations.ensure_can_manage`` says.
     """
     conversation = get_conversation(session, polis_conversation_id(conversation_id))
+    if not (by_report_key or manage) and not may_read(
+        conversation.visibility, conversation.facilitator_id, Reader(facilitator_id)
+    ):
+        raise NotFoundError(f"conversation {conversation.id} does not exist")
     if manage:
         if facilitator_id is None:
             raise AuthenticationError(
@@ -139,10 +146,14 @@ def conversation_document(session: Session, conversation: Conversation) -> dict[
     }
 
 
-def polis_conversation(session_factory: SessionFactory, conversation_id: str) -> dict[str, Any]:
+def polis_conversation(
+    session_factory: SessionFactory, conversation_id: str, *, facilitator_id: int | None = None
+) -> dict[str, Any]:
     """Return ``/api/v3/conversations?conversation_id=``: topic, description, counts."""
     with read_session(session_factory) as session:
-        conversation = readable_conversation(session, conversation_id)
+        conversation = readable_conversation(
+            session, conversation_id, facilitator_id=facilitator_id
+        )
         return conversation_document(session, conversation)
 
 
@@ -152,6 +163,7 @@ def polis_comments(
     *,
     moderation: bool = True,
     include_voting_patterns: bool = True,
+    facilitator_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Return the statements as Polis's comments, by tid, with their vote counts if asked.
 
@@ -161,7 +173,9 @@ def polis_comments(
     participant sees them. Counts are over current votes.
     """
     with read_session(session_factory) as session:
-        conversation = readable_conversation(session, conversation_id)
+        conversation = readable_conversation(
+            session, conversation_id, facilitator_id=facilitator_id
+        )
         cid = conversation.id
         numbers = numbers_of(session, cid)
         statements = session.execute(  # the columns only: not the stored embeddings
@@ -224,14 +238,20 @@ def polis_comments(
 
 
 def polis_votes(
-    session_factory: SessionFactory, conversation_id: str, *, pid: int
+    session_factory: SessionFactory,
+    conversation_id: str,
+    *,
+    pid: int,
+    facilitator_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Return participant ``pid``'s current votes, agree = -1 (Polis's API sign), by tid.
 
     A number that is no participant's has no votes: the answer is an empty list.
     """
     with read_session(session_factory) as session:
-        conversation = readable_conversation(session, conversation_id)
+        conversation = readable_conversation(
+            session, conversation_id, facilitator_id=facilitator_id
+        )
         participant_id = row_of_polis_number(session, Participant, conversation.id, pid)
         if participant_id is None:
             return []

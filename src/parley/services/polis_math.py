@@ -29,6 +29,7 @@ from parley.errors import NotFoundError
 
 from .polis_api import PolisNumbers, numbers_of, readable_conversation
 from .sessions import read_session
+from .shown import min_group_size_of, shown_analysis
 
 __all__ = ["PolisMath", "polis_math", "polis_math_tick"]
 
@@ -48,20 +49,28 @@ def _no_analysis(conversation_id: int) -> NotFoundError:
     )
 
 
-def polis_math_tick(session_factory: SessionFactory, conversation_id: str) -> int:
+def polis_math_tick(
+    session_factory: SessionFactory, conversation_id: str, *, facilitator_id: int | None = None
+) -> int:
     """Return the ``math_tick`` of the conversation's latest analysis (NotFoundError if none)."""
     with read_session(session_factory) as session:
-        conversation = readable_conversation(session, conversation_id)
+        conversation = readable_conversation(
+            session, conversation_id, facilitator_id=facilitator_id
+        )
         newest = newest_analysis(session, conversation.id, AnalysisResult.id)
     if newest is None:
         raise _no_analysis(conversation.id)
     return int(newest[0])
 
 
-def polis_math(session_factory: SessionFactory, conversation_id: str) -> PolisMath:
+def polis_math(
+    session_factory: SessionFactory, conversation_id: str, *, facilitator_id: int | None = None
+) -> PolisMath:
     """Return the latest analysis as Polis's pca2 document, with its ``math_tick``."""
     with read_session(session_factory) as session:
-        conversation = readable_conversation(session, conversation_id)
+        conversation = readable_conversation(
+            session, conversation_id, facilitator_id=facilitator_id
+        )
         row = newest_analysis(
             session,
             conversation.id,
@@ -72,8 +81,11 @@ def polis_math(session_factory: SessionFactory, conversation_id: str) -> PolisMa
         if row is None:
             raise _no_analysis(conversation.id)
         numbers = numbers_of(session, conversation.id)
-    tick, payload, state = int(row[0]), row[1], row[2]
-    document = _document(payload, state, numbers)
+        min_size = min_group_size_of(session, conversation.id)
+    tick, state = int(row[0]), row[2]
+    engine_k = max((int(g["id"]) + 1 for g in row[1]["groups"]), default=0)
+    payload = shown_analysis(row[1], min_size)
+    document = _document(payload, state, numbers, engine_k)
     document["math_tick"] = tick
     return PolisMath(math_tick=tick, document=document)
 
@@ -83,8 +95,9 @@ def _negated(values: list[float | None]) -> list[float | None]:
 
 
 def _document(
-    payload: dict[str, Any], state: bytes | None, numbers: PolisNumbers
+    payload: dict[str, Any], state: bytes | None, numbers: PolisNumbers, engine_k: int
 ) -> dict[str, Any]:
+    """Polis's pca2 document of a shown analysis (``engine_k``: the engine's group count)."""
     participants = payload["participants"]
     pids = numbers.pid_of([p["id"] for p in participants]).tolist()
     pid_of = dict(zip((p["id"] for p in participants), pids, strict=True))
@@ -120,7 +133,11 @@ def _document(
             "comment-extremity": [s["extremity"] for s in in_matrix],
         },
         "base-clusters": base,
-        "group-clusters": _group_clusters(participants, base, pid_of, len(groups)),
+        "group-clusters": [
+            cluster
+            for cluster in _group_clusters(participants, base, pid_of, engine_k)
+            if cluster["id"] in {g["id"] for g in groups}
+        ],
         "group-votes": {
             str(g["id"]): {
                 "id": g["id"],

@@ -31,6 +31,7 @@ from .accounts import instance_secret
 from .polis_api import numbers_of, polis_conversation_id, readable_conversation
 from .polis_exchange import build_polis_export
 from .sessions import read_session
+from .shown import min_group_size_of, shown_analysis
 
 __all__ = [
     "EXPORT_FILES",
@@ -119,7 +120,7 @@ def polis_reports(
     if report_id is not None:
         cid = conversation_of_report(session_factory, report_id)
         with read_session(session_factory) as session:
-            return [_report(secret, readable_conversation(session, cid))]
+            return [_report(secret, readable_conversation(session, cid, by_report_key=True))]
     if conversation_id is None:
         raise NotFoundError("give a report_id or a conversation_id")
     with read_session(session_factory) as session:
@@ -149,7 +150,7 @@ def report_export_texts(session_factory: SessionFactory, conversation_id: int) -
     this checks only that the conversation is readable at all.
     """
     with read_session(session_factory) as session:
-        readable_conversation(session, conversation_id)
+        readable_conversation(session, conversation_id, by_report_key=True)
         export = build_polis_export(session, conversation_id)
         export = _with_analysis(session, conversation_id, export)
     return polis_csv_texts(export)
@@ -160,7 +161,7 @@ def _with_analysis(session: Session, conversation_id: int, export: PolisExport) 
     newest = newest_analysis(session, conversation_id, AnalysisResult.payload)
     if newest is None:
         return export
-    payload = newest[0]
+    payload = shown_analysis(newest[0], min_group_size_of(session, conversation_id))
     numbers = numbers_of(session, conversation_id)
     grouped = [p for p in payload["participants"] if p["group"] is not None]
     pids = numbers.pid_of([p["id"] for p in grouped])

@@ -19,6 +19,7 @@ from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, Participant, Process, ProcessFormat, Statement
 from parley.errors import InputError, NotFoundError
 
+from .access import join_path
 from .formats import MAX_FORMATS, FormatInfo, bump_process, format_rows, new_format
 from .inputs import clean_name
 from .rules import AutoShare, ModerationMode, ProcessSettings, check_can_manage, visible
@@ -125,6 +126,11 @@ def _info(session: Session, process: Process) -> ProcessInfo:
             select(shown.c.conversation_id, func.count()).group_by(shown.c.conversation_id)
         ).all()
     }
+    keys = dict(
+        session.execute(
+            select(Conversation.id, Conversation.join_key).where(Conversation.id.in_(ids))
+        ).all()
+    )
     n_joint = session.scalar(
         select(func.count()).select_from(shown).where(shown.c.origin_id.is_(None))
     )
@@ -143,6 +149,7 @@ def _info(session: Session, process: Process) -> ProcessInfo:
                 f.position,
                 int(members.get(f.conversation_id, 0)),
                 int(statements.get(f.conversation_id, 0)),
+                join_path(f.conversation_id, keys.get(f.conversation_id)),
             )
             for f in formats
         ],

@@ -103,6 +103,7 @@ class ReportStatement:
     overall: Stance
     gac: float | None  # group-informed consensus; None when the analysis has none
     groups: tuple[GroupStance, ...]
+    number: int = 0  # the number people see (``shown.statement_numbers``); 0: its id
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,8 @@ class Report:
     uncertain: tuple[ReportStatement, ...]  # most passed on first
     statements: tuple[ReportStatement, ...]  # every visible statement, by id
     map_data: Mapping[str, Any]  # participants, groups and visible statements for the map
+    n_in_small_groups: int = 0  # members of opinion groups too small to show
+    min_group_size: int = 3
 
 
 def _group_stances(payload: Mapping[str, Any]) -> dict[int, tuple[GroupStance, ...]]:
@@ -192,6 +195,7 @@ def _statements(
             overall=Stance(int(s["agree"]), int(s["disagree"]), int(s["pass"])),
             gac=None if gac is None else float(gac),
             groups=by_group.get(sid, _empty_groups(payload)),
+            number=int(s.get("number", sid)),
         )
     return out
 
@@ -254,7 +258,7 @@ def conversation_report(session_factory: SessionFactory, report_id: str) -> Repo
     """Return the report a report id names; NotFoundError for a wrong id or unreadable one."""
     conversation_id = conversation_of_report(session_factory, report_id)
     with read_session(session_factory) as session:
-        conversation = readable_conversation(session, conversation_id)
+        conversation = readable_conversation(session, conversation_id, by_report_key=True)
         topic, description = conversation.topic, conversation.description
         mode = conversation.moderation_mode
         rows = session.execute(
@@ -292,6 +296,8 @@ def conversation_report(session_factory: SessionFactory, report_id: str) -> Repo
         uncertain=_uncertain(ordered),
         statements=ordered,
         map_data=_map_data(payload, statements),
+        n_in_small_groups=int(payload.get("hidden_groups", {}).get("n_participants", 0)),
+        min_group_size=int(payload.get("hidden_groups", {}).get("min_group_size", 3)),
     )
 
 

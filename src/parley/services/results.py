@@ -14,6 +14,7 @@ from parley.errors import InputError, NotFoundError
 
 from .conversations import conversation_summary
 from .sessions import read_session
+from .shown import min_group_size_of, shown_analysis, statement_numbers
 
 __all__ = ["latest_analysis", "results_summary", "votes_over_time"]
 
@@ -25,7 +26,9 @@ def latest_analysis(session_factory: SessionFactory, conversation_id: int) -> di
     """Return the newest stored analysis (``parley analyze``'s JSON), or None if none yet.
 
     Besides the engine's keys (``n_votes`` is the number of final votes it reflects) it has
-    ``computed_at``, the time it was stored (ISO 8601, UTC).
+    ``computed_at``, the time it was stored (ISO 8601, UTC), and each statement its
+    ``number``, the one people see (``shown.statement_numbers``). It is the analysis as shown
+    (``shown.shown_analysis``): groups below the minimum group size are left out.
     """
     with read_session(session_factory) as session:
         if session.get(Conversation, conversation_id) is None:
@@ -33,9 +36,14 @@ def latest_analysis(session_factory: SessionFactory, conversation_id: int) -> di
         row = newest_analysis(
             session, conversation_id, AnalysisResult.payload, AnalysisResult.created_at
         )
+        min_size = min_group_size_of(session, conversation_id)
+        numbers = statement_numbers(session, conversation_id) if row is not None else {}
     if row is None:
         return None
-    payload = dict(row[0])
+    payload = shown_analysis(row[0], min_size)
+    payload["statements"] = [
+        {**s, "number": numbers.get(int(s["id"]), int(s["id"]))} for s in payload["statements"]
+    ]
     payload["computed_at"] = row[1].isoformat()
     return payload
 
@@ -48,7 +56,8 @@ def results_summary(session_factory: SessionFactory, conversation_id: int) -> di
     """Return the conversation's counts and, once analysed, its groups, consensus and common ground.
 
     Shape: ``{"conversation": ConversationInfo, "analysis": None | {computed_at, n_votes,
-    n_participants, k, groups: [{id, size, representative: [{statement_id, text, direction,
+    n_participants, k, min_group_size, n_in_small_groups, groups: [{id, name, size,
+    representative: [{statement_id, text, direction,
     agree_share}]}], consensus: {agree, disagree: [{statement_id, text}]}, common_ground:
     [{statement_id, text, gac}]}}``.
     """
@@ -63,6 +72,7 @@ def results_summary(session_factory: SessionFactory, conversation_id: int) -> di
     groups = [
         {
             "id": group["id"],
+            "name": group["name"],
             "size": group["size"],
             "representative": [
                 {
@@ -82,6 +92,8 @@ def results_summary(session_factory: SessionFactory, conversation_id: int) -> di
         "n_participants": payload["n_participants"],
         "k": payload["k"],
         "groups": groups,
+        "min_group_size": payload["hidden_groups"]["min_group_size"],
+        "n_in_small_groups": payload["hidden_groups"]["n_participants"],
         "consensus": {
             direction: [_statement_ref(sid, texts) for sid in payload["consensus"][direction]]
             for direction in ("agree", "disagree")

@@ -20,27 +20,39 @@ from parley.db.models import Conversation, Statement
 from parley.errors import ConflictError, ForbiddenError, InputError
 
 __all__ = [
+    "DEFAULT_MIN_GROUP_SIZE",
     "DEFAULT_MIN_VOTES",
+    "MIN_MIN_GROUP_SIZE",
     "AutoShare",
     "ModerationMode",
     "ModerationState",
     "ProcessSettings",
+    "Reader",
     "StatementStatus",
+    "Visibility",
     "check_can_manage",
     "check_open",
     "copy_state",
     "group_letter",
     "is_visible",
+    "may_read",
+    "min_group_size",
     "moderation_mode",
     "moderation_state",
+    "public_number",
     "root_id",
     "statement_status",
+    "visibility",
     "visible",
 ]
 
 #: votes each format casts on a statement before it ranks on the joint agenda
 DEFAULT_MIN_VOTES = 5
 MAX_MIN_VOTES = 10_000
+#: the smallest opinion group shown (smaller ones would name individuals), and its floor
+DEFAULT_MIN_GROUP_SIZE = 3
+MIN_MIN_GROUP_SIZE = 2
+MAX_MIN_GROUP_SIZE = 1_000
 
 
 class ModerationState(enum.IntEnum):
@@ -132,9 +144,72 @@ def check_open(conversation_id: int, closed_at: object | None) -> None:
         )
 
 
+class Visibility(enum.StrEnum):
+    """Who may read a conversation's statements, votes and analysis."""
+
+    PUBLIC = "public"  # anybody, as in Polis (imported conversations, open consultations)
+    MEMBERS = "members"  # its members and its facilitator (a process's formats)
+
+
+def visibility(value: object) -> Visibility:
+    """Return the visibility ``value`` names ("public" or "members"), else raise InputError."""
+    try:
+        return Visibility(str(value))
+    except ValueError:
+        names = ", ".join(repr(v.value) for v in Visibility)
+        raise InputError(f"visibility={value!r} should be one of {names}") from None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who asks to read a conversation: a facilitator, a member of it, or nobody known."""
+
+    facilitator_id: int | None = None
+    is_member: bool = False
+    holds_join_key: bool = False  # came by the conversation's join link
+
+
+def may_read(visibility: str, owner_id: int | None, reader: Reader) -> bool:
+    """Return True when ``reader`` may read a conversation's statements, votes and analysis.
+
+    A public conversation is read by anybody. A members-only one by its members, by whoever
+    holds its join link (to see what they join), and by the facilitators who may manage it
+    (``check_can_manage``: its owner, or any facilitator when it has no owner). Observers
+    read a process's joint agenda through its observer key, never a format itself.
+    """
+    if visibility != Visibility.MEMBERS:
+        return True
+    if reader.is_member or reader.holds_join_key:
+        return True
+    return reader.facilitator_id is not None and (
+        owner_id is None or owner_id == reader.facilitator_id
+    )
+
+
+def min_group_size(value: object) -> int:
+    """Return a valid minimum group size (``MIN_MIN_GROUP_SIZE``.., default 3), else raise."""
+    if value is None:
+        return DEFAULT_MIN_GROUP_SIZE
+    size = int(str(value).strip()) if str(value).strip().isdigit() else 0
+    if not MIN_MIN_GROUP_SIZE <= size <= MAX_MIN_GROUP_SIZE or str(size) != str(value).strip():
+        raise InputError(
+            f"min_group_size={value!r} should be a whole number in "
+            f"{MIN_MIN_GROUP_SIZE}..{MAX_MIN_GROUP_SIZE}: smaller groups would name individuals"
+        )
+    return size
+
+
 def group_letter(group: int) -> str:
     """Return the name of opinion group ``group`` (0-based) as Polis gives it: A, B, C, ..."""
     return chr(ord("A") + group) if 0 <= group < 26 else str(group)
+
+
+def public_number(statement_id: int, origin_id: int | None, root_external_id: int | None) -> int:
+    """Return the one number people see for a statement: Polis's tid for an imported one,
+    else the id of its joint statement (a shared copy shows its original's number)."""
+    if root_external_id is not None:
+        return int(root_external_id)
+    return root_id(statement_id, origin_id)
 
 
 def root_id(statement_id: int, origin_id: int | None) -> int:
@@ -170,10 +245,13 @@ class ProcessSettings:
     auto_share: AutoShare | None = None
     demo: str | None = None  # names the bundled demo this process was loaded from
     participants_see_agenda: bool = False  # members may open the joint agenda after voting
+    #: opinion groups (and a format's stance) smaller than this are not shown
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_votes <= MAX_MIN_VOTES:
             raise InputError(f"min_votes={self.min_votes} should be in 1..{MAX_MIN_VOTES}")
+        min_group_size(self.min_group_size)
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> ProcessSettings:
@@ -187,11 +265,15 @@ class ProcessSettings:
             ),
             demo=data.get("demo"),
             participants_see_agenda=bool(data.get("participants_see_agenda", False)),
+            min_group_size=min_group_size(data.get("min_group_size")),
         )
 
     def to_json(self) -> dict[str, Any]:
         """Return the settings as stored."""
-        out: dict[str, Any] = {"min_votes": self.min_votes}
+        out: dict[str, Any] = {
+            "min_votes": self.min_votes,
+            "min_group_size": self.min_group_size,
+        }
         if self.auto_share is not None:
             out["auto_share"] = {
                 "min_votes": self.auto_share.min_votes,

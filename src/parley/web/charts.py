@@ -78,7 +78,8 @@ def opinion_map(
 ) -> go.Figure:
     """Return the opinion map: participants coloured by group, statements as hidden diamonds.
 
-    A group with a ``name`` (a format, on the joint map) is labelled by it.
+    A group with a ``label`` (a format, on the joint map) is labelled by it; an opinion group
+    by its name (A, B, ...) and size.
     """
     participants = [
         p for p in data.get("participants", []) if p.get("x") is not None and p.get("y") is not None
@@ -110,8 +111,8 @@ def opinion_map(
                 y=[y for _, y, _ in spots],
                 mode="markers",
                 name=(
-                    f"{group['name']} ({len(members)})"
-                    if group.get("name")
+                    f"{group['label']} ({len(members)})"
+                    if group.get("label")
                     else t("chart.group", letter=group_letter(gid), n=len(members))
                 ),
                 marker={

@@ -19,10 +19,12 @@ from starlette.concurrency import run_in_threadpool
 from parley.config import Settings
 from parley.db.engine import SessionFactory
 from parley.errors import AuthenticationError, ForbiddenError
+from parley.services.access import ensure_can_read
 from parley.services.accounts import API_KEY_PREFIX, facilitator_for_api_key
 from parley.services.conversations import ensure_can_manage
 from parley.services.participants import participant_for_token
 from parley.services.processes import ProcessInfo, managed_process, process_for_observer
+from parley.services.rules import Reader
 
 from .costly import limit_observer
 from .limits import Limiter
@@ -42,6 +44,7 @@ __all__ = [
     "ParticipantDep",
     "RateLimiterDep",
     "ReadSessionDep",
+    "ReadableConversationDep",
     "RuntimeDep",
     "SessionFactoryDep",
     "SettingsDep",
@@ -198,6 +201,44 @@ async def managed_conversation(
 
 
 ManagedConversationDep = Annotated[int, Depends(managed_conversation)]
+
+
+async def conversation_reader(request: Request, conversation_id: int) -> Reader:
+    """Return who asks to read a conversation: facilitator (key or login), member, or nobody."""
+    token = bearer_token(request)
+    if token is not None:
+        if token.startswith(API_KEY_PREFIX):
+            return Reader(facilitator_id=await _api_key_facilitator(request, token))
+        member = await _participant_for(request, conversation_id, token)
+        return Reader(is_member=member is not None)
+    return Reader(
+        facilitator_id=session_facilitator(request),
+        is_member=session_participant(request, conversation_id) is not None,
+    )
+
+
+async def readable_conversation(
+    request: Request, conversation_id: int, _doc: _BearerDoc = None
+) -> int:
+    """Return the conversation id once the caller may read it (``rules.may_read``), else 404.
+
+    A members-only conversation is read by its members, its facilitator, and whoever holds
+    its join link (the ``key`` query parameter).
+    """
+    reader = await conversation_reader(request, conversation_id)
+    await run_in_threadpool(
+        lambda: ensure_can_read(
+            runtime_of(request).session_factory,
+            conversation_id,
+            reader,
+            key=request.query_params.get("key"),
+        )
+    )
+    return conversation_id
+
+
+#: the path's ``conversation_id``, once the caller may read it (public, or a member's)
+ReadableConversationDep = Annotated[int, Depends(readable_conversation)]
 
 
 async def _managed_process(

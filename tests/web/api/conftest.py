@@ -23,6 +23,7 @@ from parley.core.pipeline import Params
 from parley.db import create_engine_for, create_session_factory, upgrade_database
 from parley.db.engine import SessionFactory
 from parley.services import accounts
+from parley.services.access import join_key_of
 from parley.services.refresh import refresh_everything
 
 BACKENDS = [
@@ -106,8 +107,12 @@ class Api:
         return int(response.json()["id"])
 
     def join(self, conversation_id: int) -> tuple[int, str]:
-        """Join as a new participant; return (id, token)."""
-        response = self.client.post(f"{V1}/conversations/{conversation_id}/participants")
+        """Join as a new participant by the join link (its key); return (id, token)."""
+        key = join_key_of(self.session_factory, conversation_id)
+        response = self.client.post(
+            f"{V1}/conversations/{conversation_id}/participants",
+            params={} if key is None else {"key": key},
+        )
         assert response.status_code == 201, response.text
         return int(response.json()["id"]), str(response.json()["token"])
 

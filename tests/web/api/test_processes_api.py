@@ -40,7 +40,9 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
     pid = process["id"]
     assert [f["name"] for f in process["formats"]] == FORMATS
     a, b = conversations(process)
-    assert [f["join_url"] for f in process["formats"]] == [f"/c/{a}", f"/c/{b}"]
+    urls = [f["join_url"] for f in process["formats"]]
+    assert [u.partition("?key=")[0] for u in urls] == [f"/c/{a}", f"/c/{b}"]
+    assert all(len(u.partition("?key=")[2]) >= 32 for u in urls)  # unguessable
     assert process["min_votes"] == 1 and process["auto_share"] is None
     assert process["observer_key"]
     (_, token_a), (_, token_b) = api.join(a), api.join(b)
@@ -66,6 +68,7 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
         "description": "Talks",
         "min_votes": 1,
         "n_participants": 2,
+        "min_group_size": 3,
     }
     assert agenda["formats"] == [
         {"name": name, "n_members": 1, "n_statements": 1, "label": name} for name in FORMATS
@@ -74,7 +77,9 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
     (entry,) = item["statements"]
     assert entry["id"] == statement and entry["format"] == "Astana group"
     assert entry["kind"] == "common" and entry["common_ground"] is not None
-    assert entry["by_format"] == {name: {"agree": 1, "disagree": 0, "pass": 0} for name in FORMATS}
+    # one vote in each format: fewer than the minimum group size (3), so not shown
+    assert entry["withheld"] == list(FORMATS)
+    assert entry["by_format"] == {name: {"agree": 0, "disagree": 0, "pass": 0} for name in FORMATS}
     read = api.client.get(f"{V1}/processes/{pid}", headers=api.auth(api.key)).json()
     assert [(f["n_members"], f["n_statements"]) for f in read["formats"]] == [(1, 1), (1, 1)]
     listed = api.client.get(f"{V1}/processes", headers=api.auth(api.key)).json()
@@ -218,7 +223,7 @@ def test_settings_and_auto_share(sqlite_api: Any) -> None:
     shared = api.client.post(f"{V1}/processes/{pid}/auto-share", headers=api.auth(api.key))
     assert shared.status_code == 200
     (copy,) = shared.json()["created"]
-    visible = api.client.get(f"{V1}/conversations/{b}/statements").json()
+    visible = api.client.get(f"{V1}/conversations/{b}/statements", headers=api.auth(api.key)).json()
     assert [s["id"] for s in visible] == [copy]
 
     off = api.client.put(path, json={"min_votes": 3, "auto_share": None}, headers=api.auth(api.key))
@@ -236,7 +241,8 @@ def test_a_format_is_added_once(sqlite_api: Any) -> None:
     )
     assert response.status_code == 201, response.text
     created = response.json()
-    assert created["position"] == 2 and created["join_url"] == f"/c/{created['conversation_id']}"
+    assert created["position"] == 2
+    assert created["join_url"].startswith(f"/c/{created['conversation_id']}?key=")
     again = api.client.post(
         path, json={"name": "Women's Advisory Board"}, headers=api.auth(api.key)
     )
@@ -258,7 +264,12 @@ def test_sharing_into_chosen_formats_and_what_is_not_in_the_process(sqlite_api: 
         share, json={"statement_id": statement, "format_ids": [target]}, headers=api.auth(api.key)
     )
     (copy,) = response.json()["created"]
-    assert [s["id"] for s in api.client.get(f"{V1}/conversations/{c}/statements").json()] == [copy]
+    assert [
+        s["id"]
+        for s in api.client.get(
+            f"{V1}/conversations/{c}/statements", headers=api.auth(api.key)
+        ).json()
+    ] == [copy]
 
     elsewhere = api.seed(api.create_conversation(), "Not in the process")
     for body, detail in [
@@ -291,7 +302,7 @@ def test_merging_duplicates_in_one_format(sqlite_api: Any) -> None:
     )
     assert response.status_code == 200, response.text
     merge_id = response.json()["merge_id"]
-    visible = api.client.get(f"{V1}/conversations/{a}/statements").json()
+    visible = api.client.get(f"{V1}/conversations/{a}/statements", headers=api.auth(api.key)).json()
     assert [s["id"] for s in visible] == [keep]
     actions = api.client.get(f"{V1}/processes/{pid}/actions", headers=api.auth(api.key)).json()
     assert [(x["kind"], x["statement_ids"]) for x in actions] == [("merge", [keep, drop])]
@@ -300,7 +311,7 @@ def test_merging_duplicates_in_one_format(sqlite_api: Any) -> None:
     agenda = api.client.get(f"{V1}/processes/{pid}/agenda", headers=api.auth(api.key)).json()
     (item,) = agenda["items"]
     (entry,) = item["statements"]
-    assert entry["id"] == keep and entry["by_format"]["Astana group"]["agree"] == 1
+    assert entry["id"] == keep and entry["withheld"] == ["Astana group"]  # one vote: withheld
 
     again = api.client.post(
         merge, json={"keep_id": keep, "drop_id": drop}, headers=api.auth(api.key)
@@ -353,6 +364,7 @@ def test_observers_need_the_key_only(sqlite_api: Any) -> None:
             "description": "",
             "min_votes": 1,
             "n_participants": 0,
+            "min_group_size": 3,
         },
         "formats": [
             {"name": name, "n_members": 0, "n_statements": 0, "label": name} for name in FORMATS
@@ -497,7 +509,7 @@ def test_votes_and_shares_wake_the_worker_instead_of_waiting_for_its_poll(make_a
 
     voted(api, a, token, statement, 1)  # the vote writer wakes the worker
     counted = _wait_for(
-        lambda: (e := entry()) and e["by_format"]["Astana group"]["agree"] == 1 and e,
+        lambda: (e := entry()) and e["withheld"] == ["Astana group"] and e,  # one vote, withheld
         "the vote on the stored agenda",
     )
     assert counted["held_by"] == ["Astana group"]

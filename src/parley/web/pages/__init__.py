@@ -1,6 +1,6 @@
 """HTML pages: participation (``/c/{id}``), the facilitator's pages (``/login``, ``/f``,
 ``/f/processes``, ``/f/p/{id}``), the observers' joint agenda (``/o/{key}``) and the Polis
-report (``/r/{report_id}``).
+report (``/r/{report_id}``), and how to read them (``/help/reading``).
 
 ``router`` holds every page route; ``create_app`` includes it next to the JSON API and passes
 ``render_error`` to ``install_error_handlers`` so that errors outside /api/ are pages.
@@ -18,6 +18,7 @@ from parley.web.pages import (
     participate,
     plotly_css,
     processes,
+    reading,
     reports,
     results,
     rounds,
@@ -41,3 +42,4 @@ router.include_router(agenda.router)
 router.include_router(rounds.router)
 router.include_router(reports.router)
 router.include_router(translations.router)
+router.include_router(reading.router)

@@ -11,16 +11,23 @@ from typing import Annotated, overload
 from fastapi import Depends, Request
 
 from parley.errors import ConflictError, NotFoundError
-from parley.services import accounts, conversations, participants, processes
+from parley.services import access, accounts, conversations, participants, processes
 from parley.services.accounts import FacilitatorInfo
 from parley.services.processes import ProcessInfo
+from parley.services.rules import Reader
 from parley.web import sessions
 from parley.web.costly import limit_join
 from parley.web.pages.rendering import page_translator
 from parley.web.pages.security import LoginRequired
 from parley.web.runtime import runtime_of
 
-__all__ = ["PageConversationDep", "PageFacilitatorDep", "PageProcessDep", "page_participant"]
+__all__ = [
+    "PageConversationDep",
+    "PageFacilitatorDep",
+    "PageProcessDep",
+    "ensure_page_reader",
+    "page_participant",
+]
 
 
 def _page_facilitator(request: Request) -> FacilitatorInfo:
@@ -55,19 +62,37 @@ def _page_process(process_id: int, request: Request, me: PageFacilitatorDep) -> 
 PageProcessDep = Annotated[ProcessInfo, Depends(_page_process)]
 
 
-@overload
-def page_participant(request: Request, conversation_id: int) -> int: ...
+def ensure_page_reader(request: Request, conversation_id: int, key: str | None) -> None:
+    """Raise NotFoundError unless this browser may read the conversation (``rules.may_read``).
+
+    A member (by this browser's session), the logged-in facilitator who may manage it, or
+    whoever came by its join link (``key``) may read a members-only conversation.
+    """
+    reader = Reader(
+        facilitator_id=sessions.session_facilitator(request),
+        is_member=sessions.session_participant(request, conversation_id) is not None,
+    )
+    access.ensure_can_read(runtime_of(request).session_factory, conversation_id, reader, key=key)
 
 
 @overload
-def page_participant(request: Request, conversation_id: int, *, join: bool) -> int | None: ...
+def page_participant(request: Request, conversation_id: int, *, key: str | None = None) -> int: ...
 
 
-def page_participant(request: Request, conversation_id: int, *, join: bool = True) -> int | None:
+@overload
+def page_participant(
+    request: Request, conversation_id: int, *, join: bool, key: str | None = None
+) -> int | None: ...
+
+
+def page_participant(
+    request: Request, conversation_id: int, *, join: bool = True, key: str | None = None
+) -> int | None:
     """Return this browser's participant id in a conversation.
 
-    With ``join`` (a vote or a statement) a browser that has not joined joins now; without
-    (viewing a page) it gets None, so that reading a page never writes.
+    With ``join`` (a vote or a statement) a browser that has not joined joins now (with the
+    join ``key`` a members-only conversation needs); without (viewing a page) it gets None,
+    so that reading a page never writes.
     """
     runtime = runtime_of(request)
     member = sessions.session_participant(request, conversation_id)
@@ -81,6 +106,6 @@ def page_participant(request: Request, conversation_id: int, *, join: bool = Tru
     if not join:
         return None
     limit_join(request)
-    participant_id, _ = participants.join_conversation(runtime.session_factory, conversation_id)
+    participant_id, _ = participants.join_by_link(runtime.session_factory, conversation_id, key=key)
     sessions.remember_participant(request, conversation_id, participant_id)
     return participant_id

@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from parley.errors import NotFoundError
 from parley.services import agenda, agenda_items, processes, results, rounds
 from parley.services.agenda_document import AgendaEntry, AgendaItemEntry, label_for
-from parley.services.brief import is_withheld, min_group_size
 from parley.services.processes import ProcessInfo
 from parley.services.round_changes import what_moved
 from parley.web import charts
@@ -35,7 +34,7 @@ __all__ = ["agenda_context", "agenda_groups", "router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-KINDS = ("common", "contested", "rejected", "one-sided")
+KINDS = ("common", "contested", "rejected", "waiting", "one-sided")
 STANCES = ("agree", "disagree", "pass")
 MAP_HEIGHT = 380
 EXPORT_TYPES = {
@@ -45,48 +44,43 @@ EXPORT_TYPES = {
 }
 
 
-def _stance(name: str, counts: Mapping[Any, int], threshold: int = 0) -> dict[str, Any]:
-    """One format's stance on a statement: counts and percentages of its votes.
-
-    Below the privacy ``threshold`` of voters the counts are withheld (``withheld``).
-    """
+def _stance(name: str, counts: Mapping[Any, int], *, withheld: bool = False) -> dict[str, Any]:
+    """One format's stance on a statement: counts and percentages of its votes."""
     n = sum(counts[what] for what in STANCES)
-    if is_withheld(n, threshold):
-        zero = dict.fromkeys(STANCES, 0)
-        return {
-            "format": name,
-            "n": 0,
-            **zero,
-            "pct": dict.fromkeys(STANCES, 0.0),
-            "withheld": True,
-        }
     percent = {what: round(100.0 * counts[what] / n, 1) if n else 0.0 for what in STANCES}
-    shown = {what: counts[what] for what in STANCES}
-    return {"format": name, "n": n, **shown, "pct": percent, "withheld": False}
+    return {
+        "format": name,
+        "n": n,
+        "withheld": withheld,
+        **{what: counts[what] for what in STANCES},
+        "pct": percent,
+    }
 
 
-def _statement(entry: AgendaEntry, threshold: int = 0) -> dict[str, Any]:
+def _statement(entry: AgendaEntry) -> dict[str, Any]:
     return {
         **entry.model_dump(),
-        "stances": [_stance(name, c, threshold) for name, c in entry.by_format.items()],
+        "stances": [
+            _stance(name, counts, withheld=name in entry.withheld)
+            for name, counts in entry.by_format.items()
+        ],
         "share_to": entry.share_with or [],
         "waiting": entry.waiting_for,
     }
 
 
 def agenda_groups(
-    items: list[AgendaItemEntry], threshold: int = 0, language: str | None = None
+    items: list[AgendaItemEntry], language: str | None = None
 ) -> list[dict[str, Any]]:
     """Return the agenda's items best first, their statements grouped by kind, for a page.
 
-    A format's stance is withheld where fewer than ``threshold`` of its members voted. Each
-    item's ``label`` is its label in ``language`` (the reader's), where it has one.
+    Each item's ``label`` is its label in ``language`` (the reader's), where it has one;
+    stances the document withholds (``rules.min_group_size``) stay withheld.
     """
     out = []
     for item in items:
         groups = [
-            (kind, [_statement(s, threshold) for s in item.statements if s.group == kind])
-            for kind in KINDS
+            (kind, [_statement(s) for s in item.statements if s.group == kind]) for kind in KINDS
         ]
         label = label_for(item, language)
         out.append(
@@ -119,11 +113,18 @@ def _maps(sf: SessionFactoryDep, info: ProcessInfo, t: Translator) -> list[dict[
 
 
 def agenda_context(
-    request: Request, sf: SessionFactoryDep, process_id: int, *, live_url: str, private: bool
+    request: Request,
+    sf: SessionFactoryDep,
+    process_id: int,
+    *,
+    live_url: str,
+    with_maps: bool,
 ) -> dict[str, Any]:
     """Return the context of the agenda body (shared by every agenda view and its live area).
 
-    ``private``: apply the process's privacy threshold (everyone but its facilitator).
+    Stances are withheld below the process's minimum group size, for everyone. Each
+    format's own opinion map only ``with_maps`` (the facilitator; never observers, who read
+    the joint agenda only: ``rules.may_read``).
     """
     version = rounds.agenda_version(sf, process_id)  # read first: a newer agenda polls again
     view = agenda.read_agenda(sf, process_id, with_map=True, languages=(page_language(request),))
@@ -131,7 +132,7 @@ def agenda_context(
     closed = rounds.list_rounds(sf, process_id)
     last = rounds.last_round(sf, process_id) if closed else None
     t = page_translator(request)
-    threshold = min_group_size(info.settings) if private else 0
+    threshold = info.settings.min_group_size
     joint = view.joint_map.chart_data()
     joint_figure = None
     if joint["participants"]:
@@ -146,13 +147,13 @@ def agenda_context(
         "process_description": view.document.process.description,
         "format_labels": {f.name: f.label or f.name for f in view.document.formats},
         "n_participants": view.document.process.n_participants,
-        "items": agenda_groups(view.document.items, threshold, page_language(request)),
+        "items": agenda_groups(view.document.items, page_language(request)),
         "min_group_size": threshold,
         "page_language": page_language(request),
         "computed_at": view.document.computed_at,
         "joint_map": joint_figure,
         "n_mapped": len(joint["participants"]),
-        "maps": _maps(sf, info, t),
+        "maps": _maps(sf, info, t) if with_maps else [],
     }
 
 
@@ -187,7 +188,7 @@ def agenda_page(
     """Show the joint agenda with forms to rename items and share one-sided statements."""
     process_id = info.id
     context = agenda_context(
-        request, sf, process_id, live_url=f"/f/p/{process_id}/agenda/live", private=False
+        request, sf, process_id, live_url=f"/f/p/{process_id}/agenda/live", with_maps=True
     )
     context.update(
         {
@@ -231,7 +232,7 @@ def observer_page(
 ) -> Response:
     """Show a process's joint agenda to observers: read-only, no login."""
     context = agenda_context(
-        request, sf, process_id, live_url=f"/o/{observer_key}/live", private=True
+        request, sf, process_id, live_url=f"/o/{observer_key}/live", with_maps=False
     )
     context.update(
         {

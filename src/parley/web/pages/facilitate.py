@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from parley.errors import InputError
-from parley.services import accounts, moderation, rules, statements, translation_store
+from parley.services import access, accounts, moderation, rules, statements, translation_store
 from parley.services import conversations as conversation_service
 from parley.web import sessions
 from parley.web.costly import limit_login
@@ -134,7 +134,9 @@ def conversation(
         "conversation": conversation_service.conversation_summary(sf, conversation_id),
         "tab": "overview",
         "flash": flash,
-        "participant_url": site_url(request, f"/c/{conversation_id}"),
+        "participant_url": site_url(
+            request, access.join_path(conversation_id, access.join_key_of(sf, conversation_id))
+        ),
         **report_links(request, sf, conversation_id),
     }
     return render(request, "pages/conversation.html", context, facilitator=me.name)

@@ -43,7 +43,8 @@ def _context(
         conversation_id=conversation_id,
     )
     version = rounds.agenda_version(sf, view.process_id)
-    document = agenda.read_agenda(sf, view.process_id).document
+    language = page_language(request)
+    document = agenda.read_agenda(sf, view.process_id, languages=(language,)).document
     items = document.items if whole else format_items(document, view.format_name)
     page = "agenda" if whole else "standing"
     return {
@@ -54,7 +55,7 @@ def _context(
         "version": version,
         "live_url": f"/c/{conversation_id}/{page}/live",
         "live_every": LIVE_EVERY,
-        "items": agenda_groups(items, view.min_group_size),
+        "items": agenda_groups(items, language),
         "min_group_size": view.min_group_size,
         "formats": document.format_names,
         "computed_at": document.computed_at,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -35,7 +35,7 @@ from parley.services.joint_view import format_view
 from parley.web import actions
 from parley.web.costly import look_alike_check
 from parley.web.deps import SessionFactoryDep
-from parley.web.pages.access import page_participant
+from parley.web.pages.access import ensure_page_reader, page_participant
 from parley.web.pages.rendering import is_htmx, page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
@@ -67,7 +67,11 @@ LANGUAGE_NAMES = {
 
 
 def card_context(
-    sf: SessionFactory, conversation_id: int, participant_id: int | None, language: str
+    sf: SessionFactory,
+    conversation_id: int,
+    participant_id: int | None,
+    language: str,
+    key: str | None = None,
 ) -> dict[str, Any]:
     """Return the context of the voting card: the next statement (None: all voted) and more."""
     statement = participants.next_statement(sf, conversation_id, participant_id)
@@ -87,6 +91,8 @@ def card_context(
         "idempotency_key": secrets.token_urlsafe(12),
         "max_statement_chars": MAX_STATEMENT_CHARS,
         "joint": None if statement is not None else format_view(sf, conversation_id),
+        # a members-only conversation's join key, carried by the forms until the first vote
+        "join_key": key if participant_id is None else None,
     }
 
 
@@ -98,12 +104,18 @@ def participate_page(
     added: str | None = None,
     translated: str | None = None,
     voted: int | None = None,
+    key: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """Show the conversation: the next statement to vote on, progress, a statement form."""
+    """Show the conversation: the next statement to vote on, progress, a statement form.
+
+    A members-only conversation shows itself to its members, its facilitator and whoever
+    comes by its join link (``key``); to anybody else it does not exist.
+    """
+    ensure_page_reader(request, conversation_id, key)
     conversation = conversations.conversation_summary(sf, conversation_id)
     participant_id = page_participant(request, conversation_id, join=False)
     language = page_language(request)
-    context = card_context(sf, conversation_id, participant_id, language)
+    context = card_context(sf, conversation_id, participant_id, language, key)
     found = processes.format_of_conversation(sf, conversation_id)
     format_name, topic = None, conversation.topic
     if found is not None:  # a format: its process's and its own name in the reader's language
@@ -135,11 +147,14 @@ async def vote(
     vote: Annotated[str, Form()],
     idempotency_key: Annotated[str | None, Form(max_length=64)] = None,
     back: Annotated[str | None, Form()] = None,
+    key: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
     """Record a vote; htmx gets the next statement card, a plain form a redirect."""
     if vote not in _VOTES:
         raise InputError(page_translator(request)("vote.invalid"))
-    participant_id = await run_in_threadpool(page_participant, request, conversation_id)
+    participant_id = await run_in_threadpool(
+        lambda: page_participant(request, conversation_id, key=key)
+    )
     await actions.submit_vote(
         request,
         conversation_id=conversation_id,
@@ -165,6 +180,7 @@ async def vote(
 @router.get("/c/{conversation_id}/votes", name="my_votes")
 def my_votes(request: Request, conversation_id: int, sf: SessionFactoryDep) -> Response:
     """List the participant's votes, each with buttons to change it."""
+    ensure_page_reader(request, conversation_id, None)
     conversation = conversations.conversation_summary(sf, conversation_id)
     participant_id = page_participant(request, conversation_id, join=False)
     context = {
@@ -188,6 +204,7 @@ async def add_statement(
     text: Annotated[str, Form()] = "",
     language: Annotated[str | None, Form(max_length=35)] = None,
     confirm: Annotated[str | None, Form()] = None,
+    key: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
     """Add a participant's statement, after showing look-alikes in any language first.
 
@@ -196,7 +213,9 @@ async def add_statement(
     and may submit anyway (``confirm``), with the language corrected if need be.
     """
     t = page_translator(request)
-    participant_id = await run_in_threadpool(page_participant, request, conversation_id)
+    participant_id = await run_in_threadpool(
+        lambda: page_participant(request, conversation_id, key=key)
+    )
     text = text.strip()
     error = None
     outcome = "error"
@@ -223,6 +242,7 @@ async def add_statement(
                 "languages": LANGUAGE_NAMES,
                 "base": f"/c/{conversation_id}",
                 "text": text,
+                "join_key": None,
             }
             template = "pages/_check.html" if is_htmx(request) else "pages/check.html"
             return render(request, template, context)

@@ -8,6 +8,7 @@ service function as its API twin, which holds the rules.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -27,7 +28,12 @@ from parley.services import (
 )
 from parley.services import undo as undo_service
 from parley.services.polis_reports import report_id
-from parley.services.rules import DEFAULT_MIN_VOTES, AutoShare, ProcessSettings
+from parley.services.rules import (
+    DEFAULT_MIN_GROUP_SIZE,
+    DEFAULT_MIN_VOTES,
+    AutoShare,
+    ProcessSettings,
+)
 from parley.web.costly import limit_facilitator_work
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
@@ -79,12 +85,16 @@ def _settings(
     share_min_votes: int,
     min_agree_percent: float,
     see_agenda: str | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> ProcessSettings:
     share = None
     if enabled:
         share = AutoShare(min_votes=share_min_votes, min_agree=min_agree_percent / 100.0)
     return ProcessSettings(
-        min_votes=min_votes, auto_share=share, participants_see_agenda=bool(see_agenda)
+        min_votes=min_votes,
+        auto_share=share,
+        participants_see_agenda=bool(see_agenda),
+        min_group_size=min_group_size,
     )
 
 
@@ -121,6 +131,7 @@ def create_process(
     auto_share: Annotated[str | None, Form()] = None,
     share_min_votes: Annotated[int, Form()] = 5,
     share_min_agree: Annotated[float, Form()] = 70.0,
+    min_group_size: Annotated[int, Form()] = DEFAULT_MIN_GROUP_SIZE,
 ) -> Response:
     """Create a process with one format per line and open its overview."""
     t = page_translator(request)
@@ -137,7 +148,13 @@ def create_process(
         description=description,
         languages=_languages(languages),
         moderation_mode=moderation_mode,
-        settings=_settings(min_votes, auto_share, share_min_votes, share_min_agree),
+        settings=_settings(
+            min_votes,
+            auto_share,
+            share_min_votes,
+            share_min_agree,
+            min_group_size=min_group_size,
+        ),
     )
     return _go(process_id, "overview", "created")
 
@@ -156,7 +173,7 @@ def process_page(
         "process": info,
         "tab": "overview",
         "flash": flash_message(page_translator(request), done, n),
-        "join_urls": {f.id: site_url(request, f"/c/{f.conversation_id}") for f in info.formats},
+        "join_urls": {f.id: site_url(request, f.join_path) for f in info.formats},
         "report_ids": {f.id: report_id(sf, f.conversation_id) for f in info.formats},
         "observer_url": site_url(request, f"/o/{info.observer_key}"),
         "n_members": sum(f.n_members for f in info.formats),
@@ -179,10 +196,20 @@ def save_settings(
     share_min_votes: Annotated[int, Form()] = 5,
     share_min_agree: Annotated[float, Form()] = 70.0,
     participants_see_agenda: Annotated[str | None, Form()] = None,
+    min_group_size: Annotated[int, Form()] = DEFAULT_MIN_GROUP_SIZE,
 ) -> Response:
-    """Save the agenda's minimum votes and the auto-share rule; apply the rule at once."""
-    settings = _settings(
-        min_votes, auto_share, share_min_votes, share_min_agree, participants_see_agenda
+    """Save the agenda's minimum votes, the auto-share rule, who sees the agenda and the
+    minimum group size; apply the auto-share rule at once."""
+    settings = replace(
+        _settings(
+            min_votes,
+            auto_share,
+            share_min_votes,
+            share_min_agree,
+            participants_see_agenda,
+            min_group_size,
+        ),
+        demo=info.settings.demo,
     )
     created = processes.set_process_settings(sf, info.id, settings)
     return _go(info.id, "overview", "saved", len(created))

@@ -205,7 +205,7 @@ def agenda_live(
     if since is not None and since == rounds.agenda_version(sf, info.id):
         return Response(status_code=204)
     context = agenda_context(
-        request, sf, info.id, live_url=f"/f/p/{info.id}/agenda/live", private=False
+        request, sf, info.id, live_url=f"/f/p/{info.id}/agenda/live", with_maps=True
     )
     context.update(
         editable=True,
@@ -228,7 +228,7 @@ def observer_live(
         response = Response(status_code=204)
     else:
         context = agenda_context(
-            request, sf, process_id, live_url=f"/o/{observer_key}/live", private=True
+            request, sf, process_id, live_url=f"/o/{observer_key}/live", with_maps=False
         )
         context.update(
             editable=False,

@@ -18,7 +18,12 @@ from parley.services.conversations import (
     set_closed,
 )
 
-from ..deps import FacilitatorDep, ManagedConversationDep, SessionFactoryDep
+from ..deps import (
+    FacilitatorDep,
+    ManagedConversationDep,
+    ReadableConversationDep,
+    SessionFactoryDep,
+)
 from ..schemas import ConversationCreate, ConversationOut, Created
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
@@ -37,6 +42,8 @@ async def create(
             description=body.description,
             languages=body.languages,
             moderation_mode=body.moderation_mode,
+            visibility=body.visibility,
+            min_group_size=body.min_group_size,
         )
     )
     return Created(id=conversation_id)
@@ -50,8 +57,8 @@ async def list_mine(facilitator_id: FacilitatorDep, sf: SessionFactoryDep) -> li
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut)
-async def read(conversation_id: int, sf: SessionFactoryDep) -> ConversationOut:
-    """Return a conversation's topic, description, languages and counts."""
+async def read(conversation_id: ReadableConversationDep, sf: SessionFactoryDep) -> ConversationOut:
+    """Return a conversation's topic, description, languages and counts (if you may read it)."""
     info = await run_in_threadpool(conversation_summary, sf, conversation_id)
     return ConversationOut.model_validate(asdict(info))
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from parley.services.participants import join_conversation, participant_progress
+from parley.services.participants import join_by_link, participant_progress
 
 from ..costly import limit_join
 from ..deps import ParticipantDep, SessionFactoryDep
@@ -18,13 +20,22 @@ router = APIRouter(prefix="/conversations/{conversation_id}/participants", tags=
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Joined)
 async def join(
-    request: Request, conversation_id: int, sf: SessionFactoryDep, body: JoinRequest | None = None
+    request: Request,
+    conversation_id: int,
+    sf: SessionFactoryDep,
+    body: JoinRequest | None = None,
+    key: Annotated[
+        str | None, Query(max_length=64, description="a members-only conversation's join key")
+    ] = None,
 ) -> Joined:
-    """Join the conversation; the token in the answer is shown only this once."""
+    """Join the conversation; the token in the answer is shown only this once.
+
+    A members-only conversation (a process's format) needs the ``key`` of its join link.
+    """
     limit_join(request)
     xid = body.xid if body is not None else None
     participant_id, token = await run_in_threadpool(
-        lambda: join_conversation(sf, conversation_id, xid=xid)
+        lambda: join_by_link(sf, conversation_id, key=key, xid=xid)
     )
     runtime_of(request).participants.put(conversation_id, token, participant_id)
     return Joined(id=participant_id, token=token)

@@ -34,15 +34,20 @@ ConversationId = Annotated[str, Query(max_length=32, description="parley's conve
 
 
 @router.get("/conversations", response_model=dict[str, Any])
-async def conversation(conversation_id: ConversationId, sf: SessionFactoryDep) -> dict[str, Any]:
+async def conversation(
+    conversation_id: ConversationId, sf: SessionFactoryDep, facilitator_id: OptionalFacilitatorDep
+) -> dict[str, Any]:
     """Return the conversation: topic, description, conversation_id, created, counts."""
-    return await run_in_threadpool(polis_conversation, sf, conversation_id)
+    return await run_in_threadpool(
+        lambda: polis_conversation(sf, conversation_id, facilitator_id=facilitator_id)
+    )
 
 
 @router.get("/comments", response_model=list[dict[str, Any]])
 async def comments(
     conversation_id: ConversationId,
     sf: SessionFactoryDep,
+    facilitator_id: OptionalFacilitatorDep,
     moderation: bool = False,
     include_voting_patterns: bool = False,
 ) -> list[dict[str, Any]]:
@@ -53,6 +58,7 @@ async def comments(
             conversation_id,
             moderation=moderation,
             include_voting_patterns=include_voting_patterns,
+            facilitator_id=facilitator_id,
         )
     )
 
@@ -62,9 +68,12 @@ async def votes(
     conversation_id: ConversationId,
     pid: Annotated[int, Query(ge=0)],
     sf: SessionFactoryDep,
+    facilitator_id: OptionalFacilitatorDep,
 ) -> list[dict[str, Any]]:
     """Return participant ``pid``'s votes with Polis's API sign (agree = -1)."""
-    return await run_in_threadpool(lambda: polis_votes(sf, conversation_id, pid=pid))
+    return await run_in_threadpool(
+        lambda: polis_votes(sf, conversation_id, pid=pid, facilitator_id=facilitator_id)
+    )
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
@@ -79,16 +88,21 @@ async def math_pca2(
     request: Request,
     conversation_id: ConversationId,
     sf: SessionFactoryDep,
+    facilitator_id: OptionalFacilitatorDep,
     math_tick: Annotated[int | None, Query()] = None,
 ) -> Response:
     """Return the math result (gzip when accepted); 304 while the ETag or math_tick is current."""
-    tick = await run_in_threadpool(polis_math_tick, sf, conversation_id)
+    tick = await run_in_threadpool(
+        lambda: polis_math_tick(sf, conversation_id, facilitator_id=facilitator_id)
+    )
     etag = f'"{tick}"'
     if _matches(request.headers.get("if-none-match"), etag) or (
         math_tick is not None and math_tick >= tick
     ):
         return Response(status_code=304, headers={"ETag": etag})
-    result = await run_in_threadpool(polis_math, sf, conversation_id)
+    result = await run_in_threadpool(
+        lambda: polis_math(sf, conversation_id, facilitator_id=facilitator_id)
+    )
     body = json.dumps(result.document, allow_nan=False, separators=(",", ":")).encode()
     headers = {"ETag": f'"{result.math_tick}"', "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("accept-encoding", ""):

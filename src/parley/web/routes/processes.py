@@ -69,7 +69,7 @@ def _format_out(info: FormatInfo) -> FormatOut:
         position=info.position,
         n_members=info.n_members,
         n_statements=info.n_statements,
-        join_url=f"/c/{info.conversation_id}",
+        join_url=info.join_path or f"/c/{info.conversation_id}",
     )
 
 
@@ -80,6 +80,7 @@ def _process_out(info: ProcessInfo) -> ProcessOut:
         name=info.name,
         description=info.description,
         min_votes=info.min_votes,
+        min_group_size=info.settings.min_group_size,
         auto_share=(
             None
             if share is None

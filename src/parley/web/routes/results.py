@@ -11,14 +11,16 @@ from starlette.concurrency import run_in_threadpool
 from parley.errors import NotFoundError
 from parley.services.results import latest_analysis, results_summary, votes_over_time
 
-from ..deps import SessionFactoryDep
+from ..deps import ReadableConversationDep, SessionFactoryDep
 from ..schemas import ActivityPoint, SummaryOut
 
 router = APIRouter(prefix="/conversations/{conversation_id}", tags=["results"])
 
 
 @router.get("/analysis", response_model=dict[str, Any])
-async def analysis(conversation_id: int, sf: SessionFactoryDep) -> dict[str, Any]:
+async def analysis(
+    conversation_id: ReadableConversationDep, sf: SessionFactoryDep
+) -> dict[str, Any]:
     """Return the latest computed analysis (``parley analyze``'s JSON plus ``computed_at``)."""
     payload = await run_in_threadpool(latest_analysis, sf, conversation_id)
     if payload is None:
@@ -30,7 +32,7 @@ async def analysis(conversation_id: int, sf: SessionFactoryDep) -> dict[str, Any
 
 
 @router.get("/summary", response_model=SummaryOut)
-async def summary(conversation_id: int, sf: SessionFactoryDep) -> SummaryOut:
+async def summary(conversation_id: ReadableConversationDep, sf: SessionFactoryDep) -> SummaryOut:
     """Return the counts and, once analysed, the groups, consensus and common ground."""
     data = await run_in_threadpool(results_summary, sf, conversation_id)
     return SummaryOut.model_validate({**data, "conversation": asdict(data["conversation"])})
@@ -38,7 +40,7 @@ async def summary(conversation_id: int, sf: SessionFactoryDep) -> SummaryOut:
 
 @router.get("/activity", response_model=list[ActivityPoint])
 async def activity(
-    conversation_id: int,
+    conversation_id: ReadableConversationDep,
     sf: SessionFactoryDep,
     bucket: Annotated[Literal["hour", "day"], Query()] = "day",
 ) -> list[ActivityPoint]:

@@ -12,7 +12,7 @@ from parley.services.statements import add_statement, correct_language, visible_
 
 from ..actions import submit_statement
 from ..costly import look_alike_check
-from ..deps import AuthorDep, ParticipantDep, SessionFactoryDep
+from ..deps import AuthorDep, ParticipantDep, ReadableConversationDep, SessionFactoryDep
 from ..reading import ReaderLanguagesDep, statements_out
 from ..schemas import (
     LanguageFix,
@@ -55,7 +55,9 @@ async def create(
 
 @router.get("/statements", response_model=list[StatementOut])
 async def list_visible(
-    conversation_id: int, sf: SessionFactoryDep, languages: ReaderLanguagesDep
+    conversation_id: ReadableConversationDep,
+    sf: SessionFactoryDep,
+    languages: ReaderLanguagesDep,
 ) -> list[StatementOut]:
     """List the statements participants see (accepted; in open mode unmoderated ones too).
 

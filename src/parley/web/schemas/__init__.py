@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from parley.services.inputs import MAX_DESCRIPTION_LENGTH, MAX_STATEMENT_LENGTH, MAX_TOPIC_LENGTH
-from parley.services.rules import ModerationMode
+from parley.services.rules import ModerationMode, Visibility
 from parley.services.votes import MAX_IDEMPOTENCY_KEY_LENGTH
 
 from ..ids import Id
@@ -58,6 +58,17 @@ class ConversationCreate(BaseModel):
         description="open: participants' statements are shown at once and moderated after; "
         "strict: they wait for a moderator.",
     )
+    visibility: Visibility = Field(
+        default=Visibility.PUBLIC,
+        description="public: anybody may read its statements and analysis (as in Polis); "
+        "members: only its members and facilitator, joined by a link with a key.",
+    )
+    min_group_size: int | None = Field(
+        default=None,
+        ge=2,
+        le=1000,
+        description="opinion groups smaller than this are not shown (default 3)",
+    )
 
 
 class Created(BaseModel):
@@ -82,6 +93,7 @@ class ConversationOut(BaseModel):
     closed_at: datetime | None = Field(
         default=None, description="when it was closed (it takes no votes); null while open"
     )
+    visibility: str = "public"
 
 
 class StatementCreate(BaseModel):
@@ -250,6 +262,7 @@ class GroupOut(BaseModel):
     """An opinion group."""
 
     id: int
+    name: str = Field(description="the group's name as every page shows it: A, B, C, ...")
     size: int
     representative: list[RepresentativeOut]
 
@@ -266,10 +279,14 @@ class AnalysisSummary(BaseModel):
     computed_at: str
     n_votes: int
     n_participants: int
-    k: int
+    k: int = Field(description="the number of opinion groups shown")
     groups: list[GroupOut]
     consensus: dict[str, list[StatementRef]]
     common_ground: list[CommonGroundOut]
+    min_group_size: int = Field(description="groups smaller than this are not shown")
+    n_in_small_groups: int = Field(
+        description="participants in opinion groups too small to show (they are not listed)"
+    )
 
 
 class SummaryOut(BaseModel):

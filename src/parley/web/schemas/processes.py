@@ -13,8 +13,11 @@ from parley.services.agenda_items import MAX_LABEL_LENGTH
 from parley.services.formats import MAX_FORMATS
 from parley.services.inputs import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
 from parley.services.rules import (
+    DEFAULT_MIN_GROUP_SIZE,
     DEFAULT_MIN_VOTES,
+    MAX_MIN_GROUP_SIZE,
     MAX_MIN_VOTES,
+    MIN_MIN_GROUP_SIZE,
     AutoShare,
     ModerationMode,
     ProcessSettings,
@@ -47,6 +50,15 @@ __all__ = [
 
 FormatName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
 MinVotes = Annotated[int, Field(ge=1, le=MAX_MIN_VOTES)]
+MinGroupSize = Annotated[
+    int,
+    Field(
+        ge=MIN_MIN_GROUP_SIZE,
+        le=MAX_MIN_GROUP_SIZE,
+        description="opinion groups smaller than this, and a format's votes on a statement "
+        "fewer than this, are not shown (smaller ones would name individuals)",
+    ),
+]
 
 
 class AutoShareRule(BaseModel):
@@ -72,10 +84,11 @@ class ProcessCreate(BaseModel):
         description="votes every format casts on a statement before it ranks on the agenda",
     )
     auto_share: AutoShareRule | None = None
+    min_group_size: MinGroupSize = DEFAULT_MIN_GROUP_SIZE
 
     def to_settings(self) -> ProcessSettings:
         """Return the settings as the services take them."""
-        return _process_settings(self.min_votes, self.auto_share)
+        return _process_settings(self.min_votes, self.auto_share, self.min_group_size)
 
 
 class FormatCreate(BaseModel):
@@ -102,7 +115,10 @@ class FormatOut(BaseModel):
     position: int
     n_members: int
     n_statements: int
-    join_url: str = Field(description="the participation page's path, /c/{conversation_id}")
+    join_url: str = Field(
+        description="the participation page's path, /c/{conversation_id}, with the "
+        "unguessable ?key=... of a members-only format"
+    )
 
 
 class ProcessOut(BaseModel):
@@ -113,6 +129,7 @@ class ProcessOut(BaseModel):
     description: str
     min_votes: int
     auto_share: AutoShareRule | None
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     observer_key: str
     formats: list[FormatOut]
 
@@ -126,16 +143,19 @@ class ProcessSettingsIn(BaseModel):
     participants_see_agenda: bool = Field(
         default=False, description="members may open the joint agenda after voting"
     )
+    min_group_size: MinGroupSize = DEFAULT_MIN_GROUP_SIZE
 
     def to_settings(self) -> ProcessSettings:
         """Return the settings as the services take them."""
-        settings = _process_settings(self.min_votes, self.auto_share)
+        settings = _process_settings(self.min_votes, self.auto_share, self.min_group_size)
         return replace(settings, participants_see_agenda=self.participants_see_agenda)
 
 
-def _process_settings(min_votes: int, rule: AutoShareRule | None) -> ProcessSettings:
+def _process_settings(
+    min_votes: int, rule: AutoShareRule | None, min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+) -> ProcessSettings:
     share = None if rule is None else AutoShare(rule.min_votes, rule.min_agree)
-    return ProcessSettings(min_votes=min_votes, auto_share=share)
+    return ProcessSettings(min_votes=min_votes, auto_share=share, min_group_size=min_group_size)
 
 
 class ShareRequest(BaseModel):
