@@ -48,11 +48,11 @@ def test_json_shape(tmp_path: Path) -> None:
     data = json.loads(out)
     assert isinstance(data, list) and data
     for rank, item in enumerate(data, start=1):
-        assert set(item) == {"item", "label", "rank", "statements"}
+        assert set(item) == {"item", "label", "labels", "original_label", "rank", "statements"}
         assert item["rank"] == rank
         for s in item["statements"]:
             assert {"id", "kind", "common_ground", "bridging", "by_format"} <= set(s)
-            assert s["kind"] in ("common", "contested", "one-sided")
+            assert s["kind"] in ("common", "contested", "one-sided", "waiting")
             assert set(s["by_format"]) == {"panel", "online"}
             for counts in s["by_format"].values():
                 assert set(counts) == {"agree", "disagree", "pass"}

@@ -101,6 +101,7 @@ class Leases:
             ).first()
             if row is None or version in (row.done_version, row.failed_version):
                 return None
+            now = utc_now()  # after the lock: the run's start must not predate the claim
             if row.lease_owner is not None and row.lease_expires_at is not None:
                 if row.lease_expires_at > now:
                     return None
