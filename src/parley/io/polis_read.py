@@ -29,6 +29,7 @@ from .polis_model import (
 )
 from .polis_signs import sign_evidence
 from .polis_source import ExportSource, open_source
+from .polis_votes import read_votes_typed
 
 __all__ = ["read_polis_export"]
 
@@ -190,6 +191,9 @@ def _unknown_statement(table: CsvTable, sids: NDArray[np.int64], known: NDArray[
 
 
 def _read_votes(source: ExportSource, known: NDArray[np.int64]) -> VoteEvents:
+    fast = read_votes_typed(source, known)
+    if fast is not None:
+        return fast
     table = _table(source, "votes.csv", VOTES_HEADER)
     table.require(_VOTES_REQUIRED, VOTES_HEADER)
     timestamps = table.ints("timestamp")
