@@ -25,7 +25,7 @@ from parley.core.matrix import build_vote_matrix
 from parley.core.pipeline import Analysis, AnalysisState, Params, analyze
 from parley.core.state import state_from_arrays, state_to_arrays
 from parley.errors import StateError
-from parley.io.parquet import read_votes_parquet
+from parley.io.parquet import read_votes_matrix
 from parley.io.results import analysis_to_dict
 
 __all__ = [
@@ -149,11 +149,7 @@ def analyse_votes(
     asking for Dask raises an InputError that says how to install it.
     """
     if dask_address is None:
-        votes = read_votes_parquet(source).votes
-        matrix = build_vote_matrix(
-            votes.participant_ids, votes.statement_ids, votes.values, timestamps=votes.timestamps
-        )
-        del votes
+        matrix = read_votes_matrix(source)
         return analyze(matrix, moderated_out=list(moderated_out), meta=list(meta), params=params)
     from .dask_engine import analyse_on_dask, dask_client
 

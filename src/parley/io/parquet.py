@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from parley.core.matrix import VoteMatrix, dense_codes, matrix_from_codes
 from parley.errors import ExportFormatError, NotFoundError
 
 from .polis_model import PolisExport, StatementTable, VoteEvents
@@ -22,6 +24,7 @@ from .polis_model import PolisExport, StatementTable, VoteEvents
 __all__ = [
     "REQUIRED_COLUMNS",
     "parquet_parts",
+    "read_votes_matrix",
     "read_votes_parquet",
     "statements_only_export",
     "vote_columns",
@@ -66,8 +69,8 @@ def vote_columns(columns: Sequence[str], *, label: str) -> dict[str, str]:
     return found
 
 
-def read_votes_parquet(path: str | Path) -> PolisExport:
-    """Read a Parquet vote log (a file or a folder of parts) into a PolisExport."""
+def _read_frame(path: str | Path) -> Any:
+    """Columns p, s (Int64), v (Int8) and t (Int64, when there are timestamps), checked."""
     import polars as pl
 
     source = Path(path)
@@ -80,15 +83,9 @@ def read_votes_parquet(path: str | Path) -> PolisExport:
             pl.col(names["statement_id"]).cast(pl.Int64, strict=True).alias("s"),
             pl.col(names["vote"]).cast(pl.Int8, strict=False).alias("v"),
         ]
-        frame = scan.select(exprs).collect()
-        times = None
         if "timestamp" in names:
-            times = (
-                scan.select(pl.col(names["timestamp"]).cast(pl.Int64, strict=True))
-                .collect()
-                .to_series()
-                .to_numpy()
-            )
+            exprs.append(pl.col(names["timestamp"]).cast(pl.Int64, strict=True).alias("t"))
+        frame = scan.select(exprs).collect()
     except pl.exceptions.PolarsError as error:
         raise ExportFormatError(
             f"cannot read as Parquet votes with integer ids and votes ({error})", path=str(source)
@@ -97,14 +94,37 @@ def read_votes_parquet(path: str | Path) -> PolisExport:
         raise ExportFormatError(f"cannot read as Parquet ({error})", path=str(source)) from None
     if frame["p"].null_count() or frame["s"].null_count():
         raise ExportFormatError("empty participant or statement ids", path=str(source))
-    votes = frame.drop_in_place("v")
+    votes = frame["v"]
     bad = (votes.is_null() | (votes < -1) | (votes > 1)).arg_true()
     if len(bad):
         row = int(bad[0])
         raw = scan.select(pl.col(names["vote"])).slice(row, 1).collect().item()
         raise ExportFormatError(f"row {row}: vote {raw} should be -1, 0 or 1", path=str(source))
-    values = votes.to_numpy()
-    del votes
+    return frame
+
+
+def read_votes_matrix(path: str | Path) -> VoteMatrix:
+    """The final-vote matrix of a Parquet vote log, built column by column to save memory.
+
+    Each id column is turned into small integer codes and released before the next, and
+    the log is never sorted by time (``matrix_from_codes``): at 10^8 votes this holds about
+    a third of what ``read_votes_parquet`` and ``build_vote_matrix`` hold together.
+    """
+    frame = _read_frame(path)
+    row_ids, rows = dense_codes(frame.drop_in_place("p").to_numpy())
+    col_ids, cols = dense_codes(frame.drop_in_place("s").to_numpy())
+    votes = frame.drop_in_place("v").to_numpy()
+    times = frame.drop_in_place("t").to_numpy() if "t" in frame.columns else None
+    del frame
+    return matrix_from_codes(row_ids, rows, col_ids, cols, votes, timestamps=times)
+
+
+def read_votes_parquet(path: str | Path) -> PolisExport:
+    """Read a Parquet vote log (a file or a folder of parts) into a PolisExport."""
+    source = Path(path)
+    frame = _read_frame(source)
+    values = frame.drop_in_place("v").to_numpy()
+    times = frame.drop_in_place("t").to_numpy() if "t" in frame.columns else None
     ids = frame["s"].unique().sort().to_numpy()
     pids = frame.drop_in_place("p").to_numpy()
     sids = frame.drop_in_place("s").to_numpy()

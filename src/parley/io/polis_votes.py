@@ -16,13 +16,13 @@ from numpy.typing import NDArray
 from .polis_model import VoteEvents
 from .polis_source import ExportSource, ZipSource
 
-__all__ = ["read_votes_typed"]
+__all__ = ["read_votes_frame", "read_votes_typed"]
 
 _TYPES = {"timestamp": pl.Int64, "comment-id": pl.Int64, "voter-id": pl.Int64, "vote": pl.Int8}
 
 
-def read_votes_typed(source: ExportSource, known: NDArray[np.int64]) -> VoteEvents | None:
-    """The votes of a folder export's votes.csv in time order, or None to use the text reader."""
+def read_votes_frame(source: ExportSource, known: NDArray[np.int64]) -> pl.DataFrame | None:
+    """votes.csv's four integer columns in file order, checked; None to use the text reader."""
     if isinstance(source, ZipSource) or not source.has("votes.csv"):
         return None
     path = source.path / "votes.csv"
@@ -51,6 +51,14 @@ def read_votes_typed(source: ExportSource, known: NDArray[np.int64]) -> VoteEven
         return None
     statements = frame["comment-id"].unique().to_numpy()
     if not np.isin(statements, known).all():
+        return None
+    return frame
+
+
+def read_votes_typed(source: ExportSource, known: NDArray[np.int64]) -> VoteEvents | None:
+    """The votes of a folder export's votes.csv in time order, or None to use the text reader."""
+    frame = read_votes_frame(source, known)
+    if frame is None:
         return None
     times = frame.drop_in_place("timestamp").to_numpy()
     if len(times) > 1 and bool(np.any(times[1:] < times[:-1])):

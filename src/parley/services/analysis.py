@@ -15,8 +15,9 @@ from parley.core.pipeline import Analysis, AnalysisState, Params, analyze
 from parley.core.replay import last_vote_times, replay
 from parley.errors import InputError
 from parley.io.import_limits import LOCAL_LIMITS
-from parley.io.parquet import read_votes_parquet, statements_only_export
+from parley.io.parquet import read_votes_matrix, read_votes_parquet, statements_only_export
 from parley.io.polis import PolisExport, SignMode, read_polis_export
+from parley.io.polis_matrix import read_export_matrix
 from parley.io.polis_model import VoteEvents
 from parley.io.results import analysis_to_dict
 
@@ -125,6 +126,27 @@ def analyze_export(
         return ExportAnalysis(
             export=statements_only_export(path, analysis.matrix.statement_ids), analysis=analysis
         )
+    replaying = replay_every is not None or replay_seconds is not None
+    if parquet and not replaying:
+        matrix = read_votes_matrix(path)
+        analysis = analyze(matrix, groups=groups, params=params, state=state)
+        return ExportAnalysis(
+            export=statements_only_export(path, matrix.statement_ids), analysis=analysis
+        )
+    if not parquet and not replaying:
+        read = read_export_matrix(path, signs=signs, limits=LOCAL_LIMITS)
+        if read is not None:
+            export, matrix = read
+            st = export.statements
+            analysis = analyze(
+                matrix,
+                moderated_out=st.ids[st.moderated == -1],
+                meta=st.ids[st.is_meta],
+                groups=groups,
+                params=params,
+                state=state,
+            )
+            return ExportAnalysis(export=export, analysis=analysis)
     if parquet:
         export = read_votes_parquet(path)
     else:
