@@ -86,13 +86,17 @@ class _Piece:
     timestamps: NDArray[np.int64] | None
 
 
-def _split(frame: Any, names: dict[str, str], n_blocks: int) -> tuple[list[_Piece], int]:
-    """Split one part by row block; also count the votes that are not -1, 0 or 1."""
+_Split = tuple[list[_Piece], int, NDArray[np.int64]]
+
+
+def _split(frame: Any, names: dict[str, str], n_blocks: int) -> _Split:
+    """Split one part by row block; count the votes not -1, 0 or 1; list its statements."""
     pids = frame[names["participant_id"]].to_numpy(dtype=np.int64)
     sids = frame[names["statement_id"]].to_numpy(dtype=np.int64)
-    raw = frame[names["vote"]].to_numpy(dtype=np.int64)
+    raw = frame[names["vote"]].to_numpy()
     bad = int(np.count_nonzero((raw < -1) | (raw > 1)))
     values = raw.astype(np.int8)
+    del raw
     ts = frame[names["timestamp"]].to_numpy(dtype=np.int64) if "timestamp" in names else None
     block = pids % n_blocks
     order = np.argsort(block, kind="stable")  # keeps the part's order within each block
@@ -103,19 +107,19 @@ def _split(frame: Any, names: dict[str, str], n_blocks: int) -> tuple[list[_Piec
         pieces.append(
             _Piece(pids[rows], sids[rows], values[rows], None if ts is None else ts[rows])
         )
-    return pieces, bad
+    return pieces, bad, np.unique(sids)
 
 
-def _statements(frame: Any, names: dict[str, str]) -> NDArray[np.int64]:
-    return np.unique(frame[names["statement_id"]].to_numpy(dtype=np.int64))
-
-
-def _piece(split: tuple[list[_Piece], int], b: int) -> _Piece:
+def _piece(split: _Split, b: int) -> _Piece:
     return split[0][b]
 
 
-def _bad(split: tuple[list[_Piece], int]) -> int:
+def _bad(split: _Split) -> int:
     return split[1]
+
+
+def _statements(split: _Split) -> NDArray[np.int64]:
+    return split[2]
 
 
 def _block(statement_ids: NDArray[np.int64], *pieces: _Piece) -> VoteMatrix:
@@ -183,23 +187,22 @@ def analyse_on_dask(
     ``MatrixOutline``: the votes stay on the workers.
     """
     import dask.dataframe as dd
+    import pyarrow.parquet as pq
+    from dask.delayed import delayed
 
     params = params or Params()
     files = parquet_parts(source)
     frame = dd.read_parquet([str(f) for f in files])
     names = vote_columns(list(frame.columns), label=str(source))
-    parts = client.compute(frame.to_delayed())
-    n_events = sum(client.gather(client.map(len, parts)))
+    n_events = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     if n_blocks is None:
         n_blocks = max(1, min(256, -(-n_events // _TARGET_BLOCK_VOTES)))
-    statement_ids = np.unique(
-        np.concatenate(client.gather(client.map(_statements, parts, names=names)))
-    )
-    splits = client.map(_split, parts, names=names, n_blocks=n_blocks)
+    # each part is read and split in one go: a part's frame is released once it is split
+    splits = client.compute([delayed(_split)(part, names, n_blocks) for part in frame.to_delayed()])
     bad = sum(client.gather(client.map(_bad, splits)))
     if bad:
         raise ExportFormatError(f"{bad} votes are not -1, 0 or 1", path=str(source))
-    del parts
+    statement_ids = np.unique(np.concatenate(client.gather(client.map(_statements, splits))))
     statement_future = client.scatter(statement_ids, broadcast=True)
     blocks = []
     for b in range(n_blocks):
