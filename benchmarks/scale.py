@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -22,16 +23,19 @@ from pathlib import Path
 import psutil
 
 
-def run(command: list[str]) -> dict[str, object]:
-    """Run ``command``; return wall time, CPU time and the peak RSS of each process."""
+def run(command: list[str], *, root: psutil.Process | None = None) -> dict[str, object]:
+    """Run ``command``; return wall time, CPU time and the peak RSS of each process.
+
+    The processes sampled are ``command``'s, or all of ``root``'s descendants when given.
+    """
     start = time.perf_counter()
     process = subprocess.Popen(command)
-    root = psutil.Process(process.pid)
+    root = root or psutil.Process(process.pid)
     peaks: dict[int, tuple[str, int]] = {}
     cpu: dict[int, float] = {}
     while process.poll() is None:
         try:
-            family = [root, *root.children(recursive=True)]
+            family = [*([] if root.pid == os.getpid() else [root]), *root.children(True)]
         except psutil.NoSuchProcess:
             break
         for p in family:
@@ -63,12 +67,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dask", default=None, help="a scheduler address, or local")
     parser.add_argument("--out", type=Path, default=Path("/tmp/parley-scale.json"))
     parser.add_argument("--label", default="")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="start a LocalCluster of N worker processes here"
+    )
     args = parser.parse_args(argv)
     parley = str(Path(sys.executable).with_name("parley"))
     command = [parley, "analyze", str(args.source), "-o", str(args.out), "-q"]
-    if args.dask:
-        command += ["--dask", args.dask]
-    figures = run(command)
+    if args.workers:
+        from dask.distributed import LocalCluster
+
+        with LocalCluster(
+            n_workers=args.workers, threads_per_worker=1, dashboard_address=None
+        ) as cluster:
+            command += ["--dask", cluster.scheduler_address]
+            args.dask = f"LocalCluster({args.workers})"
+            figures = run(command, root=psutil.Process())
+    else:
+        if args.dask:
+            command += ["--dask", args.dask]
+        figures = run(command)
     figures["label"] = args.label or ("dask " + args.dask if args.dask else "in-process")
     figures["source"] = str(args.source)
     print(json.dumps(figures, indent=1))
