@@ -156,6 +156,19 @@ class Settings(BaseSettings):
         le=120,
         description="Seconds one machine translation call may take before it is given up.",
     )
+    dask_address: str | None = Field(
+        default=None,
+        description=(
+            "Dask scheduler (tcp://HOST:8786, or 'local' for a LocalCluster on this machine) "
+            "that analyses conversations with at least dask_min_votes votes; unset: every "
+            "analysis runs in-process. Needs the 'dask' extra."
+        ),
+    )
+    dask_min_votes: int = Field(
+        default=100_000_000,
+        ge=1,
+        description="Votes from which a conversation is analysed on dask_address.",
+    )
 
     @field_validator("public_url")
     @classmethod

@@ -269,3 +269,22 @@ def test_final_matrix_refuses_unsorted_or_repeated_pairs() -> None:
         build_final_matrix([1, 1], [2, 2], [1, 0])
     with pytest.raises(InputError, match="sorted"):
         build_final_matrix([2, 1], [1, 1], [1, 0])
+
+
+def test_last_vote_by_time_matches_a_plain_rule_on_many_revotes() -> None:
+    rng = np.random.default_rng(7)
+    n = 3000
+    pids = rng.integers(0, 40, n)
+    sids = rng.integers(0, 15, n)
+    votes = rng.integers(-1, 2, n)
+    times = rng.integers(0, 200, n)  # many ties
+    matrix = build_vote_matrix(pids, sids, votes, timestamps=times)
+    last: dict[tuple[int, int], tuple[int, int, int]] = {}
+    for i in range(n):
+        key = (int(pids[i]), int(sids[i]))
+        if key not in last or (times[i], i) >= last[key][:2]:
+            last[key] = (int(times[i]), i, int(votes[i]))
+    dense = matrix.values.toarray()
+    for (p, s), (_, _, v) in last.items():
+        assert dense[matrix.row_of([p])[0], matrix.column_of([s])[0]] == v
+    assert matrix.n_votes == len(last)

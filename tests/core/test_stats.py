@@ -161,3 +161,29 @@ def test_counts_conserve(cells: list[tuple[int, int, float]], groups: list[int])
 def test_vote_counts_passes_property() -> None:
     c = VoteCounts(np.array([[2]]), np.array([[1]]), np.array([[5]]))
     assert c.passes.tolist() == [[2]]
+
+
+def test_counting_once_equals_the_four_counts() -> None:
+    import scipy.sparse as sp
+
+    from parley.core.stats import count_votes_once
+
+    rng = np.random.default_rng(3)
+    dense = rng.choice([-1.0, 0.0, 1.0, np.nan], size=(40, 12))
+    rows, cols = np.nonzero(~np.isnan(dense))
+    values = sp.csr_array((dense[rows, cols].astype(np.float32), (rows, cols)), shape=(40, 12))
+    labels = rng.integers(-1, 3, 40)
+    zeroed = np.zeros(12, dtype=bool)
+    zeroed[[2, 7]] = True
+    everybody = np.zeros(40, dtype=np.int64)
+    expected = (
+        count_votes(values, labels, 3),
+        count_votes(values, labels, 3, zeroed_columns=zeroed),
+        count_votes(values, everybody, 1),
+        count_votes(values, everybody, 1, zeroed_columns=zeroed),
+    )
+    for got, want in zip(
+        count_votes_once(values, labels, 3, zeroed_columns=zeroed), expected, strict=True
+    ):
+        for name in ("agree", "disagree", "seen"):
+            assert np.array_equal(getattr(got, name), getattr(want, name)), name

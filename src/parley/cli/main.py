@@ -51,8 +51,9 @@ def analyze(
     path: Annotated[
         Path,
         typer.Argument(
-            help="A Polis export (a folder or a .zip of one), or a .parquet vote log with "
-            "columns participant_id, statement_id, vote[, timestamp]."
+            help="A Polis export (a folder or a .zip of one), or a Parquet vote log (a .parquet "
+            "file or a folder of .parquet parts) with columns participant_id, statement_id, "
+            "vote[, timestamp] (or Polis's voter-id, comment-id)."
         ),
     ],
     out: Annotated[
@@ -108,6 +109,15 @@ def analyze(
             min=2,
         ),
     ] = 3,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Analyse a Parquet vote log (file or folder of parts) on this Dask scheduler "
+            "(tcp://HOST:8786), or 'local' to start a LocalCluster here. Needs the 'dask' extra.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary.")] = False,
 ) -> None:
     """Analyse a Polis export: opinion map, groups, representative statements, consensus.
@@ -135,6 +145,7 @@ def analyze(
                 replay_restart_after=(replay_restart_after or None) if replay else None,
                 replay_moderation=replay_moderation,
                 on_update=tracker,
+                dask_address=dask,
             )
         data = result.to_dict()
         if out is not None:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from .analysis import AnalysisInput, AnalysisOutput, run_analysis, state_from_bytes, state_to_bytes
+from .analysis import (
+    AnalysisInput,
+    AnalysisOutput,
+    analyse_votes,
+    dask_for,
+    run_analysis,
+    state_from_bytes,
+    state_to_bytes,
+)
 from .worker import AnalysisJob, AnalysisWorker, JobSource
 
 __all__ = [
@@ -11,6 +19,8 @@ __all__ = [
     "AnalysisOutput",
     "AnalysisWorker",
     "JobSource",
+    "analyse_votes",
+    "dask_for",
     "run_analysis",
     "state_from_bytes",
     "state_to_bytes",

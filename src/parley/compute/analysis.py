@@ -1,5 +1,8 @@
 """One analysis of a conversation's votes, warm-started from a saved state; no database here.
 
+``analyse_votes`` analyses a Parquet vote log (a file or a folder of parts) in-process, or on a
+Dask cluster when given a scheduler address (``dask_for`` applies the web app's threshold).
+
 The caller reads the votes and statements (a snapshot), calls ``run_analysis`` and stores
 what it returns: the JSON result (``parley analyze``'s schema), the state for the next warm
 start as bytes (an .npz of ``parley.core.state`` arrays) and the routing priorities.
@@ -12,18 +15,28 @@ import logging
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from parley.core.matrix import build_final_matrix, build_vote_matrix
-from parley.core.pipeline import AnalysisState, Params, analyze
+from parley.core.pipeline import Analysis, AnalysisState, Params, analyze
 from parley.core.state import state_from_arrays, state_to_arrays
 from parley.errors import StateError
+from parley.io.parquet import read_votes_matrix
 from parley.io.results import analysis_to_dict
 
-__all__ = ["AnalysisInput", "AnalysisOutput", "run_analysis", "state_from_bytes", "state_to_bytes"]
+__all__ = [
+    "AnalysisInput",
+    "AnalysisOutput",
+    "analyse_votes",
+    "dask_for",
+    "run_analysis",
+    "state_from_bytes",
+    "state_to_bytes",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -118,3 +131,33 @@ def run_analysis(job: AnalysisInput) -> AnalysisOutput:
         n_votes=matrix.n_votes,
         is_warm=previous is not None,
     )
+
+
+def dask_for(n_votes: int, dask_address: str | None, min_votes: int) -> str | None:
+    """The Dask address to analyse ``n_votes`` votes on, or None for in-process."""
+    return dask_address if dask_address and n_votes >= min_votes else None
+
+
+def analyse_votes(
+    source: str | Path,
+    *,
+    dask_address: str | None = None,
+    moderated_out: Sequence[int] = (),
+    meta: Sequence[int] = (),
+    params: Params | None = None,
+) -> Analysis:
+    """Analyse a Parquet vote log (a file or a folder of parts), cold.
+
+    In-process by default; with ``dask_address`` (a scheduler address, or "local" for a
+    LocalCluster on this machine) on Dask, with the same result. Without the 'dask' extra,
+    asking for Dask raises an InputError that says how to install it.
+    """
+    if dask_address is None:
+        matrix = read_votes_matrix(source)
+        return analyze(matrix, moderated_out=list(moderated_out), meta=list(meta), params=params)
+    from .dask_engine import analyse_on_dask, dask_client
+
+    with dask_client(dask_address) as client:
+        return analyse_on_dask(
+            client, source, moderated_out=list(moderated_out), meta=list(meta), params=params
+        )

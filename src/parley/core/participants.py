@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from .matrix import VoteMatrix
+from .matrix import MatrixOutline, VoteMatrix
 from .types import IntArray
 
-__all__ = ["in_conv", "in_conv_history", "polis_row_order"]
+__all__ = [
+    "first_voted_column",
+    "in_conv",
+    "in_conv_history",
+    "polis_row_order",
+    "polis_row_order_from",
+]
 
 
 def _top_up(inside: NDArray[np.bool_], counts: NDArray[np.int64], greedy: int) -> None:
@@ -29,7 +36,7 @@ def _top_up(inside: NDArray[np.bool_], counts: NDArray[np.int64], greedy: int) -
 
 
 def in_conv(
-    matrix: VoteMatrix, previous: IntArray | None, *, min_votes: int, greedy: int
+    matrix: VoteMatrix | MatrixOutline, previous: IntArray | None, *, min_votes: int, greedy: int
 ) -> NDArray[np.bool_]:
     """Polis ``in-conv``: >= min(7, n_statements) votes, sticky, topped up to 15 by top voters.
 
@@ -123,13 +130,27 @@ def polis_row_order(matrix: VoteMatrix, previous: IntArray | None = None) -> NDA
 
     Initial k-means centres are the first k distinct rows in this order (``init-clusters``).
     """
-    n = matrix.n_participants
-    values = matrix.values
+    return polis_row_order_from(matrix, first_voted_column(matrix.values), previous)
+
+
+def first_voted_column(values: sp.csr_array) -> NDArray[np.int64]:
+    """The smallest column each row voted on (the number of columns for rows without votes)."""
+    n = values.shape[0]
     counts = np.diff(values.indptr)
-    first_column = np.full(n, matrix.n_statements, dtype=np.int64)
+    first_column = np.full(n, values.shape[1], dtype=np.int64)
     voted = counts > 0
     if voted.any():
         first_column[voted] = np.minimum.reduceat(values.indices, values.indptr[:-1][voted])
+    return first_column
+
+
+def polis_row_order_from(
+    matrix: VoteMatrix | MatrixOutline,
+    first_column: NDArray[np.int64],
+    previous: IntArray | None = None,
+) -> NDArray[np.intp]:
+    """``polis_row_order`` from each row's first voted column (see ``first_voted_column``)."""
+    n = matrix.n_participants
     new = np.ones(n, dtype=bool)
     head = np.zeros(0, dtype=np.intp)
     if previous is not None and len(previous):

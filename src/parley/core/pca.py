@@ -14,6 +14,7 @@ of the previous one (non-negative dot product), so that the map does not flip be
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,9 +26,16 @@ from .types import Float64Array
 __all__ = [
     "PCAResult",
     "center_votes",
+    "centred_gram",
+    "centred_matvec",
+    "column_means",
+    "column_totals",
     "fit_pca",
+    "fit_pca_from",
+    "means_from_totals",
     "project_participants",
     "project_statements",
+    "uses_dense_gram",
 ]
 
 _DENSE_EIGH_MAX_COLUMNS = 300
@@ -49,15 +57,49 @@ class PCAResult:
     explained_variance: Float64Array
 
 
-def column_means(values: sp.csr_array, *, zeroed_columns: NDArray[np.bool_]) -> Float64Array:
-    """Mean of the cast votes in each column; 0 for empty and zeroed (mod-out) columns."""
+def column_totals(values: sp.csr_array) -> tuple[Float64Array, NDArray[np.int64]]:
+    """Sum and number of the cast votes in each column (add them up over row blocks)."""
     n_cols = values.shape[1]
-    indices = values.indices
-    sums = np.bincount(indices, weights=values.data, minlength=n_cols)
-    counts = np.bincount(indices, minlength=n_cols)
+    sums = np.bincount(values.indices, weights=values.data, minlength=n_cols).astype(np.float64)
+    counts = np.bincount(values.indices, minlength=n_cols).astype(np.int64)
+    return sums, counts
+
+
+def means_from_totals(
+    sums: Float64Array, counts: NDArray[np.int64], *, zeroed_columns: NDArray[np.bool_]
+) -> Float64Array:
+    """Column means from ``column_totals``; 0 for empty and zeroed (mod-out) columns."""
+    n_cols = len(sums)
     means = np.divide(sums, counts, out=np.zeros(n_cols), where=counts > 0)
     means[zeroed_columns] = 0.0
     return means
+
+
+def column_means(values: sp.csr_array, *, zeroed_columns: NDArray[np.bool_]) -> Float64Array:
+    """Mean of the cast votes in each column; 0 for empty and zeroed (mod-out) columns."""
+    sums, counts = column_totals(values)
+    return means_from_totals(sums, counts, zeroed_columns=zeroed_columns)
+
+
+def centred_gram(
+    values: sp.csr_array, center: Float64Array, *, zeroed_columns: NDArray[np.bool_]
+) -> Float64Array:
+    """``C^T C`` of the centred votes of these rows, dense (statements x statements)."""
+    centred = center_votes(values, center, zeroed_columns=zeroed_columns)
+    return np.asarray((centred.T @ centred).toarray(), dtype=np.float64)
+
+
+def centred_matvec(
+    values: sp.csr_array,
+    center: Float64Array,
+    x: Float64Array,
+    *,
+    zeroed_columns: NDArray[np.bool_],
+) -> Float64Array:
+    """``C^T (C x)`` for the centred votes ``C`` of these rows."""
+    centred = center_votes(values, center, zeroed_columns=zeroed_columns)
+    result: Float64Array = centred.T @ (centred @ x)
+    return result
 
 
 def center_votes(
@@ -106,27 +148,61 @@ def fit_pca(
     start : ndarray of shape (n_components, n_statements), optional
         The previous components, for a warm start and sign continuity.
     """
-    n_rows, n_cols = values.shape
+    n_rows = values.shape[0]
     center = column_means(values, zeroed_columns=zeroed_columns)
     centred = center_votes(values, center, zeroed_columns=zeroed_columns)
+    centred_t: sp.csr_array | None = None
+
+    def matvec(x: Float64Array) -> Float64Array:
+        nonlocal centred_t
+        if centred_t is None:
+            centred_t = centred.T.tocsr()
+        result: Float64Array = centred_t @ (centred @ x)
+        return result
+
+    return fit_pca_from(
+        n_rows,
+        center,
+        gram=lambda: np.asarray((centred.T @ centred).toarray(), dtype=np.float64),
+        matvec=matvec,
+        n_components=n_components,
+        start=start,
+    )
+
+
+def uses_dense_gram(n_cols: int, n_components: int) -> bool:
+    """Whether ``fit_pca_from`` takes the dense Gram matrix (few statements) or Lanczos."""
+    return n_cols <= _DENSE_EIGH_MAX_COLUMNS or min(n_components, n_cols) >= n_cols - 1
+
+
+def fit_pca_from(
+    n_rows: int,
+    center: Float64Array,
+    *,
+    gram: Callable[[], Float64Array],
+    matvec: Callable[[Float64Array], Float64Array],
+    n_components: int = 2,
+    start: Float64Array | None = None,
+) -> PCAResult:
+    """The PCA from the centred Gram matrix ``C^T C`` (dense) or its product with a vector.
+
+    ``gram`` returns the dense statement x statement matrix and is called when there are few
+    statements; otherwise ARPACK's Lanczos calls ``matvec(x) = C^T (C x)``. Both may sum over
+    row blocks of ``C``: this is how the distributed engine runs the same PCA.
+    """
+    n_cols = len(center)
     components = np.zeros((n_components, n_cols))
     eigenvalues = np.zeros(n_components)
     n_found = min(n_components, n_cols)
     if n_rows > 0 and n_found > 0:
-        if n_cols <= _DENSE_EIGH_MAX_COLUMNS or n_found >= n_cols - 1:
-            gram = (centred.T @ centred).toarray()
-            vals, vecs = np.linalg.eigh(gram)
+        if uses_dense_gram(n_cols, n_components):
+            vals, vecs = np.linalg.eigh(gram())
             order = np.argsort(-vals, kind="stable")[:n_found]
             eigenvalues[:n_found], components[:n_found] = vals[order], vecs[:, order].T
         else:
             from scipy.sparse.linalg import LinearOperator, eigsh  # slow import: only here
 
-            centred_t = centred.T.tocsr()
-            op = LinearOperator(
-                (n_cols, n_cols),
-                matvec=lambda x: centred_t @ (centred @ x),
-                dtype=np.float64,
-            )
+            op = LinearOperator((n_cols, n_cols), matvec=matvec, dtype=np.float64)
             v0 = np.ones(n_cols) / np.sqrt(n_cols)
             if start is not None and start.shape == (n_components, n_cols):
                 warm = start.sum(axis=0)

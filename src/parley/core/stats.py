@@ -10,7 +10,18 @@ from numpy.typing import NDArray
 
 from .types import Float64Array, IntArray
 
-__all__ = ["Z_90", "VoteCounts", "count_votes", "prop_test", "two_prop_test"]
+__all__ = [
+    "Z_90",
+    "VoteCounts",
+    "count_votes",
+    "count_votes_once",
+    "counts_from_tallies",
+    "prop_test",
+    "two_prop_test",
+    "vote_tallies",
+]
+
+_CHUNK_ENTRIES = 1 << 23
 
 Z_90 = 1.2816
 """One-sided 90% z threshold used by Polis (``z-sig-90?``)."""
@@ -59,6 +70,81 @@ def count_votes(
         agree[:, zeroed_columns] = 0
         disagree[:, zeroed_columns] = 0
     return VoteCounts(agree=agree, disagree=disagree, seen=seen)
+
+
+def vote_tallies(values: sp.csr_array, slots: NDArray[np.int64], n_slots: int) -> NDArray[np.int64]:
+    """Disagree, pass and agree counts per (slot, column), shape (n_slots, n_cols, 3).
+
+    ``slots`` gives each row's slot in 0..n_slots-1. One pass over the votes, in chunks of
+    rows, so that no per-vote array of the whole matrix is made.
+    """
+    n_rows, n_cols = values.shape
+    size = n_slots * n_cols * 3
+    totals = np.zeros(size, dtype=np.int64)
+    indptr = values.indptr
+    row = 0
+    while row < n_rows:
+        end = int(np.searchsorted(indptr, indptr[row] + _CHUNK_ENTRIES, side="right")) - 1
+        end = min(max(end, row + 1), n_rows)
+        lo, hi = int(indptr[row]), int(indptr[end])
+        slot = np.repeat(slots[row:end].astype(np.int64), np.diff(indptr[row : end + 1]))
+        code = (slot * n_cols + values.indices[lo:hi]) * 3
+        code += values.data[lo:hi].astype(np.int64) + 1
+        totals += np.bincount(code, minlength=size)
+        row = end
+    return totals.reshape(n_slots, n_cols, 3)
+
+
+def counts_from_tallies(
+    tallies: NDArray[np.int64],
+    group_sizes: NDArray[np.int64],
+    n_rows: int,
+    *,
+    zeroed_columns: NDArray[np.bool_],
+) -> tuple[VoteCounts, VoteCounts, VoteCounts, VoteCounts]:
+    """Raw and rating-mat counts per group, then over everybody, from ``vote_tallies``.
+
+    ``tallies`` has one slot per group and a last slot for the rows without a group;
+    ``group_sizes`` counts each group's rows. The result is what ``count_votes`` gives.
+    """
+    k = len(group_sizes)
+    disagree, agree = tallies[..., 0], tallies[..., 2]
+    seen = tallies.sum(axis=2)
+
+    def counts(rows: slice | None, sizes: NDArray[np.int64], rating: bool) -> VoteCounts:
+        if rows is None:
+            a, d, n = (x.sum(axis=0, keepdims=True) for x in (agree, disagree, seen))
+        else:
+            a, d, n = (x[rows].copy() for x in (agree, disagree, seen))
+        if rating and zeroed_columns.any():
+            n[:, zeroed_columns] = sizes[:, None]
+            a[:, zeroed_columns] = 0
+            d[:, zeroed_columns] = 0
+        return VoteCounts(agree=a, disagree=d, seen=n)
+
+    everybody = np.array([n_rows], dtype=np.int64)
+    return (
+        counts(slice(0, k), group_sizes, False),
+        counts(slice(0, k), group_sizes, True),
+        counts(None, everybody, False),
+        counts(None, everybody, True),
+    )
+
+
+def count_votes_once(
+    values: sp.csr_array,
+    row_groups: IntArray,
+    n_groups: int,
+    *,
+    zeroed_columns: NDArray[np.bool_],
+) -> tuple[VoteCounts, VoteCounts, VoteCounts, VoteCounts]:
+    """``count_votes`` per group and over everybody, raw and rating-mat, in one pass."""
+    slots = np.where(row_groups >= 0, row_groups, n_groups)
+    tallies = vote_tallies(values, slots, n_groups + 1)
+    sizes = np.bincount(row_groups[row_groups >= 0], minlength=n_groups).astype(np.int64)
+    return counts_from_tallies(
+        tallies, sizes[:n_groups], values.shape[0], zeroed_columns=zeroed_columns
+    )
 
 
 def prop_test(successes: NDArray[np.int64], trials: NDArray[np.int64]) -> Float64Array:

@@ -16,7 +16,14 @@ from parley.errors import ExportFormatError, InputError
 
 from .polis_csv import CsvTable
 
-__all__ = ["DEFAULT_LIMITS", "ImportLimits", "check_cells", "check_field", "read_capped"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "LOCAL_LIMITS",
+    "ImportLimits",
+    "check_cells",
+    "check_field",
+    "read_capped",
+]
 
 _MIB = 1 << 20
 _CHUNK = _MIB
@@ -46,6 +53,10 @@ class ImportLimits:
 
 
 DEFAULT_LIMITS = ImportLimits()
+LOCAL_LIMITS = ImportLimits(
+    max_file_bytes=1 << 40, max_total_bytes=1 << 40, max_rows=1 << 40, max_columns=1 << 20
+)
+"""For files on this machine analysed by their owner (``parley analyze``): no size caps."""
 
 
 def read_capped(stream: IO[bytes], *, limit: int, label: str) -> bytes:

@@ -27,8 +27,9 @@ from .polis_model import (
     VoteEvents,
     VoteSource,
 )
-from .polis_signs import sign_evidence
+from .polis_signs import SignEvidence, sign_evidence
 from .polis_source import ExportSource, open_source
+from .polis_votes import read_votes_typed
 
 __all__ = ["read_polis_export"]
 
@@ -97,13 +98,18 @@ def _check_signs(
     evidence = sign_evidence(
         statements.ids, statements.agrees, statements.disagrees, votes.statement_ids, votes.values
     )
+    refuse_flipped(source.label(vote_source), evidence)
+
+
+def refuse_flipped(label: str, evidence: SignEvidence) -> None:
+    """Raise SignConventionError when the evidence says agree is stored as -1."""
     if evidence.looks_flipped:
         raise SignConventionError(
             f"comments.csv agrees match the -1 votes rather than the +1 votes "
             f"({evidence.describe()}): the export stores agree as -1 (the Polis database "
             "convention). Pass signs='flipped' (CLI: --flipped-signs) to read it anyway, "
             "or signs='export' to trust the file as it is",
-            path=source.label(vote_source),
+            path=label,
         )
 
 
@@ -190,6 +196,9 @@ def _unknown_statement(table: CsvTable, sids: NDArray[np.int64], known: NDArray[
 
 
 def _read_votes(source: ExportSource, known: NDArray[np.int64]) -> VoteEvents:
+    fast = read_votes_typed(source, known)
+    if fast is not None:
+        return fast
     table = _table(source, "votes.csv", VOTES_HEADER)
     table.require(_VOTES_REQUIRED, VOTES_HEADER)
     timestamps = table.ints("timestamp")

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MIN_SIGN_STATEMENTS", "MIN_SIGN_VOTES", "SignEvidence", "sign_evidence"]
+__all__ = [
+    "MIN_SIGN_STATEMENTS",
+    "MIN_SIGN_VOTES",
+    "SignEvidence",
+    "sign_evidence",
+    "sign_evidence_from_counts",
+]
 
 MIN_SIGN_STATEMENTS = 3  # statements with votes needed before the check may refuse a file
 MIN_SIGN_VOTES = 10  # agree + disagree votes needed likewise
@@ -80,6 +86,17 @@ def sign_evidence(
     plus = np.bincount(column[vote_values == 1], minlength=n).astype(np.float64)
     minus = np.bincount(column[vote_values == -1], minlength=n).astype(np.float64)
     voted = np.bincount(column, minlength=n) > 0
+    return sign_evidence_from_counts(agrees, disagrees, plus, minus, voted)
+
+
+def sign_evidence_from_counts(
+    agrees: NDArray[np.int64],
+    disagrees: NDArray[np.int64],
+    plus: NDArray[np.float64],
+    minus: NDArray[np.float64],
+    voted: NDArray[np.bool_],
+) -> SignEvidence:
+    """``sign_evidence`` from the +1 and -1 vote counts per statement (and who has votes)."""
     a = agrees[voted].astype(np.float64)
     d = disagrees[voted].astype(np.float64)
     p, m = plus[voted], minus[voted]

@@ -9,11 +9,16 @@ from typing import Any
 
 import numpy as np
 
+from parley.compute.analysis import analyse_votes
 from parley.core.matrix import build_vote_matrix
 from parley.core.pipeline import Analysis, AnalysisState, Params, analyze
 from parley.core.replay import last_vote_times, replay
 from parley.errors import InputError
+from parley.io.import_limits import LOCAL_LIMITS
+from parley.io.parquet import read_votes_matrix, read_votes_parquet, statements_only_export
 from parley.io.polis import PolisExport, SignMode, read_polis_export
+from parley.io.polis_matrix import read_export_matrix
+from parley.io.polis_model import VoteEvents
 from parley.io.results import analysis_to_dict
 
 __all__ = ["ExportAnalysis", "analyze_export", "read_groups_csv"]
@@ -75,6 +80,13 @@ def read_groups_csv(path: str | Path) -> tuple[np.ndarray[Any, Any], np.ndarray[
     return ids[0].filter(keep).to_numpy(), ids[1].filter(keep).to_numpy()
 
 
+def _is_parquet(path: str | Path) -> bool:
+    p = Path(path)
+    if p.is_dir():
+        return not (p / "comments.csv").exists() and any(p.glob("*.parquet"))
+    return p.suffix.lower() == ".parquet"
+
+
 def analyze_export(
     path: str | Path,
     *,
@@ -87,20 +99,58 @@ def analyze_export(
     state: AnalysisState | None = None,
     params: Params | None = None,
     on_update: Callable[[int, int], None] | None = None,
+    dask_address: str | None = None,
 ) -> ExportAnalysis:
     """Read a Polis export (folder, zip) and analyse it, optionally replaying its vote log.
+
+    A Parquet vote log (a .parquet file, or a folder of .parquet parts) is read too; with
+    ``dask_address`` (a scheduler, or "local") it is analysed on Dask instead of in-process.
+    The files are the caller's own: they are read within ``LOCAL_LIMITS``, not the web
+    import's limits.
 
     ``replay_moderation`` is "last-vote" (a rejected statement is zeroed from its last vote
     on, the earliest time its rejection can have taken effect) or "end" (zeroed throughout).
     """
     if replay_moderation not in ("last-vote", "end"):
         raise InputError(f"replay moderation {replay_moderation!r} should be 'last-vote' or 'end'")
-    if str(path).endswith(".parquet"):
-        from parley.io.parquet import read_votes_parquet
-
+    parquet = _is_parquet(path)
+    if dask_address is not None:
+        if not parquet:
+            raise InputError(
+                f"{path}: --dask reads Parquet vote logs (a .parquet file or a folder of "
+                ".parquet parts), not CSV exports"
+            )
+        if groups is not None or state is not None or replay_every or replay_seconds:
+            raise InputError("--dask cannot be combined with --replay or --groups")
+        analysis = analyse_votes(path, dask_address=dask_address, params=params)
+        return ExportAnalysis(
+            export=statements_only_export(path, analysis.matrix.statement_ids), analysis=analysis
+        )
+    replaying = replay_every is not None or replay_seconds is not None
+    if parquet and not replaying:
+        matrix = read_votes_matrix(path)
+        analysis = analyze(matrix, groups=groups, params=params, state=state)
+        return ExportAnalysis(
+            export=statements_only_export(path, matrix.statement_ids), analysis=analysis
+        )
+    if not parquet and not replaying:
+        read = read_export_matrix(path, signs=signs, limits=LOCAL_LIMITS)
+        if read is not None:
+            export, matrix = read
+            st = export.statements
+            analysis = analyze(
+                matrix,
+                moderated_out=st.ids[st.moderated == -1],
+                meta=st.ids[st.is_meta],
+                groups=groups,
+                params=params,
+                state=state,
+            )
+            return ExportAnalysis(export=export, analysis=analysis)
+    if parquet:
         export = read_votes_parquet(path)
     else:
-        export = read_polis_export(path, signs=signs)
+        export = read_polis_export(path, signs=signs, limits=LOCAL_LIMITS)
     st = export.statements
     moderated_out = st.ids[st.moderated == -1]
     meta = st.ids[st.is_meta]
@@ -113,11 +163,21 @@ def analyze_export(
             )
         if groups is not None:
             raise InputError("--replay and --groups cannot be combined")
+        times = ev.timestamps
+        if len(times) > 1 and bool(np.any(times[1:] < times[:-1])):
+            order = np.argsort(times, kind="stable")
+            times = times[order]
+            ev = VoteEvents(
+                participant_ids=ev.participant_ids[order],
+                statement_ids=ev.statement_ids[order],
+                values=ev.values[order],
+                timestamps=times,
+            )
         analysis = replay(
             ev.participant_ids,
             ev.statement_ids,
             ev.values,
-            ev.timestamps,
+            times,
             every_votes=replay_every,
             every_seconds=replay_seconds,
             moderated_out=moderated_out,
@@ -126,7 +186,7 @@ def analyze_export(
             on_update=on_update,
             restart_after_seconds=replay_restart_after,
             moderation_times=(
-                last_vote_times(ev.statement_ids, ev.timestamps, moderated_out)
+                last_vote_times(ev.statement_ids, times, moderated_out)
                 if replay_moderation == "last-vote"
                 else None
             ),
