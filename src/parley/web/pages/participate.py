@@ -32,6 +32,7 @@ from parley.web import actions
 from parley.web.costly import look_alike_check
 from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import page_participant
+from parley.web.pages.error_messages import TranslatedInputError, error_message
 from parley.web.pages.rendering import is_htmx, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
@@ -108,7 +109,7 @@ async def vote(
 ) -> Response:
     """Record a vote; htmx gets the next statement card, a plain form a redirect."""
     if vote not in _VOTES:
-        raise InputError(page_translator(request)("vote.invalid"))
+        raise TranslatedInputError(page_translator(request)("vote.invalid"))
     participant_id = await run_in_threadpool(page_participant, request, conversation_id)
     await actions.submit_vote(
         request,
@@ -200,7 +201,7 @@ async def add_statement(
                 vector=draft.vector,
             )
         except (InputError, ConflictError) as problem:
-            error = str(problem)
+            error = error_message(t, problem)
         else:
             outcome = await run_in_threadpool(_outcome, sf, conversation_id, info.moderation_state)
     if is_htmx(request):
