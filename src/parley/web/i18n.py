@@ -20,7 +20,7 @@ import io
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Final, Literal
 
@@ -161,8 +161,7 @@ class Translator:
 
     def number(self, value: float, places: int | None = None) -> str:
         """Return a number as the language writes it (``1,234.5``, ``1.234,5``)."""
-        pattern = None if places is None else "#,##0" + ("." + "0" * places if places else "")
-        return str(format_decimal(value, format=pattern, locale=self.locale))
+        return _number(value, places, self.language)
 
     def percent(self, share: float) -> str:
         """Return a share in 0..1 as a percentage in the language's style (``57 %``, ``%57``)."""
@@ -180,6 +179,12 @@ class Translator:
 
     def __repr__(self) -> str:
         return f"Translator({self.language!r})"
+
+
+@lru_cache(maxsize=8192)
+def _number(value: float, places: int | None, language: str) -> str:
+    pattern = None if places is None else "#,##0" + ("." + "0" * places if places else "")
+    return str(format_decimal(value, format=pattern, locale=language))
 
 
 @cache
