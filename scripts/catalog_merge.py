@@ -190,7 +190,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     touched = merge(args.new, args.base, args.locales)
     print(f"{len(touched)} keys added or updated" + (f": {', '.join(touched)}" if touched else ""))
+    for language, keys in untranslated(args.locales).items():
+        print(f"still to translate in {language} (shown in English until then): {', '.join(keys)}")
     return 0
+
+
+def untranslated(locales: Path = LOCALES) -> dict[str, list[str]]:
+    """Return, per language, the keys with an empty or fuzzy translation."""
+    found = {}
+    for path in sorted(locales.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        catalog = _read(path, None)
+        keys = [str(m.context) for m in catalog if m.id and (m.fuzzy or not all(_forms(m)))]
+        if keys:
+            found[path.parent.parent.name] = keys
+    return found
+
+
+def _forms(message: Message) -> list[str]:
+    return [message.string] if isinstance(message.string, str) else list(message.string)
 
 
 if __name__ == "__main__":

@@ -79,6 +79,10 @@ def test_a_branch_s_new_and_changed_keys_are_carried_over_once(
     assert seed.id == ("{n} statement added.", "{n} statements added.")
     assert len(seed.string) == 3
 
+    left = script.untranslated(locales)
+    assert left["zh"] == ["vote.agree", "poll.title"] and left["de"] == ["vote.agree"]
+    assert "ru" not in left and "en" not in left
+
     before = _snapshot(locales)
     assert script.merge(tmp_path / "new", tmp_path / "base", locales) == []
     assert _snapshot(locales) == before
