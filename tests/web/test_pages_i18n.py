@@ -282,3 +282,9 @@ def test_negotiate_language(
     query: str | None, cookie: str | None, header: str | None, expected: str
 ) -> None:
     assert negotiate_language(query=query, cookie=cookie, accept_language=header) == expected
+
+
+def test_a_placeholder_the_caller_did_not_give_stays_visible_instead_of_failing() -> None:
+    t = translator("en")
+    assert t("progress.text", n_voted=2, n_total=5) == "You have voted on 2 of {n} statements"
+    assert t("add.too_long") == "A statement can have at most {max} characters."

@@ -126,6 +126,13 @@ def _translations(language: str) -> Translations:
     return Translations(buffer, domain=DOMAIN)
 
 
+class _Values(dict[str, object]):
+    """Placeholder values; one the caller did not give stays ``{name}`` instead of failing."""
+
+    def __missing__(self, name: str) -> str:
+        return "{" + name + "}"
+
+
 class Translator:
     """Interface text, numbers and dates in one language: ``t("vote.agree")``, ``t("x", n=3)``.
 
@@ -152,7 +159,7 @@ class Translator:
             message = str(self._translations.npgettext(key, source.singular, source.plural, n))
         if not values:
             return message
-        return message.format(**{name: self._value(v) for name, v in values.items()})
+        return message.format_map(_Values({name: self._value(v) for name, v in values.items()}))
 
     def _value(self, value: object) -> object:
         if isinstance(value, bool) or not isinstance(value, int | float):
