@@ -96,7 +96,7 @@ def test_facilitator_accepts_the_statement_and_sees_the_opinion_map(
     row.locator("input[type=checkbox]").check()
     page.screenshot(path=artifacts / "facilitator-moderation.png", full_page=True)
     page.get_by_role("button", name="Accept selected").click()
-    expect(page.locator(".flash")).to_contain_text("1 statements moderated")
+    expect(page.locator(".flash")).to_contain_text("1 statement moderated")
     expect(page.locator("tbody tr").filter(has_text=NEW_STATEMENT)).to_have_count(0)
     page.get_by_role("link", name="Accepted").click()
     expect(page.locator("tbody tr").filter(has_text=NEW_STATEMENT)).to_have_count(1)
