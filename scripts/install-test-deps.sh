@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need, only when they are missing: postgresql (server
-# binaries for the throwaway test server) and chromium (browser tests). The Python side
-# (psycopg, playwright) comes with the "dev" extra that `scripts/setup.sh --dev` installs. Without
-# root (and apt-get) nothing is installed: a message says so, and those tests skip cleanly.
+# binaries for the throwaway test server), chromium (browser tests) and fonts for Chinese and
+# Persian text in its screenshots. The Python side (psycopg, playwright) comes with the "dev"
+# extra that `scripts/setup.sh --dev` installs. Without root (and apt-get) nothing is installed: a
+# message says so, and those tests skip cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing_debs=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing_debs+=(postgresql)
 [ -x /usr/bin/chromium ] || missing_debs+=(chromium fonts-liberation)
+# fonts for the Chinese (and Arabic/Persian) pages in browser screenshots; the app needs none
+fc-list :lang=zh family 2>/dev/null | grep -q . || missing_debs+=(fonts-wqy-microhei)
+fc-list :lang=fa family 2>/dev/null | grep -q . || missing_debs+=(fonts-dejavu-core)
 
 if [ ${#missing_debs[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then

@@ -74,7 +74,7 @@ def test_language_switch_to_russian_is_remembered(
     expect(page.locator("#card button[data-vote=disagree]")).to_have_text("Не согласен")  # noqa: RUF001
     page.goto(f"{live_server.url}/c/{live_server.conversation_id}")  # the cookie remembers
     expect(page.locator("html")).to_have_attribute("lang", "ru")
-    expect(page.locator("#progress")).to_contain_text("Вы проголосовали: 0 из 8")
+    expect(page.locator("#progress")).to_contain_text("Вы проголосовали по 0 из 8 утверждений")
     page.screenshot(path=artifacts / "participant-phone-ru.png", full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the page scrolls sideways at phone width"
@@ -97,7 +97,7 @@ def test_facilitator_accepts_the_statement_and_sees_the_opinion_map(
     row.locator("input[type=checkbox]").check()
     page.screenshot(path=artifacts / "facilitator-moderation.png", full_page=True)
     page.get_by_role("button", name="Accept selected").click()
-    expect(page.locator(".flash")).to_contain_text("1 statements moderated")
+    expect(page.locator(".flash")).to_contain_text("1 statement moderated")
     expect(page.locator("tbody tr").filter(has_text=NEW_STATEMENT)).to_have_count(0)
     page.get_by_role("link", name="Accepted").click()
     expect(page.locator("tbody tr").filter(has_text=NEW_STATEMENT)).to_have_count(1)

@@ -93,6 +93,15 @@ def test_two_formats_vote_on_a_shared_statement_and_the_agenda_shows_both(
     shared = [s for item in data["items"] for s in item["statements"] if s["text"] == astana_text]
     assert shared[0]["kind"] == "common"
     assert sorted(shared[0]["withheld"]) == ["Astana group", "Small Group"]
+    # the joint agenda in Persian (right to left) and Chinese, at phone width
+    facilitator.set_viewport_size({"width": 390, "height": 844})
+    for lang in ("fa", "zh"):
+        facilitator.goto(f"{live_server.url}/f/p/{process.id}/agenda?lang={lang}")
+        entry = facilitator.locator("li.agenda-statement").filter(has_text=astana_text)
+        expect(entry).to_be_visible()  # one vote per format: its counts are withheld
+        facilitator.screenshot(path=artifacts / f"process-agenda-phone-{lang}.png", full_page=True)
+        width = facilitator.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the {lang} agenda scrolls sideways at phone width"
 
 
 def _agreed_by_both(page: Any, url: str, process_id: int, text: str) -> bool:

@@ -91,3 +91,12 @@ def test_a_stranger_reads_the_shared_report(
     stranger.locator("#group-A").screenshot(path=artifacts / "report-phone-ar-group-a.png")
     width = stranger.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the report scrolls sideways at phone width"
+    for lang, direction in (("fa", "rtl"), ("zh", "ltr")):
+        stranger.goto(f"{live_server.url}{link}?lang={lang}")
+        expect(stranger.locator("html")).to_have_attribute("lang", lang)
+        assert (stranger.locator("html").get_attribute("dir") or "ltr") == direction
+        expect(stranger.locator("#opinion-map .legendtext").first).to_be_visible()
+        stranger.screenshot(path=artifacts / f"report-phone-{lang}.png", full_page=True)
+        stranger.screenshot(path=artifacts / f"report-phone-{lang}-top.png")
+        width = stranger.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the {lang} report scrolls sideways at phone width"

@@ -37,7 +37,7 @@ def test_opinion_map_has_one_trace_per_group_and_escapes_text() -> None:
     fig = charts.opinion_map(_analysis(), translator("en"))
     names = [trace.name for trace in fig.data]
     assert names == ["not grouped (1)", "Group A (2)", "Group B (1)", "statements"]
-    assert list(fig.data[1].text) == ["1 participants here", "1 participants here"]
+    assert list(fig.data[1].text) == ["1 participant here", "1 participant here"]
     assert fig.data[1].marker.color == charts.group_color(0)
     statements = fig.data[3]
     assert list(statements.text) == [

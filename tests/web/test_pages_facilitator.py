@@ -127,7 +127,7 @@ def test_bulk_and_single_moderation(pages_env: Any) -> None:
         f"/f/c/{cid}/moderation",
         data={"single": f"{ids[2]}:-1", "state": "0", "csrf_token": token},
     )
-    assert "1 statements moderated." in response.text
+    assert "1 statement moderated." in response.text  # the singular: CLDR plurals
     assert "Nothing here." in response.text
     assert ESCAPED in client.get(f"/f/c/{cid}/moderation?state=-1").text
     response = client.post(

@@ -151,7 +151,7 @@ def test_the_share_button_copies_a_statement_into_the_other_format(pages_env: An
     copies = statements.visible_statements(sf, b)
     assert [c.text for c in copies] == ["Прекращение огня"]
     after = pages_env.client.get(response.headers["location"]).text
-    assert "Statement shared with 1 formats." in after
+    assert "Statement shared with 1 format." in after
     assert "Share with all formats" not in after and "in every format" in after
     # a statement of another process cannot be shared through this one
     other, c, _ = _process(pages_env, name="Other")

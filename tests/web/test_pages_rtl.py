@@ -1,4 +1,4 @@
-"""Turkish and Arabic pages: the html element's language and direction, labels, the switch."""
+"""Pages per language: the html element's language and direction, labels, the switch."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from parley.web.i18n import LANGUAGE_NAMES, translator
 TR_AGREE, TR_DISAGREE = "Katılıyorum", "Katılmıyorum"  # noqa: RUF001 (Turkish dotless i)
 _HTML = re.compile(r"<html\b[^>]*>")
 _VOTE_BUTTON = re.compile(r'data-vote="(agree|disagree|pass)">([^<]+)</button>')
-_RAW_KEY = re.compile(r"\b(?:nav|vote|add|progress|tab|stats|moderation|results|chart)\.[a-z_]+\b")
+_RAW_KEY = re.compile(
+    r"\b(?:nav|vote|add|progress|tab|stats|count|error|moderation|results|chart)\.[a-z_]+\b"
+)
 
 
 def _html_tag(html: str) -> str:
@@ -68,12 +70,12 @@ def test_the_arabic_choice_is_remembered_and_left_again(pages_env: Any) -> None:
     assert _html_tag(back) == '<html lang="en">'
 
 
-@pytest.mark.parametrize("lang", ["en", "ar", "tr"])
-def test_the_language_switch_lists_all_six_languages(pages_env: Any, lang: str) -> None:
+@pytest.mark.parametrize("lang", ["en", "ar", "tr", "fa", "zh"])
+def test_the_language_switch_lists_all_nine_languages(pages_env: Any, lang: str) -> None:
     html = pages_env.client.get(f"/c/{pages_env.open_id}?lang={lang}").text
     switch = html[html.index('<nav class="langs"') :]
     switch = switch[: switch.index("</nav>")]
-    assert len(LANGUAGE_NAMES) == 6
+    assert len(LANGUAGE_NAMES) == 9
     for code, name in LANGUAGE_NAMES.items():
         assert f'hreflang="{code}" lang="{code}"' in switch, code
         assert f">{name}</a>" in switch, code
@@ -81,8 +83,8 @@ def test_the_language_switch_lists_all_six_languages(pages_env: Any, lang: str) 
     assert re.search(rf'hreflang="{lang}" lang="{lang}" aria-current="true"', switch)
 
 
-@pytest.mark.parametrize("lang", ["ar", "tr"])
-def test_facilitator_pages_in_turkish_and_arabic_show_no_raw_keys(
+@pytest.mark.parametrize("lang", ["ar", "tr", "fa", "es", "zh"])
+def test_facilitator_pages_in_every_new_language_show_no_raw_keys(
     pages_env: Any, lang: str
 ) -> None:
     pages_env.log_in()
@@ -90,7 +92,7 @@ def test_facilitator_pages_in_turkish_and_arabic_show_no_raw_keys(
     for path in ("/f", f"/f/c/{cid}", f"/f/c/{cid}/moderation", f"/f/c/{cid}/results"):
         html = pages_env.client.get(path, params={"lang": lang}).text
         assert f'lang="{lang}"' in _html_tag(html), path
-        assert ('dir="rtl"' in _html_tag(html)) == (lang == "ar"), path
+        assert ('dir="rtl"' in _html_tag(html)) == (lang in ("ar", "fa")), path
         assert not _RAW_KEY.findall(html.split("</head>", 1)[1]), path
 
 
@@ -107,9 +109,9 @@ def test_the_stylesheet_uses_logical_sides_only() -> None:
 
 def test_arabic_chart_legends_keep_their_reading_order() -> None:
     """Plotly draws text left to right; an RTL isolate keeps "المجموعة A (5)" in order."""
-    t = translator("ar")
-    for label in (t("chart.group", letter="A", n=5), t("chart.not_grouped", n=2)):
-        assert label.startswith("\u2067") and label.endswith("\u2069"), label
+    for t in (translator("ar"), translator("fa")):
+        for label in (t("chart.group", letter="A", n=5), t("chart.not_grouped", n=2)):
+            assert label.startswith("\u2067") and label.endswith("\u2069"), label
     assert "\u2067" not in translator("en")("chart.group", letter="A", n=5)
 
 
@@ -117,3 +119,38 @@ def test_back_arrows_point_the_reading_way(pages_env: Any) -> None:
     cid = pages_env.open_id
     assert "→ " in pages_env.client.get(f"/c/{cid}/votes?lang=ar").text.split("<main", 1)[1]
     assert "← " in pages_env.client.get(f"/c/{cid}/votes?lang=en").text.split("<main", 1)[1]
+
+
+def test_persian_pages_are_right_to_left_with_persian_text(pages_env: Any) -> None:
+    html = pages_env.client.get(f"/c/{pages_env.open_id}?lang=fa").text
+    assert '<html lang="fa" dir="rtl">' in html
+    assert _vote_labels(html) == {"agree": "موافقم", "disagree": "مخالفم", "pass": "عبور"}
+    assert "افزودن گزاره" in html  # the "add a statement" heading
+    assert "→ " in pages_env.client.get(f"/c/{pages_env.open_id}/votes?lang=fa").text
+
+
+@pytest.mark.parametrize(
+    ("lang", "agree", "add"),
+    [("zh", "同意", "添加陈述"), ("es", "De acuerdo", "Añadir una afirmación")],
+)
+def test_chinese_and_spanish_pages_render_left_to_right(
+    pages_env: Any, lang: str, agree: str, add: str
+) -> None:
+    html = pages_env.client.get(f"/c/{pages_env.open_id}?lang={lang}").text
+    assert _html_tag(html) == f'<html lang="{lang}">'
+    assert _vote_labels(html)["agree"] == agree and add in html
+    assert not _RAW_KEY.findall(html.split("</head>", 1)[1])
+
+
+def test_counts_on_pages_take_the_plural_of_their_number(pages_env: Any) -> None:
+    pages_env.log_in()
+    cid = pages_env.open_id
+    html = pages_env.client.get(f"/f/c/{cid}", params={"lang": "ru"}).text
+    stats = re.findall(r"<div><b>([^<]+)</b>([^<]+)</div>", html)
+    assert stats, "no counts on the conversation page"
+    t = translator("ru")
+    for number, label in stats[:3]:
+        n = int(number.replace("\u00a0", "").replace(" ", ""))
+        assert label in {
+            t(k, n=n) for k in ("count.participants", "count.statements", "count.votes")
+        }

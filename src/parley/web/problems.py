@@ -38,8 +38,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-#: ``render(request, status, title, detail) -> Response`` for pages (HTML) outside /api/
-HtmlErrorRenderer = Callable[[Request, int, str, str], Awaitable[Response] | Response]
+#: ``render(request, status, title, detail, error) -> Response`` for pages (HTML) outside /api/
+HtmlErrorRenderer = Callable[
+    [Request, int, str, str, Exception | None], Awaitable[Response] | Response
+]
 
 
 def problem_response(
@@ -161,10 +163,15 @@ def install_error_handlers(app: FastAPI, *, html: HtmlErrorRenderer | None = Non
     """Register the handlers that turn every error into problem+json (or HTML for pages)."""
 
     async def respond(
-        request: Request, status: int, detail: str, headers: dict[str, str], extra: dict[str, Any]
+        request: Request,
+        status: int,
+        detail: str,
+        headers: dict[str, str],
+        extra: dict[str, Any],
+        error: Exception | None = None,
     ) -> Response:
         if html is not None and not request.url.path.startswith("/api/"):
-            rendered = html(request, status, HTTPStatus(status).phrase, detail)
+            rendered = html(request, status, HTTPStatus(status).phrase, detail, error)
             response = await rendered if isinstance(rendered, Awaitable) else rendered
             response.headers.update(headers)
             return response
@@ -172,18 +179,19 @@ def install_error_handlers(app: FastAPI, *, html: HtmlErrorRenderer | None = Non
 
     async def on_parley_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, ParleyError)
-        return await respond(request, error.status, str(error), _headers(error), {})
+        return await respond(request, error.status, str(error), _headers(error), {}, error)
 
     async def on_validation_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
         problems = _validation_problems(error)
         detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        return await respond(request, 422, detail, {}, {"errors": problems})
+        return await respond(request, 422, detail, {}, {"errors": problems}, error)
 
     async def on_http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
         detail = str(error.detail) if error.detail else HTTPStatus(error.status_code).phrase
-        return await respond(request, error.status_code, detail, dict(error.headers or {}), {})
+        headers = dict(error.headers or {})
+        return await respond(request, error.status_code, detail, headers, {}, error)
 
     throttle = _LogThrottle()
 

@@ -10,13 +10,14 @@ from typing import Annotated, overload
 
 from fastapi import Depends, Request
 
-from parley.errors import ConflictError, NotFoundError
+from parley.errors import NotFoundError
 from parley.services import access, accounts, conversations, participants, processes
 from parley.services.accounts import FacilitatorInfo
 from parley.services.processes import ProcessInfo
 from parley.services.rules import Reader
 from parley.web import sessions
 from parley.web.costly import limit_join
+from parley.web.pages.error_messages import TranslatedConflictError
 from parley.web.pages.rendering import page_translator
 from parley.web.pages.security import LoginRequired
 from parley.web.runtime import runtime_of
@@ -102,7 +103,8 @@ def page_participant(
         runtime.session_factory, conversation_id, sessions.remembered_conversations(request)
     )
     if other is not None:
-        raise ConflictError(page_translator(request)("participate.other_format", format=other))
+        message = page_translator(request)("participate.other_format", format=other)
+        raise TranslatedConflictError(message)
     if not join:
         return None
     limit_join(request)

@@ -36,6 +36,7 @@ from parley.web import actions
 from parley.web.costly import look_alike_check
 from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import ensure_page_reader, page_participant
+from parley.web.pages.error_messages import TranslatedInputError, error_message
 from parley.web.pages.rendering import is_htmx, page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
@@ -151,7 +152,7 @@ async def vote(
 ) -> Response:
     """Record a vote; htmx gets the next statement card, a plain form a redirect."""
     if vote not in _VOTES:
-        raise InputError(page_translator(request)("vote.invalid"))
+        raise TranslatedInputError(page_translator(request)("vote.invalid"))
     participant_id = await run_in_threadpool(
         lambda: page_participant(request, conversation_id, key=key)
     )
@@ -256,7 +257,7 @@ async def add_statement(
                 vector=draft.vector,
             )
         except (InputError, ConflictError) as problem:
-            error = str(problem)
+            error = error_message(t, problem)
         else:
             outcome = await run_in_threadpool(_outcome, sf, conversation_id, info.moderation_state)
     if is_htmx(request):

@@ -6,17 +6,20 @@ text, topics and names always reach the browser escaped.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from parley.services.descriptions import render_markdown
 from parley.web import sessions
 from parley.web.i18n import (
+    DEFAULT_LANGUAGE,
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
     SUPPORTED_LANGUAGES,
@@ -37,8 +40,38 @@ __all__ = [
 _ONE_YEAR = 365 * 24 * 3600
 
 
+def _translator_of(context: Context) -> Translator:
+    t = context.get("t")
+    return t if isinstance(t, Translator) else translator(DEFAULT_LANGUAGE)
+
+
+@pass_context
+def _number(context: Context, value: float, places: int | None = None) -> str:
+    return _translator_of(context).number(value, places)
+
+
+@pass_context
+def _percent(context: Context, share: float) -> str:
+    return _translator_of(context).percent(share)
+
+
+@pass_context
+def _date(context: Context, value: dt.date) -> str:
+    return _translator_of(context).date(value)
+
+
+@pass_context
+def _datetime(context: Context, value: dt.datetime) -> str:
+    return _translator_of(context).datetime(value)
+
+
 def template_environment() -> Environment:
-    """Return a Jinja2 environment over ``parley/web/templates`` with autoescape always on."""
+    """Return a Jinja2 environment over ``parley/web/templates`` with autoescape always on.
+
+    Filters ``number`` (``n | number``, ``x | number(2)``), ``percent``, ``date`` and
+    ``datetime`` write values in the page's language (the ``t`` of the context);
+    ``markdown`` renders a description safely.
+    """
     environment = Environment(
         loader=PackageLoader("parley.web", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -47,6 +80,7 @@ def template_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["markdown"] = render_markdown
+    environment.filters.update(number=_number, percent=_percent, date=_date, datetime=_datetime)
     return environment
 
 

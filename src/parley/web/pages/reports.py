@@ -7,6 +7,8 @@ server (``?sort=agree``, ``?sort=-agree``), so sorting needs no script under the
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -71,9 +73,8 @@ def report_page(
         "rows": rows,
         "sort": sort,
         "sort_links": sort_links(sort, columns),
-        "uncertain_percent": round(100 * reports.UNCERTAIN_PASS_SHARE),
-        # isolated left to right, so that the date keeps its order on Arabic pages
-        "computed_when": f"\u2066{(report.computed_at or '')[:16].replace('T', ' ')}\u2069",
+        "uncertain_share": reports.UNCERTAIN_PASS_SHARE,
+        "computed_when": _when(t, report.computed_at),
         "map_figure": (
             charts.figure_json(charts.opinion_map(report.map_data, t))
             if report.computed_at
@@ -104,3 +105,11 @@ def polis_export_zip(
             "Cache-Control": "no-store",
         },
     )
+
+
+def _when(t: Translator, computed_at: str | None) -> str:
+    """Return an analysis time in the page's language, isolated so that it keeps its order."""
+    text = (computed_at or "")[:16].replace("T", " ")
+    with contextlib.suppress(ValueError):
+        text = t.datetime(dt.datetime.fromisoformat(computed_at or ""))
+    return f"\u2068{text}\u2069"

@@ -15,6 +15,7 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
+from parley.web.pages.error_messages import error_message
 from parley.web.pages.rendering import is_htmx, page_translator, render
 from parley.web.pages.security import CsrfError, LoginRequired
 
@@ -30,33 +31,33 @@ def login_redirect(request: Request) -> Response:
     return RedirectResponse(location, status_code=303)
 
 
-def error_page(request: Request, message: str, status_code: int) -> Response:
+def error_page(
+    request: Request, message: str, status_code: int, *, detail: str | None = None
+) -> Response:
     """Render the error page, or for htmx the message alone, swapped into ``#flash``."""
+    context = {"message": message, "detail": detail}
     if is_htmx(request):
-        response = render(
-            request, "pages/_flash.html", {"message": message}, status_code=status_code
-        )
+        response = render(request, "pages/_flash.html", context, status_code=status_code)
         response.headers["HX-Retarget"] = "#flash"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
-    return render(request, "pages/error.html", {"message": message}, status_code=status_code)
+    return render(request, "pages/error.html", context, status_code=status_code)
 
 
-def render_error(request: Request, status: int, title: str, detail: str) -> Response:
+def render_error(
+    request: Request, status: int, title: str, detail: str, error: Exception | None = None
+) -> Response:
     """Render an error outside the page routes (an unknown path, a 500) as a page.
 
     This is the ``html`` renderer for ``parley.web.problems.install_error_handlers``, the one
-    error mapping of pages and API alike. A 404's message is translated, as is a form that
-    does not validate; other details come from parley's errors (English).
+    error mapping of pages and API alike. The message is the translated one of the error's
+    class or status (``error_messages``), never the error's own text, which may name internal
+    ids; facilitators' pages (``/f/...``) add that English detail, folded away, below 500.
     """
-    t = page_translator(request)
-    if status == 404:
-        message = t("error.not_found")
-    elif status >= 500 or status == 422:
-        message = t("error.generic")
-    else:
-        message = detail or title
-    return error_page(request, message, status)
+    message = error_message(page_translator(request), error, status)
+    own = request.url.path.startswith("/f/") and status < 500 and detail != message
+    shown = detail if own else None
+    return error_page(request, message, status, detail=shown)
 
 
 class PageRoute(APIRoute):
