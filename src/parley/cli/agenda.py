@@ -69,7 +69,8 @@ def agenda(
         ),
     ] = None,
     language: Annotated[
-        str, typer.Option("--lang", help="The brief's language: en, de, fr, ru, tr or ar.")
+        str,
+        typer.Option("--lang", help="The brief's language: en, de, fr, ru, tr, ar, fa, es or zh."),
     ] = "en",
     flipped_signs: FlippedSignsOption = False,
 ) -> None:
