@@ -11,6 +11,7 @@
     ├── ForbiddenError          known, but not allowed to do this (403)
     ├── NotFoundError           an id or a file that does not exist (404)
     ├── ConflictError           clashes with what is stored: a taken name, a duplicate (409)
+    │   └── ClosedError         the conversation is closed: no more votes or statements (409)
     ├── StateError              an analysis state that does not fit the data (409)
     ├── RateLimitError          too many requests; ``retry_after`` seconds to wait (429)
     └── UnavailableError        the server is shutting down or overloaded (503)
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
+    "ClosedError",
     "ConflictError",
     "ExportFormatError",
     "ForbiddenError",
@@ -89,6 +91,10 @@ class ConflictError(ParleyError):
     """The request clashes with what is stored (a taken name, a vote on a rejected statement)."""
 
     status = 409
+
+
+class ClosedError(ConflictError):
+    """The conversation is closed: it takes no more votes or statements."""
 
 
 class RateLimitError(ParleyError):

@@ -218,6 +218,10 @@ def test_latin_and_cyrillic_catalogs_differ_from_english(language: str) -> None:
         "process.joint_statements",
         "agenda.title",
         "brief.format",
+        "brief.votes",
+        "texts.kind.format",
+        "texts.kind.description",
+        "help.heading.consensus",
     }, same
 
 

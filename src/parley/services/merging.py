@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from parley.db.engine import SessionFactory
 from parley.db.models import (
     Conversation,
-    ModerationLog,
     ProcessAction,
     ProcessFormat,
     Statement,
@@ -29,6 +28,7 @@ from parley.db.types import utc_now
 from parley.errors import ConflictError, InputError, NotFoundError
 
 from .formats import bump_process, statement_in_process
+from .moderation import set_state
 from .rules import ModerationState, root_id
 from .translation_store import link_equivalent
 
@@ -216,19 +216,14 @@ def merge_statements(
                         **moved,
                     }
                 )
-                session.add(
-                    ModerationLog(
-                        statement_id=duplicate.id,
-                        from_state=duplicate.moderation_state,
-                        to_state=int(ModerationState.REJECTED),
-                        actor=actor,
-                        at=now,
-                        reason=f"merged into statement {target.id}",
-                    )
+                set_state(
+                    session,
+                    duplicate,
+                    ModerationState.REJECTED,
+                    actor=actor,
+                    at=now,
+                    reason=f"merged into statement {target.id}",
                 )
-                duplicate.moderation_state = int(ModerationState.REJECTED)
-                duplicate.moderated_by = actor
-                duplicate.moderated_at = now
                 duplicate.merged_into_id = target.id
             bump_conversation(session, duplicate.conversation_id, votes=True)
         bump_process(session, found)

@@ -8,8 +8,10 @@ it from scratch (a rejected statement's column is zeroed).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
 from parley.db.models import Conversation, ModerationLog, Statement
@@ -59,6 +61,31 @@ def moderation_counts(session_factory: SessionFactory, conversation_id: int) -> 
     counts = {int(s): 0 for s in ModerationState}
     counts.update({int(state): int(n) for state, n in rows})
     return counts
+
+
+def set_state(
+    session: Session,
+    statement: Statement,
+    to_state: int,
+    *,
+    actor: str | None,
+    at: datetime,
+    reason: str | None,
+) -> None:
+    """Move one statement (in an open transaction) to ``to_state``, with its log entry."""
+    session.add(
+        ModerationLog(
+            statement_id=statement.id,
+            from_state=statement.moderation_state,
+            to_state=int(to_state),
+            actor=actor,
+            at=at,
+            reason=reason,
+        )
+    )
+    statement.moderation_state = int(to_state)
+    statement.moderated_by = actor
+    statement.moderated_at = at
 
 
 def moderate(

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, or_
 
 from parley.db.models import Conversation, Statement
-from parley.errors import ConflictError, ForbiddenError, InputError
+from parley.errors import ClosedError, ForbiddenError, InputError
 
 __all__ = [
     "DEFAULT_MIN_GROUP_SIZE",
@@ -137,9 +137,9 @@ def check_can_manage(owner_id: int | None, facilitator_id: int, what: str) -> No
 
 
 def check_open(conversation_id: int, closed_at: object | None) -> None:
-    """Raise ConflictError when the conversation is closed: it takes no votes or statements."""
+    """Raise ClosedError when the conversation is closed: it takes no votes or statements."""
     if closed_at is not None:
-        raise ConflictError(
+        raise ClosedError(
             f"conversation {conversation_id} is closed; it takes no votes or statements"
         )
 

@@ -22,12 +22,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import ModerationLog, ProcessAction, Statement, Vote, VoteEvent
+from parley.db.models import ProcessAction, Statement, Vote, VoteEvent
 from parley.db.types import utc_now
 from parley.errors import ConflictError, NotFoundError
 
 from .formats import bump_process
 from .merging import bump_conversation
+from .moderation import set_state
 from .rules import ModerationState
 from .sessions import read_session
 from .translation_store import unlink_equivalent
@@ -139,17 +140,7 @@ def _unmerge_one(session: Session, entry: dict[str, Any], watermark: int, note: 
     )
     session.execute(delete(Vote).where(Vote.statement_id == duplicate.id))
     _set_votes(session, duplicate.id, duplicate.conversation_id, entry["votes"])
-    session.add(
-        ModerationLog(
-            statement_id=duplicate.id,
-            from_state=duplicate.moderation_state,
-            to_state=int(entry["state"]),
-            actor=None,
-            at=utc_now(),
-            reason=note,
-        )
-    )
-    duplicate.moderation_state = int(entry["state"])
+    set_state(session, duplicate, int(entry["state"]), actor=None, at=utc_now(), reason=note)
     duplicate.moderated_by = entry["by"]
     duplicate.moderated_at = _time(entry["at"])
     duplicate.merged_into_id = None
@@ -204,19 +195,7 @@ def undo_share(
             if copy.id not in voted:
                 session.delete(copy)
             elif copy.moderation_state != ModerationState.REJECTED:
-                session.add(
-                    ModerationLog(
-                        statement_id=copy.id,
-                        from_state=copy.moderation_state,
-                        to_state=int(ModerationState.REJECTED),
-                        actor=actor,
-                        at=now,
-                        reason=note,
-                    )
-                )
-                copy.moderation_state = int(ModerationState.REJECTED)
-                copy.moderated_by = actor
-                copy.moderated_at = now
+                set_state(session, copy, ModerationState.REJECTED, actor=actor, at=now, reason=note)
         action.undone_at = now
         bump_process(session, process_id)
         return len(copies)

@@ -13,6 +13,7 @@ from typing import Final
 
 from parley.errors import (
     AuthenticationError,
+    ClosedError,
     ConflictError,
     ForbiddenError,
     InputError,
@@ -53,6 +54,7 @@ ERROR_KEYS: Final[tuple[tuple[type[ParleyError], str], ...]] = (
     (AuthenticationError, "error.authentication"),
     (ForbiddenError, "error.forbidden"),
     (NotFoundError, "error.gone"),
+    (ClosedError, "error.closed"),
     (ConflictError, "error.conflict"),
     (InputError, "error.input"),
 )
