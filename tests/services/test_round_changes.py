@@ -28,7 +28,11 @@ def _vote(sf: SessionFactory, members: list[int], statement: int, value: int) ->
 def test_what_moved_finds_exactly_the_planted_changes(session_factory: SessionFactory) -> None:
     sf = session_factory
     pid = create_process(
-        sf, facilitator_id=None, name="P", formats=["A", "B"], settings=ProcessSettings(min_votes=2)
+        sf,
+        facilitator_id=None,
+        name="P",
+        formats=["A", "B"],
+        settings=ProcessSettings(min_votes=2, min_group_size=2),  # 2 voters are shown
     )
     info = process_info(sf, pid)
     a, b = info.formats[0].conversation_id, info.formats[1].conversation_id

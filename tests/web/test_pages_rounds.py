@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from parley.services import participants, statements
+from parley.services.access import join_key_of
 from parley.services.agenda import refresh_agenda
 from parley.services.processes import create_process, process_info
 from parley.services.rules import ProcessSettings
@@ -113,16 +114,18 @@ def test_members_see_their_format_and_the_joint_agenda_when_allowed(pages_env: A
     pid, a, _, _ = _process(env)
     member = TestClient(env.client.app)
     assert member.get(f"/c/{a}/standing").status_code == 403  # vote first
-    page = member.get(f"/c/{a}").text
+    key = join_key_of(env.session_factory, a)
+    assert member.get(f"/c/{a}").status_code == 404  # a members-only format: the link is needed
+    page = member.get(f"/c/{a}?key={key}").text
     token = _CSRF.search(page)
     assert token
     sid = re.search(r'name="statement_id" value="(\d+)"', page)
     assert sid
     member.post(
         f"/c/{a}/vote",
-        data={"statement_id": sid.group(1), "vote": "1", "csrf_token": token.group(1)},
+        data={"statement_id": sid.group(1), "vote": "1", "csrf_token": token.group(1), "key": key},
     )
-    done = member.get(f"/c/{a}").text
+    done = member.get(f"/c/{a}").text  # a member now
     assert f'href="/c/{a}/standing"' in done and f'hx-get="/c/{a}/card"' in done
     assert f'href="/c/{a}/agenda"' not in done  # the facilitator has not opened it
     assert member.get(f"/c/{a}/card").status_code == 204

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from parley.services import statements
+from parley.services.access import change_visibility
 from parley.services.process_texts import set_text_translation
 from parley.services.processes import create_process, process_info
 from parley.services.rules import ProcessSettings
@@ -39,6 +40,8 @@ def env(pages_env: Any) -> Any:
     )
     info = process_info(sf, pid)
     a, b = (f.conversation_id for f in info.formats)
+    for cid in (a, b):  # readable by link here: these tests are about languages, not privacy
+        change_visibility(sf, cid, "public")
     root = statements.add_statement(sf, b, EN, is_seed=True, language="en").id
     (copy,) = share_statement(sf, root)
     add_translation(sf, b, root, "ru", RU)

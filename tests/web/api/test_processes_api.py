@@ -536,16 +536,18 @@ def test_a_merge_and_a_share_are_undone(sqlite_api: Any) -> None:
     assert merge.status_code == 200, merge.text
     undo = f"{base}/merges/{merge.json()['merge_id']}/undo"
     assert api.client.post(undo, headers=api.auth(api.key)).status_code == 204
-    visible = api.client.get(f"{V1}/conversations/{a}/statements").json()
+    visible = api.client.get(f"{V1}/conversations/{a}/statements", headers=api.auth(api.key)).json()
     assert sorted(s["id"] for s in visible) == sorted([keep, drop])
     again = api.client.post(undo, headers=api.auth(api.key))
     assert again.status_code == 409 and "undone already" in again.json()["detail"]
     shared = api.client.post(f"{base}/share-all", headers=api.auth(api.key)).json()
     assert len(shared["created"]) == 2 and shared["share_id"] is not None
-    assert len(api.client.get(f"{V1}/conversations/{b}/statements").json()) == 2
+    in_b = api.client.get(f"{V1}/conversations/{b}/statements", headers=api.auth(api.key))
+    assert len(in_b.json()) == 2
     unshare = api.client.post(f"{base}/shares/{shared['share_id']}/undo", headers=api.auth(api.key))
     assert unshare.status_code == 200 and unshare.json() == {"n_copies": 2}
-    assert api.client.get(f"{V1}/conversations/{b}/statements").json() == []
+    after = api.client.get(f"{V1}/conversations/{b}/statements", headers=api.auth(api.key))
+    assert after.json() == []
     assert api.client.get(f"{base}/actions", headers=api.auth(api.key)).json() == []
     unknown = api.client.post(f"{base}/merges/999999/undo", headers=api.auth(api.key))
     assert unknown.status_code == 404

@@ -10,15 +10,15 @@ agenda (204 while unchanged). A member who voted on everything polls ``/c/{id}/c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from parley.db.engine import SessionFactory
 from parley.services import agenda, conversations, participants, rounds
 from parley.services.joint_view import check_may_see, format_items, format_view
 from parley.web.deps import SessionFactoryDep
-from parley.web.pages.access import page_participant
+from parley.web.pages.access import ensure_page_reader, page_participant
 from parley.web.pages.agenda import agenda_groups
 from parley.web.pages.participate import card_context
 from parley.web.pages.rendering import page_language, render
@@ -107,9 +107,14 @@ def joint_agenda_live(
 
 
 @router.get("/c/{conversation_id}/card", name="next_card")
-def next_card(request: Request, conversation_id: int, sf: SessionFactoryDep) -> Response:
+def next_card(
+    request: Request,
+    conversation_id: int,
+    sf: SessionFactoryDep,
+    key: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
     """Return the next statement's card when one arrived, else 204 (the card stays)."""
-    conversations.conversation_summary(sf, conversation_id)  # 404 for an unknown one
+    ensure_page_reader(request, conversation_id, key)  # 404 for an unknown or unreadable one
     participant_id = page_participant(request, conversation_id, join=False)
     if participants.next_statement(sf, conversation_id, participant_id) is None:
         return Response(status_code=204)
