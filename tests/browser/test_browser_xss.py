@@ -372,15 +372,17 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
         )
         participant.close()
 
-    for cid in site.format_conversations:  # a member: the next card, the joint picture
+    for link in site.format_links:  # a member: the next card, the joint picture
+        cid = int(link.split("/c/", 1)[1].split("?", 1)[0])
+        key = link.split("key=", 1)[1]
         member = Browser(chromium, site, tally)
-        member.open(f"/c/{cid}/card", route="/c/{conversation_id}/card", n_payloads=n)
-        member.open(f"/c/{cid}", route="/c/{conversation_id}", n_payloads=n)
+        member.open(f"/c/{cid}/card?key={key}", route="/c/{conversation_id}/card", n_payloads=n)
+        member.open(link, route="/c/{conversation_id}", n_payloads=n)
         token = member.csrf()
         sid = member.page.locator("#card input[name=statement_id]").get_attribute("value")
         voted = member.context.request.post(
             f"{site.url}/c/{cid}/vote",
-            form={"csrf_token": token, "statement_id": str(sid), "vote": "1"},
+            form={"csrf_token": token, "statement_id": str(sid), "vote": "1", "key": key},
         )
         assert voted.ok, voted.text()
         for page in ("standing", "standing/live", "agenda", "agenda/live"):

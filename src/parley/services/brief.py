@@ -166,7 +166,7 @@ def build_brief(
     )
     for item in document.items:
         by: dict[str, list[BriefStatement]] = {
-            g: [] for g in ("common", "contested", "rejected", "one-sided")
+            g: [] for g in ("common", "contested", "rejected", "waiting", "one-sided")
         }
         for s in item.statements:
             by[s.group].append(_statement(s))
@@ -177,7 +177,7 @@ def build_brief(
                 common=by["common"],
                 contested=by["contested"],
                 rejected=by["rejected"],
-                waiting=by["one-sided"],
+                waiting=by["waiting"] + by["one-sided"],
             )
         )
         summary["items"] += 1
