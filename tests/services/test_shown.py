@@ -17,6 +17,7 @@ from parley.db.engine import SessionFactory
 from parley.db.models import AnalysisResult, Conversation
 from parley.errors import InputError
 from parley.services import conversations, participants, statements
+from parley.services.numbers import conversation_numbers
 from parley.services.polis_math import polis_math
 from parley.services.polis_reports import (
     ensure_report_secret,
@@ -29,7 +30,7 @@ from parley.services.reports import conversation_report
 from parley.services.results import latest_analysis, results_summary
 from parley.services.rules import ProcessSettings, min_group_size
 from parley.services.sessions import read_session
-from parley.services.shown import min_group_size_of, shown_analysis, statement_numbers
+from parley.services.shown import min_group_size_of, shown_analysis
 from parley.services.votes import cast_vote
 
 
@@ -191,6 +192,6 @@ def test_a_statement_has_one_number_in_every_format_and_polis_tids_stay(
     with sf.begin() as session:
         session.execute(update(Statement).where(Statement.id == polis.id).values(external_id=41))
     with read_session(sf) as session:
-        assert statement_numbers(session, a) == {root.id: root.id}
-        assert statement_numbers(session, b) == {filler.id: filler.id, copy: root.id}
-        assert statement_numbers(session, imported) == {polis.id: 41}  # Polis's own tid
+        assert conversation_numbers(session, a) == {root.id: root.id}
+        assert conversation_numbers(session, b) == {filler.id: filler.id, copy: root.id}
+        assert conversation_numbers(session, imported) == {polis.id: 41}  # Polis's own tid

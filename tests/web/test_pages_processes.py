@@ -233,7 +233,7 @@ def test_exports_have_their_content_types_and_parse(pages_env: Any) -> None:
         assert table.headers["content-type"].startswith("text/csv")
         assert table.headers["content-disposition"].startswith("attachment")
         rows = list(csv.reader(io.StringIO(table.text)))
-        assert rows[0][:5] == ["rank", "item", "label", "statement", "kind"]
+        assert rows[0][:6] == ["rank", "item", "label", "statement", "number", "kind"]
         assert rows[1][3] == str(sid)
         small = [rows[0].index(f"Small Group {what}") for what in ("agree", "disagree", "pass")]
         assert [rows[1][i] for i in small] == ["", "", ""]
@@ -338,6 +338,7 @@ def _statements_page(pairs: list[dict[str, Any]]) -> str:
         "pairs": pairs,
         "actions": [],
         "undo_id": None,
+        "numbers": {},
     }
     return template_environment().get_template("pages/process_statements.html").render(context)
 

@@ -174,7 +174,8 @@ def _print_table(result: JointAgenda, console: object) -> None:
             heading = "" if i or item["label"] == f"statement {s['id']}" else item["label"]
             table.add_row(
                 str(item["rank"]) if i == 0 else "",
-                (f"[bold]{escape(heading)}[/]\n" if heading else "") + f"{s['id']}: {escape(text)}",
+                (f"[bold]{escape(heading)}[/]\n" if heading else "")
+                + f"{s['number']}: {escape(text)}",
                 f"[{colours[kind]}]{kind}[/]",
                 "-" if s["common_ground"] is None else f"{s['common_ground']:.2f}",
                 "-" if s["bridging"] is None else f"{s['bridging']:+.2f}",

@@ -37,6 +37,7 @@ from .agenda_document import (
 from .agenda_items import item_label_sets, refresh_agenda_items
 from .agenda_reading import agenda_in
 from .joint import bridging_scores, joint_statements, process_votes
+from .numbers import number_documents, statement_numbers
 from .processes import ProcessInfo, process_info
 from .sessions import read_session
 
@@ -166,6 +167,8 @@ def compute_agenda(
         bridging=bridging_scores(matrix) if bridging else None,
     )
     names = [f.name for f in info.formats]
+    with read_session(session_factory) as session:
+        numbers = statement_numbers(session, matrix.statement_ids.tolist())
 
     def describe(sid: int) -> StatementText:
         s = by_id[sid]
@@ -183,6 +186,7 @@ def compute_agenda(
                 describe,
                 {item: shown.labels for item, shown in label_sets.items()},
                 min_group_size=info.settings.min_group_size,
+                numbers=numbers,
             ),
             "computed_at": utc_now(),
         }
@@ -254,6 +258,7 @@ def read_agenda(
         document = empty_document(process_info(session_factory, process_id))
         return AgendaView(agenda_in(session_factory, process_id, document, languages), JointMap())
     document = AgendaDocument.model_validate_json(row[0])
+    number_documents(session_factory, [document])
     joint_map = JointMap.model_validate_json(row[1]) if with_map else JointMap()
     for item in document.items:
         shown = labels.get(item.item)

@@ -61,7 +61,12 @@ class StatementText(BaseModel):
 class AgendaEntry(BaseModel):
     """A joint statement on the agenda with its scores and counts per format."""
 
-    id: int
+    id: int = Field(description="the joint statement's id (the key scripts use)")
+    number: int | None = Field(
+        default=None,
+        description="the number people see (``numbers``): Polis's tid for an imported "
+        "statement, else the joint statement's id; the same in every format",
+    )
     kind: StatementKind
     common_ground: float | None = Field(description="null until every format voted enough")
     bridging: float | None
@@ -93,6 +98,11 @@ class AgendaEntry(BaseModel):
     original_language: str | None = None
     is_translation: bool = False
     translation_source: str | None = None
+
+    @property
+    def shown_number(self) -> int:
+        """The number people see (its id in an agenda stored before numbers were kept)."""
+        return self.id if self.number is None else self.number
 
     @property
     def group(self) -> str:
@@ -226,8 +236,12 @@ def agenda_items(
     language_labels: Mapping[int, Mapping[str, str]] | None = None,
     *,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    numbers: Mapping[int, int] | None = None,
 ) -> list[AgendaItemEntry]:
     """Return the agenda's items best first; ``describe`` adds each statement's text.
+
+    ``numbers`` gives the number people see of each statement (``numbers.statement_numbers``;
+    without it, or for a statement it lacks, the id: a Polis export's ids are Polis's tids).
 
     ``language_labels`` gives items their labels per language (language -> label).
     A format's counts on a statement fewer than ``min_group_size`` members voted on are
@@ -262,6 +276,7 @@ def agenda_items(
             statements.append(
                 AgendaEntry(
                     id=sid,
+                    number=sid if numbers is None else numbers.get(sid, sid),
                     kind=kind,  # type: ignore[arg-type]
                     common_ground=_number(agenda.common_ground[column]),
                     bridging=(
@@ -304,6 +319,7 @@ def agenda_csv(items: Sequence[AgendaItemEntry], format_names: Sequence[str]) ->
             "item",
             "label",
             "statement",
+            "number",
             "kind",
             "rejected_by_all",
             "common_ground",
@@ -327,6 +343,7 @@ def agenda_csv(items: Sequence[AgendaItemEntry], format_names: Sequence[str]) ->
                     item.item,
                     item.label,
                     s.id,
+                    s.shown_number,
                     s.kind,
                     int(s.rejected_by_all),
                     "" if s.common_ground is None else s.common_ground,
@@ -381,12 +398,12 @@ def _markdown_line(s: AgendaEntry, min_group_size: int = DEFAULT_MIN_GROUP_SIZE)
         f"{_md(name)} {_counts_text(name, c, s, min_group_size)}" for name, c in s.by_format.items()
     )
     score = "" if s.common_ground is None else f" (common ground {s.common_ground:.2f})"
-    said = _md(s.text or f"statement {s.id}")
+    said = _md(s.text or f"statement {s.shown_number}")
     origin = f" — from {_md(s.format)}" if s.format else ""
     tag = f"[{s.language}] " if s.language else ""
     if s.is_translation and s.original_text:
         said += f" (translation; original [{s.original_language or '?'}]: {_md(s.original_text)})"
-    return f"- {tag}{said}{origin}{score}. {stance}."
+    return f"- #{s.shown_number} {tag}{said}{origin}{score}. {stance}."
 
 
 def _md(text: str) -> str:

@@ -76,6 +76,7 @@ class BriefStatement:
     """A statement in the brief with its scores and stances."""
 
     id: int
+    number: int  # the number people see (``numbers``), as on the agenda
     text: str
     language: str | None
     origin: str | None
@@ -131,7 +132,8 @@ def _statement(s: AgendaEntry) -> BriefStatement:
         )
     return BriefStatement(
         id=s.id,
-        text=s.text or f"#{s.id}",
+        number=s.shown_number,
+        text=s.text or f"#{s.shown_number}",
         language=s.language,
         origin=s.format,
         group=s.group,

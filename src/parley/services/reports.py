@@ -103,7 +103,7 @@ class ReportStatement:
     overall: Stance
     gac: float | None  # group-informed consensus; None when the analysis has none
     groups: tuple[GroupStance, ...]
-    number: int = 0  # the number people see (``shown.statement_numbers``); 0: its id
+    number: int | None = None  # the number people see (``numbers``); None: its id
 
 
 @dataclass(frozen=True)

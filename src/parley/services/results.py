@@ -13,8 +13,9 @@ from parley.db.queries import newest_analysis
 from parley.errors import InputError, NotFoundError
 
 from .conversations import conversation_summary
+from .numbers import conversation_numbers
 from .sessions import read_session
-from .shown import min_group_size_of, shown_analysis, statement_numbers
+from .shown import min_group_size_of, shown_analysis
 
 __all__ = ["latest_analysis", "results_summary", "votes_over_time"]
 
@@ -27,7 +28,7 @@ def latest_analysis(session_factory: SessionFactory, conversation_id: int) -> di
 
     Besides the engine's keys (``n_votes`` is the number of final votes it reflects) it has
     ``computed_at``, the time it was stored (ISO 8601, UTC), and each statement its
-    ``number``, the one people see (``shown.statement_numbers``). It is the analysis as shown
+    ``number``, the one people see (``numbers.conversation_numbers``). It is the analysis as shown
     (``shown.shown_analysis``): groups below the minimum group size are left out.
     """
     with read_session(session_factory) as session:
@@ -37,7 +38,7 @@ def latest_analysis(session_factory: SessionFactory, conversation_id: int) -> di
             session, conversation_id, AnalysisResult.payload, AnalysisResult.created_at
         )
         min_size = min_group_size_of(session, conversation_id)
-        numbers = statement_numbers(session, conversation_id) if row is not None else {}
+        numbers = conversation_numbers(session, conversation_id) if row is not None else {}
     if row is None:
         return None
     payload = shown_analysis(row[0], min_size)
@@ -48,8 +49,9 @@ def latest_analysis(session_factory: SessionFactory, conversation_id: int) -> di
     return payload
 
 
-def _statement_ref(statement_id: int, texts: dict[int, str | None]) -> dict[str, Any]:
-    return {"statement_id": statement_id, "text": texts.get(statement_id)}
+def _statement_ref(statement_id: int, texts: dict[int, tuple[int, str | None]]) -> dict[str, Any]:
+    number, text = texts.get(statement_id, (statement_id, None))
+    return {"statement_id": statement_id, "number": number, "text": text}
 
 
 def results_summary(session_factory: SessionFactory, conversation_id: int) -> dict[str, Any]:
@@ -57,16 +59,16 @@ def results_summary(session_factory: SessionFactory, conversation_id: int) -> di
 
     Shape: ``{"conversation": ConversationInfo, "analysis": None | {computed_at, n_votes,
     n_participants, k, min_group_size, n_in_small_groups, groups: [{id, name, size,
-    representative: [{statement_id, text, direction,
-    agree_share}]}], consensus: {agree, disagree: [{statement_id, text}]}, common_ground:
-    [{statement_id, text, gac}]}}``.
+    representative: [{statement_id, number, text, direction,
+    agree_share}]}], consensus: {agree, disagree: [{statement_id, number, text}]},
+    common_ground: [{statement_id, number, text, gac}]}}``; ``number`` is the one people see.
     """
     info = conversation_summary(session_factory, conversation_id)
     payload = latest_analysis(session_factory, conversation_id)
     if payload is None:
         return {"conversation": info, "analysis": None}
     statements = payload["statements"]
-    texts: dict[int, str | None] = {s["id"]: s["text"] for s in statements}
+    texts = {int(s["id"]): (int(s["number"]), s["text"]) for s in statements}
     visible = [s for s in statements if s["gac"] is not None and s["moderated"] != -1]
     visible.sort(key=lambda s: (-s["gac"], s["id"]))
     groups = [

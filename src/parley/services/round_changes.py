@@ -31,6 +31,7 @@ class StatementMove(BaseModel):
     """A statement whose standing changed: its kind before (None: new) and after."""
 
     id: int
+    number: int = Field(default=0, description="the number people see (``numbers``)")
     text: str | None
     item: str = Field(description="the label of its agenda item now")
     before: str | None
@@ -50,6 +51,7 @@ class FormatMove(BaseModel):
     """A statement that reached formats (or left them) between the two documents."""
 
     id: int
+    number: int = Field(default=0, description="the number people see (``numbers``)")
     text: str | None
     gained: list[str]
     lost: list[str]
@@ -112,6 +114,7 @@ def _common_items(document: AgendaDocument) -> dict[int, str]:
 def _move(sid: int, label: str, before: AgendaEntry | None, after: AgendaEntry) -> StatementMove:
     return StatementMove(
         id=sid,
+        number=after.shown_number,
         text=after.text,
         item=label,
         before=None if before is None else before.group,
@@ -150,13 +153,14 @@ def what_moved(before: AgendaDocument, after: AgendaDocument) -> RoundChanges:
             lost = [f for f in was.held_by if f not in s.held_by]
             if gained or lost:
                 changes.moved_formats.append(
-                    FormatMove(id=sid, text=s.text, gained=gained, lost=lost)
+                    FormatMove(id=sid, number=s.shown_number, text=s.text, gained=gained, lost=lost)
                 )
     for sid, (label, was) in old.items():  # a statement gone (moderated away) loses its standing
         if sid not in new and was.group == "common":
             changes.lost_common.append(
                 StatementMove(
                     id=sid,
+                    number=was.shown_number,
                     text=was.text,
                     item=label,
                     before="common",

@@ -22,6 +22,7 @@ from parley.errors import ConflictError, InputError, NotFoundError, StateError
 
 from .agenda import read_agenda
 from .agenda_document import AgendaDocument
+from .numbers import number_documents
 from .sessions import read_session
 
 __all__ = [
@@ -139,10 +140,12 @@ def _rows(
         query = query.where(AgendaRound.number == number)
     with read_session(session_factory) as session:
         rows = session.execute(query).all()
-    return [
+    out = [
         (int(n), at, str(note), AgendaDocument.model_validate_json(doc))
         for n, at, note, doc in rows
     ]
+    number_documents(session_factory, [row[3] for row in out])
+    return out
 
 
 def last_round(

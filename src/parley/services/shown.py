@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from parley.db.models import Conversation, Process, ProcessFormat, Statement
+from parley.db.models import Conversation, Process, ProcessFormat
 
-from .rules import ProcessSettings, group_letter, min_group_size, public_number
+from .rules import ProcessSettings, group_letter, min_group_size
 
-__all__ = ["hidden_group_ids", "min_group_size_of", "shown_analysis", "statement_numbers"]
+__all__ = ["hidden_group_ids", "min_group_size_of", "shown_analysis"]
 
 
 def min_group_size_of(session: Session, conversation_id: int) -> int:
@@ -33,25 +33,6 @@ def min_group_size_of(session: Session, conversation_id: int) -> int:
         .where(ProcessFormat.conversation_id == conversation_id)
     )
     return ProcessSettings.from_json(stored).min_group_size
-
-
-def statement_numbers(session: Session, conversation_id: int) -> dict[int, int]:
-    """Return the number people see for each of a conversation's statements, by id.
-
-    ``rules.public_number``: Polis's tid for an imported statement (and its copies), else
-    the joint statement's id, so that a statement has one number in every format, on the
-    agenda, the pages, the exports and the API.
-    """
-    root = aliased(Statement)
-    rows = session.execute(
-        select(Statement.id, Statement.origin_id, Statement.external_id, root.external_id)
-        .outerjoin(root, root.id == Statement.origin_id)
-        .where(Statement.conversation_id == conversation_id)
-    ).all()
-    return {
-        int(sid): public_number(int(sid), origin, own if origin is None else root_external)
-        for sid, origin, own, root_external in rows
-    }
 
 
 def hidden_group_ids(payload: Mapping[str, Any], min_size: int) -> set[int]:

@@ -140,7 +140,8 @@ def opinion_map(
                 visible="legendonly",
                 marker={"symbol": "diamond-open", "size": 8, "color": "#555555"},
                 text=[
-                    _short(s.get("text") or texts.get(int(s["id"])), int(s["id"])) for s in shown
+                    _short(s.get("text") or texts.get(int(s["id"])), int(s.get("number", s["id"])))
+                    for s in shown
                 ],
                 hoverinfo="text",
             )

@@ -13,6 +13,7 @@ from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from parley.db.engine import SessionFactory
+from parley.services.numbers import numbers_for
 from parley.services.statements import StatementInfo
 from parley.services.translations import Reading, readings
 
@@ -51,14 +52,19 @@ def reading_view(reading: Reading) -> dict[str, Any]:
     }
 
 
-def _out(info: StatementInfo, reading: Reading | None) -> StatementOut:
+def _out(info: StatementInfo, reading: Reading | None, number: int) -> StatementOut:
     out = StatementOut.model_validate(info, from_attributes=True)
     if reading is None:
         return out.model_copy(
-            update={"original_text": info.text, "original_language": info.language}
+            update={
+                "original_text": info.text,
+                "original_language": info.language,
+                "number": number,
+            }
         )
     return out.model_copy(
         update={
+            "number": number,
             "text": reading.text,
             "language": reading.language,
             "original_text": reading.original_text,
@@ -78,4 +84,5 @@ async def statements_out(
         if languages and infos
         else {}
     )
-    return [_out(info, found.get(info.id)) for info in infos]
+    numbers = await run_in_threadpool(numbers_for, sf, [i.id for i in infos])
+    return [_out(info, found.get(info.id), numbers.get(info.id, info.id)) for info in infos]

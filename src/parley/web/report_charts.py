@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from parley.services.reports import Representative
+from parley.services.reports import ReportStatement, Representative
 from parley.web.i18n import Translator
 
 __all__ = ["CHOICE_COLORS", "group_bars"]
@@ -23,20 +23,25 @@ _HOVER_CHARS = 140
 _ROW_HEIGHT = 34
 
 
+def _number(statement: ReportStatement) -> int:
+    """The number people see (``ReportStatement.number``; its id when none was given)."""
+    return statement.id if statement.number is None else statement.number
+
+
 def _hover(representative: Representative) -> str:
     statement = representative.statement
     body = statement.text.strip()
     if len(body) > _HOVER_CHARS:
         body = body[: _HOVER_CHARS - 1] + "…"
-    return f"#{statement.id}: {html.escape(body)}"
+    return f"#{_number(statement)}: {html.escape(body)}"
 
 
 def group_bars(representatives: Sequence[Representative], t: Translator) -> go.Figure:
     """Return stacked bars (agree, disagree, pass; percent of the group's votes) per statement.
 
-    One bar per representative statement, labelled ``#id``, the first at the top.
+    One bar per representative statement, labelled ``#number``, the first at the top.
     """
-    labels = [f"#{r.statement.id}" for r in representatives]
+    labels = [f"#{_number(r.statement)}" for r in representatives]
     hovers = [_hover(r) for r in representatives]
     fig = go.Figure()
     for choice in ("agree", "disagree", "pass"):

@@ -60,6 +60,7 @@ def _stance(name: str, counts: Mapping[Any, int], *, withheld: bool = False) -> 
 def _statement(entry: AgendaEntry) -> dict[str, Any]:
     return {
         **entry.model_dump(),
+        "number": entry.shown_number,
         "stances": [
             _stance(name, counts, withheld=name in entry.withheld)
             for name, counts in entry.by_format.items()

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from parley.errors import InputError
-from parley.services import access, accounts, moderation, rules, statements, translation_store
+from parley.services import (
+    access,
+    accounts,
+    moderation,
+    numbers,
+    rules,
+    statements,
+    translation_store,
+)
 from parley.services import conversations as conversation_service
 from parley.web import sessions
 from parley.web.costly import limit_login
@@ -190,6 +198,8 @@ def moderation_page(
         sf, conversation_id, state=state, offset=offset, limit=PAGE_SIZE + 1
     )
     t = page_translator(request)
+    offered = translation_store.offered_translations(sf, conversation_id)
+    shown = [s.id for s in statements] + [o.translation.statement_id for o in offered]
     context = {
         "conversation": conversation_service.conversation_summary(sf, conversation_id),
         "tab": "moderation",
@@ -202,7 +212,8 @@ def moderation_page(
         "flash": None
         if done is None
         else (t("moderation.done", n=done) if done else t("moderation.none_selected")),
-        "offered": translation_store.offered_translations(sf, conversation_id),
+        "offered": offered,
+        "numbers": numbers.numbers_for(sf, shown),
     }
     return render(request, "pages/moderation.html", context, facilitator=me.name)
 

@@ -21,6 +21,7 @@ from parley.services import (
     formats,
     joint,
     merging,
+    numbers,
     process_texts,
     processes,
     rounds,
@@ -268,15 +269,20 @@ def statements_page(
 ) -> Response:
     """Show the joint statements per format, where each is, and look-alike pairs to merge."""
     placed = joint.joint_statements(sf, info.id)
+    pairs = duplicates.duplicate_pairs(sf, info.id)
+    actions = undo_service.recent_actions(sf, info.id)
+    shown = [s.id for s in placed] + [s.id for p in pairs for s in (p.a, p.b)]
+    shown += [sid for a in actions for sid in a.statement_ids]
     context = {
-        "actions": undo_service.recent_actions(sf, info.id),
+        "actions": actions,
         "undo_id": undo,
         "process": info,
         "tab": "statements",
         "flash": flash_message(page_translator(request), done, n),
         "by_format": {f.name: [s for s in placed if s.format_name == f.name] for f in info.formats},
         "n_formats": len(info.formats),
-        "pairs": [_pair(p) for p in duplicates.duplicate_pairs(sf, info.id)],
+        "pairs": [_pair(p) for p in pairs],
+        "numbers": numbers.numbers_for(sf, shown),
     }
     return render(request, "pages/process_statements.html", context, facilitator=me.name)
 

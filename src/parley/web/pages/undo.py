@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from parley.errors import NotFoundError
-from parley.services import joint, undo
+from parley.services import joint, numbers, undo
 from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
 from parley.web.pages.rendering import render
@@ -44,6 +44,7 @@ def confirm_merge(
         "flash": None,
         "keep": placed[keep_id],
         "drop": placed[drop_id],
+        "numbers": numbers.numbers_for(sf, (keep_id, drop_id)),
     }
     return render(request, "pages/confirm_merge.html", context, facilitator=me.name)
 

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from parley.services.accounts import facilitator_info
 from parley.services.moderation import moderate, moderation_counts, moderation_queue
+from parley.services.numbers import numbers_for
 
 from ..deps import FacilitatorDep, ManagedConversationDep, SessionFactoryDep
 from ..schemas import ModerationOut, ModerationRequest, ModerationResult, ModerationStatement
@@ -31,9 +32,13 @@ async def queue(
     def read() -> ModerationOut:
         statements = moderation_queue(sf, conversation_id, state=state, offset=offset, limit=limit)
         counts = moderation_counts(sf, conversation_id)
+        numbers = numbers_for(sf, [s.id for s in statements])
         return ModerationOut(
             statements=[
-                ModerationStatement.model_validate(s, from_attributes=True) for s in statements
+                ModerationStatement.model_validate(s, from_attributes=True).model_copy(
+                    update={"number": numbers.get(s.id, s.id)}
+                )
+                for s in statements
             ],
             counts={_STATE_NAMES[k]: v for k, v in counts.items()},
             offset=offset,

@@ -9,6 +9,7 @@ function as its page twin, which holds the rules.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -23,6 +24,7 @@ from parley.services.duplicates import duplicate_pairs
 from parley.services.formats import FormatInfo, add_format, attach_conversation
 from parley.services.joint import JointStatement
 from parley.services.merging import merge_statements
+from parley.services.numbers import numbers_for
 from parley.services.processes import (
     ProcessInfo,
     create_process,
@@ -91,9 +93,10 @@ def _process_out(info: ProcessInfo) -> ProcessOut:
     )
 
 
-def _joint_out(statement: JointStatement) -> JointStatementOut:
+def _joint_out(statement: JointStatement, numbers: Mapping[int, int]) -> JointStatementOut:
     return JointStatementOut(
         id=statement.id,
+        number=numbers.get(statement.id, statement.id),
         text=statement.text,
         language=statement.language,
         format=statement.format_name,
@@ -272,10 +275,12 @@ async def duplicates(
     """List look-alike joint statements (any language), with the vote test once people voted."""
     limit_facilitator_work(request, facilitator_id, what="look-alike listings and reclusterings")
     pairs = await run_in_threadpool(lambda: duplicate_pairs(sf, info.id, limit=limit))
+    ids = [s.id for p in pairs for s in (p.a, p.b)]
+    numbers = await run_in_threadpool(numbers_for, sf, ids)
     return [
         DuplicateOut(
-            a=_joint_out(p.a),
-            b=_joint_out(p.b),
+            a=_joint_out(p.a, numbers),
+            b=_joint_out(p.b, numbers),
             score=p.score,
             verdict=None if p.votes is None else p.votes.verdict,
             n_co_voters=0 if p.votes is None else p.votes.n_co_voters,

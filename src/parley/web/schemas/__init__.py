@@ -115,7 +115,12 @@ class StatementOut(BaseModel):
     """A statement as participants see it: in the reader's language when translated."""
 
     model_config = ConfigDict(from_attributes=True)
-    id: int
+    id: int = Field(description="the statement's id (the key for votes and scripts)")
+    number: int | None = Field(
+        default=None,
+        description="the number people see: Polis's tid for an imported statement, else its "
+        "joint statement's id (the same in every format and on the agenda)",
+    )
     text: str = Field(
         description="in the reader's language (?lang=, Accept-Language) if translated"
     )
@@ -247,6 +252,7 @@ class StatementRef(BaseModel):
     """A statement in a summary."""
 
     statement_id: int
+    number: int = Field(description="the number people see (Polis's tid if imported)")
     text: str | None
 
 

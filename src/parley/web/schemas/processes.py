@@ -232,6 +232,7 @@ class JointStatementOut(BaseModel):
     """A joint statement, in its original language, and the format where it was written."""
 
     id: int
+    number: int = Field(description="the number people see (Polis's tid if imported)")
     text: str
     language: str | None
     format: str
