@@ -20,8 +20,9 @@ from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.links import site_url
 from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
-from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
+from parley.web.reading import page_readings
 
 __all__ = ["report_links", "router", "sort_links"]
 
@@ -71,6 +72,7 @@ def report_page(
     context: dict[str, Any] = {
         "report": report,
         "rows": rows,
+        "readings": page_readings(sf, (s.id for s in report.statements), page_language(request)),
         "sort": sort,
         "sort_links": sort_links(sort, columns),
         "uncertain_share": reports.UNCERTAIN_PASS_SHARE,

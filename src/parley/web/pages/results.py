@@ -19,9 +19,10 @@ from parley.web import charts
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
-from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.reports import report_links
 from parley.web.pages.route import PageRoute
+from parley.web.reading import page_readings
 
 __all__ = ["results_context", "router"]
 
@@ -42,7 +43,7 @@ def _groups(data: Mapping[str, Any], texts: Mapping[int, str]) -> list[dict[str,
         gid = int(group["id"])
         rows = [
             {
-                "statement": r["statement"],
+                "statement": int(r["statement"]),
                 "direction": r["direction"],
                 "text": texts.get(int(r["statement"]), f"#{r['statement']}"),
                 "share": 100.0 * r["n_success"] / max(int(r["n_trials"]), 1),
@@ -107,8 +108,10 @@ def _time_rows(points: Sequence[tuple[str, int]]) -> list[dict[str, Any]]:
     return rows
 
 
-def results_context(sf: SessionFactoryDep, conversation_id: int, t: Translator) -> dict[str, Any]:
-    """Return the template context of the results area."""
+def results_context(
+    sf: SessionFactoryDep, conversation_id: int, t: Translator, language: str
+) -> dict[str, Any]:
+    """Return the template context of the results area, statements in ``language``."""
     summary = conversations.conversation_summary(sf, conversation_id)
     data = results.latest_analysis(sf, conversation_id)
     now = datetime.now(UTC)
@@ -127,6 +130,8 @@ def results_context(sf: SessionFactoryDep, conversation_id: int, t: Translator) 
     }
     if data:
         context.update(_analysis_context(data, t))
+        ids = [int(s["id"]) for s in data.get("statements", [])]
+        context["readings"] = page_readings(sf, ids, language)
     return context
 
 
@@ -138,7 +143,7 @@ def results_page(
     sf: SessionFactoryDep,
 ) -> Response:
     """Show the live results of a conversation."""
-    context = results_context(sf, conversation_id, page_translator(request))
+    context = results_context(sf, conversation_id, page_translator(request), page_language(request))
     context["tab"] = "results"
     context.update(report_links(request, sf, conversation_id))
     return render(request, "pages/results.html", context, facilitator=me.name)
@@ -157,5 +162,5 @@ def results_live(
     data = results.latest_analysis(sf, conversation_id)
     if since is not None and since == _version(summary, data):
         return Response(status_code=204)
-    context = results_context(sf, conversation_id, page_translator(request))
+    context = results_context(sf, conversation_id, page_translator(request), page_language(request))
     return render(request, "pages/_results.html", context, facilitator=me.name)
