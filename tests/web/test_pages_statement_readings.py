@@ -34,6 +34,13 @@ def _translated(html: str, text: str, original: str) -> None:
     assert any(original in d for d in details), "the original is not one click away"
 
 
+def _map(html: str) -> str:
+    """The opinion map's figure (JSON in its data-figure attribute)."""
+    found = re.search(r'id="opinion-map" data-figure="([^"]*)"', html)
+    assert found, "no opinion map"
+    return found.group(1)
+
+
 @pytest.fixture
 def env(pages_env: Any) -> Any:
     """The open conversation's first seed translated into German; votes in two camps."""
@@ -55,6 +62,7 @@ def test_the_results_page_reads_in_the_interface_language(env: Any) -> None:
     env.log_in()
     html = env.client.get(f"/f/c/{env.open_id}/results?lang=de").text
     _translated(html, DE, "Parks need more trees")
+    assert "Parks brauchen mehr B" in _map(html)  # the map's hover labels too
     assert ESCAPED in html and SCRIPT not in html
     english = env.client.get(f"/f/c/{env.open_id}/results?lang=en").text
     assert "Parks need more trees" in english and DE not in english
@@ -64,6 +72,7 @@ def test_the_report_reads_in_the_interface_language(env: Any) -> None:
     rid = report_id(env.session_factory, env.open_id)
     html = env.client.get(f"/r/{rid}?lang=de").text  # no login: the link is the capability
     _translated(html, DE, "Parks need more trees")
+    assert "Parks brauchen mehr B" in _map(html)
     english = env.client.get(f"/r/{rid}?lang=en").text
     assert DE not in english and 'class="original"' not in english
 

@@ -63,8 +63,11 @@ def _groups(data: Mapping[str, Any], texts: Mapping[int, str]) -> list[dict[str,
     return out
 
 
-def _analysis_context(data: Mapping[str, Any], t: Translator) -> dict[str, Any]:
+def _analysis_context(
+    data: Mapping[str, Any], t: Translator, readings: Mapping[int, Mapping[str, Any]]
+) -> dict[str, Any]:
     texts = _texts(data)
+    shown = {sid: str(r["text"]) for sid, r in readings.items()}  # the map's hover labels
     by_id = {int(s["id"]): s for s in data.get("statements", [])}
     visible = [s for s in by_id.values() if s.get("moderated", 0) != -1]
     consensus = {
@@ -81,7 +84,8 @@ def _analysis_context(data: Mapping[str, Any], t: Translator) -> dict[str, Any]:
         "groups": _groups(data, texts),
         "consensus": consensus,
         "gac": gac[:N_GAC],
-        "map_figure": charts.figure_json(charts.opinion_map(data, t, texts=texts)),
+        "map_figure": charts.figure_json(charts.opinion_map(data, t, texts={**texts, **shown})),
+        "readings": readings,
     }
 
 
@@ -129,9 +133,8 @@ def results_context(
         "time_rows": _time_rows(points),
     }
     if data:
-        context.update(_analysis_context(data, t))
         ids = [int(s["id"]) for s in data.get("statements", [])]
-        context["readings"] = page_readings(sf, ids, language)
+        context.update(_analysis_context(data, t, page_readings(sf, ids, language)))
     return context
 
 
