@@ -309,6 +309,14 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
         facilitator.open(
             f"/f/c/{cid}/results/live", route="/f/c/{conversation_id}/results/live", n_payloads=n
         )
+        facilitator.open(  # every statement's translations, to edit or remove
+            f"/f/c/{cid}/translations", route="/f/c/{conversation_id}/translations", n_payloads=n
+        )
+        for page in ("moderation?state=1&lang=de", "results?lang=de"):  # translations, originals
+            route = "/f/c/{conversation_id}/" + page.split("?")[0]
+            facilitator.open(f"/f/c/{cid}/{page}", route=route, n_payloads=n)
+        facilitator.page.click("details.original summary")  # the original, one click away
+        facilitator.inspect(f"/f/c/{cid}/results?lang=de (original)")
     facilitator.page.screenshot(path=artifacts / "xss-results.png", full_page=True)
     for pid in site.processes:
         facilitator.open(f"/f/p/{pid}", route="/f/p/{process_id}", n_payloads=n)
@@ -333,7 +341,11 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
             route="/f/p/{process_id}/brief",
             n_payloads=n,
         )
-        for path in (f"/f/p/{pid}", f"/f/p/{pid}/agenda"):  # translations and their originals
+        for path in (
+            f"/f/p/{pid}",
+            f"/f/p/{pid}/agenda",
+            f"/f/p/{pid}/statements",
+        ):  # translations, originals
             facilitator.open(
                 f"{path}?lang=de", route=path.replace(str(pid), "{process_id}"), n_payloads=n
             )
@@ -404,6 +416,9 @@ def test_no_payload_runs_on_any_page(xss_site: XssSite, chromium: Any, artifacts
         visitor.page.hover("#opinion-map .nsewdrag", timeout=5_000)
         visitor.inspect(f"{link} (hover)")
         visitor.open(link + "?sort=-group-A", route="/r/{report_id}", n_payloads=n)
+        visitor.open(link + "?lang=de", route="/r/{report_id}", n_payloads=n)
+        visitor.page.click("details.original summary")
+        visitor.inspect(f"{link}?lang=de (original)")
     visitor.page.screenshot(path=artifacts / "xss-report.png", full_page=True)
     visitor.open("/", route="/", n_payloads=0)
     for group in GROUPS[:4]:  # how to read the results: no user text, reflected queries only

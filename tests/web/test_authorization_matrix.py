@@ -144,6 +144,15 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/f/c/{conversation_id}/close"): OWNER,
     ("GET", "/f/c/{conversation_id}/moderation"): OWNER,
     ("POST", "/f/c/{conversation_id}/translations/{translation_id}"): OWNER,
+    ("GET", "/f/c/{conversation_id}/translations"): OWNER,
+    ("POST", "/f/c/{conversation_id}/statements/{statement_id}/translations"): OWNER,
+    ("POST", "/f/c/{conversation_id}/statements/{statement_id}/translations/{translation_id}"): (
+        OWNER
+    ),
+    (
+        "POST",
+        "/f/c/{conversation_id}/statements/{statement_id}/translations/{translation_id}/remove",
+    ): OWNER,
     ("POST", "/f/c/{conversation_id}/moderation"): OWNER,
     ("GET", "/f/c/{conversation_id}/results"): OWNER,
     ("GET", "/f/c/{conversation_id}/results/live"): OWNER,
@@ -352,6 +361,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 _COUNTER = itertools.count()
 _TRANSLATION = f"{A}/statements/{{statement_id}}/translations/{{translation_id}}"
+_PAGE_TRANSLATION = "/f/c/{conversation_id}/statements/{statement_id}/translations/{translation_id}"
 
 
 def _restore_translation(world: World) -> None:
@@ -393,6 +403,11 @@ def _bodies(world: World) -> dict[tuple[str, str], Callable[[], dict[str, Any]]]
             "text": "As",
         },
         ("POST", "/f/c/{conversation_id}/translations/{translation_id}"): lambda: {"to_state": "1"},
+        ("POST", "/f/c/{conversation_id}/statements/{statement_id}/translations"): lambda: {
+            "language": "fr",
+            "text": f"Traduction {next(_COUNTER)}",
+        },
+        ("POST", _PAGE_TRANSLATION): lambda: {"text": f"Saat {next(_COUNTER)}"},
         ("PATCH", _TRANSLATION): lambda: {"text": f"Saat {next(_COUNTER)}"},
         ("PUT", f"{P}/texts"): lambda: {"kind": "name", "language": "de", "text": "As"},
         ("POST", "/c/{conversation_id}/statements/{statement_id}/language"): lambda: {

@@ -117,6 +117,11 @@ def test_every_get_leaves_the_database_unchanged(pages_env: Any) -> None:
         "/o/{observer_key}/brief": ["?round=1&format=html"],
         "/f/p/{process_id}/agenda/live": ["?since=stale"],
         "/o/{observer_key}/live": ["?since=stale"],
+        "/f/c/{conversation_id}/translations": ["?offset=50", "?done=saved&lang=ru"],
+        "/f/c/{conversation_id}/results": ["?lang=ru"],
+        "/f/c/{conversation_id}/moderation": ["?state=1&lang=ru"],
+        "/f/p/{process_id}/statements": ["?lang=ru"],
+        "/r/{report_id}": ["?lang=ru"],
     }
     # Polis's read API takes the conversation in the query
     polis_query = f"?conversation_id={a}&pid=0&xid=nobody"

@@ -29,6 +29,7 @@ from .sessions import read_session
 
 __all__ = [
     "Reading",
+    "StatementTranslations",
     "TranslationInfo",
     "TranslationSource",
     "base_language",
@@ -37,6 +38,7 @@ __all__ = [
     "language_matches",
     "match_levels",
     "readings",
+    "statement_translations",
     "translation_infos",
 ]
 
@@ -223,3 +225,43 @@ def readings(
         text, language = texts[sid]
         out[sid] = choose_reading(text, language, candidates, preferences)
     return out
+
+
+@dataclass(frozen=True)
+class StatementTranslations:
+    """A statement of a conversation as written, and every translation of its joint statement."""
+
+    id: int
+    text: str
+    language: str | None
+    moderation_state: int
+    translations: tuple[TranslationInfo, ...]
+
+
+def statement_translations(
+    session_factory: SessionFactory, conversation_id: int, *, offset: int = 0, limit: int = 50
+) -> list[StatementTranslations]:
+    """Return a page of a conversation's statements (merged ones left out), each with every
+    translation of its joint statement, shown or not (the facilitator's view)."""
+    with read_session(session_factory) as session:
+        rows = session.execute(
+            select(
+                Statement.id,
+                Statement.origin_id,
+                Statement.text,
+                Statement.language,
+                Statement.moderation_state,
+            )
+            .where(Statement.conversation_id == conversation_id, Statement.merged_into_id.is_(None))
+            .order_by(Statement.id)
+            .offset(max(offset, 0))
+            .limit(limit)
+        ).all()
+        roots = {int(r[0]): root_id(int(r[0]), r[1]) for r in rows}
+        found = translation_infos(session, roots.values())
+    return [
+        StatementTranslations(
+            int(sid), str(text), language, int(state), tuple(found.get(roots[int(sid)], []))
+        )
+        for sid, _origin, text, language, state in rows
+    ]

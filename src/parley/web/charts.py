@@ -79,7 +79,8 @@ def opinion_map(
     """Return the opinion map: participants coloured by group, statements as hidden diamonds.
 
     A group with a ``label`` (a format, on the joint map) is labelled by it; an opinion group
-    by its name (A, B, ...) and size.
+    by its name (A, B, ...) and size. ``texts`` (statement id → text, the reader's language)
+    label the statements instead of their own text.
     """
     participants = [
         p for p in data.get("participants", []) if p.get("x") is not None and p.get("y") is not None
@@ -140,7 +141,7 @@ def opinion_map(
                 visible="legendonly",
                 marker={"symbol": "diamond-open", "size": 8, "color": "#555555"},
                 text=[
-                    _short(s.get("text") or texts.get(int(s["id"])), int(s.get("number", s["id"])))
+                    _short(texts.get(int(s["id"])) or s.get("text"), int(s.get("number", s["id"])))
                     for s in shown
                 ],
                 hoverinfo="text",

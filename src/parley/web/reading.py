@@ -6,7 +6,7 @@ a translation is ``services.translations``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -20,7 +20,15 @@ from parley.services.translations import Reading, readings
 from .i18n import parse_accept_language
 from .schemas import LanguageTag, StatementOut
 
-__all__ = ["ReaderLanguagesDep", "reader_languages", "reading_view", "statements_out"]
+__all__ = [
+    "ReaderLanguagesDep",
+    "page_readings",
+    "reader_languages",
+    "reading_fields",
+    "reading_view",
+    "readings_for",
+    "statements_out",
+]
 
 
 def reader_languages(
@@ -52,27 +60,51 @@ def reading_view(reading: Reading) -> dict[str, Any]:
     }
 
 
+def page_readings(
+    sf: SessionFactory, statement_ids: Iterable[int], language: str
+) -> dict[int, dict[str, Any]]:
+    """Return each statement in the page's language, as the ``reading`` macro takes it.
+
+    The one way pages show statements: a read, never a write; unknown ids are left out.
+    """
+    return {sid: reading_view(r) for sid, r in readings(sf, statement_ids, (language,)).items()}
+
+
+def reading_fields(
+    reading: Reading | None, text: str | None, language: str | None
+) -> dict[str, Any]:
+    """Return the API's reading fields: text and language as read, and the original."""
+    if reading is None:
+        return {
+            "text": text,
+            "language": language,
+            "original_text": text,
+            "original_language": language,
+            "is_translation": False,
+            "translation_source": None,
+        }
+    return {
+        "text": reading.text,
+        "language": reading.language,
+        "original_text": reading.original_text,
+        "original_language": reading.original_language,
+        "is_translation": reading.is_translation,
+        "translation_source": reading.source,
+    }
+
+
+async def readings_for(
+    sf: SessionFactory, statement_ids: Iterable[int], languages: Sequence[str]
+) -> dict[int, Reading]:
+    """Return each statement's reading for an API reader (originals without languages)."""
+    ids = sorted(set(statement_ids))
+    return await run_in_threadpool(readings, sf, ids, languages) if ids else {}
+
+
 def _out(info: StatementInfo, reading: Reading | None, number: int) -> StatementOut:
     out = StatementOut.model_validate(info, from_attributes=True)
-    if reading is None:
-        return out.model_copy(
-            update={
-                "original_text": info.text,
-                "original_language": info.language,
-                "number": number,
-            }
-        )
-    return out.model_copy(
-        update={
-            "number": number,
-            "text": reading.text,
-            "language": reading.language,
-            "original_text": reading.original_text,
-            "original_language": reading.original_language,
-            "is_translation": reading.is_translation,
-            "translation_source": reading.source,
-        }
-    )
+    fields = reading_fields(reading, info.text, info.language)
+    return out.model_copy(update={**fields, "number": number})
 
 
 async def statements_out(

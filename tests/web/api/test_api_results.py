@@ -100,6 +100,29 @@ def test_summary_and_activity(api: Any) -> None:
     assert points[0]["start"].endswith(":00:00+00:00")
 
 
+def test_the_summary_in_the_readers_language(api: Any) -> None:
+    cid = api.create_conversation()
+    statements = [api.seed(cid, f"statement {i}") for i in range(8)]
+    for i, sid in enumerate(statements):
+        added = api.client.post(
+            f"{V1}/conversations/{cid}/statements/{sid}/translations",
+            json={"language": "de", "text": f"Aussage {i}"},
+            headers=api.auth(api.key),
+        )
+        assert added.status_code == 201, added.text
+    _vote_in_two_camps(api, cid, statements, 16)
+    assert _worker(api).run_once() == 1
+    german = api.client.get(f"{V1}/conversations/{cid}/summary?lang=de").json()["analysis"]
+    refs = [r for g in german["groups"] for r in g["representative"]]
+    assert refs and all(r["text"].startswith("Aussage ") for r in refs)
+    assert all(r["is_translation"] and r["language"] == "de" for r in refs)
+    assert all(r["original_text"].startswith("statement ") for r in refs)
+    plain = api.client.get(f"{V1}/conversations/{cid}/summary").json()["analysis"]
+    first = plain["groups"][0]["representative"][0]
+    assert first["text"].startswith("statement ") and not first["is_translation"]
+    assert first["original_text"] == first["text"]
+
+
 def _worker(api: Any) -> Any:
     from parley.compute.worker import AnalysisWorker
     from parley.services.refresh import DatabaseJobs

@@ -393,3 +393,27 @@ def test_machine_translation_is_off_by_default(sqlite_api: Any) -> None:
         f"{V1}/processes/{p2['id']}/machine-translations", json={}, headers=off.auth(off.key)
     )
     assert run_off.status_code == 200 and "off" in run_off.json()["error"]
+
+
+def test_look_alikes_come_in_the_readers_language(api: Any) -> None:
+    cid = api.create_conversation(topic="Talks", languages=["en", "fr"])
+    fr_text = "Les réfugiés doivent pouvoir rentrer chez eux en sécurité."
+    en_text = "Refugees must be able to go back home in safety."
+    root = seed(api, cid, fr_text, "fr")
+    assert translate(api, cid, root, "en", en_text).status_code == 201
+    _, token = api.join(cid)
+    path = f"{V1}/conversations/{cid}/statements/similar"
+    draft = {"text": "Refugees must be able to return home safely."}
+    response = api.client.post(f"{path}?lang=en", json=draft, headers=api.auth(token))
+    assert response.status_code == 200, response.text
+    (found,) = response.json()["similar"]
+    assert (found["statement_id"], found["text"], found["language"]) == (root, en_text, "en")
+    assert found["is_translation"] and found["translation_source"] == "facilitator"
+    assert (found["original_text"], found["original_language"]) == (fr_text, "fr")
+    by_header = api.client.post(
+        path, json=draft, headers={**api.auth(token), "Accept-Language": "en-GB"}
+    ).json()["similar"]
+    assert by_header[0]["text"] == en_text
+    (plain,) = api.client.post(path, json=draft, headers=api.auth(token)).json()["similar"]
+    assert (plain["text"], plain["language"], plain["is_translation"]) == (fr_text, "fr", False)
+    assert plain["original_text"] == fr_text

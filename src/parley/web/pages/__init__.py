@@ -22,6 +22,7 @@ from parley.web.pages import (
     reports,
     results,
     rounds,
+    statement_translations,
     translations,
     undo,
 )
@@ -42,4 +43,5 @@ router.include_router(agenda.router)
 router.include_router(rounds.router)
 router.include_router(reports.router)
 router.include_router(translations.router)
+router.include_router(statement_translations.router)
 router.include_router(reading.router)

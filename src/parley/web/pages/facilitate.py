@@ -23,10 +23,11 @@ from parley.web.costly import limit_login
 from parley.web.deps import SessionFactoryDep
 from parley.web.links import site_url
 from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
-from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.reports import report_links
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
+from parley.web.reading import page_readings
 
 __all__ = ["router"]
 
@@ -214,6 +215,9 @@ def moderation_page(
         else (t("moderation.done", n=done) if done else t("moderation.none_selected")),
         "offered": offered,
         "numbers": numbers.numbers_for(sf, shown),
+        "readings": page_readings(
+            sf, (s.id for s in statements[:PAGE_SIZE]), page_language(request)
+        ),
     }
     return render(request, "pages/moderation.html", context, facilitator=me.name)
 

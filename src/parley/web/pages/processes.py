@@ -40,9 +40,10 @@ from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.links import site_url
 from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
-from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
+from parley.web.reading import page_readings
 
 __all__ = ["flash_message", "router", "site_url"]
 
@@ -283,6 +284,7 @@ def statements_page(
         "n_formats": len(info.formats),
         "pairs": [_pair(p) for p in pairs],
         "numbers": numbers.numbers_for(sf, shown),
+        "readings": page_readings(sf, (s.id for s in placed), page_language(request)),
     }
     return render(request, "pages/process_statements.html", context, facilitator=me.name)
 

@@ -20,8 +20,9 @@ from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.links import site_url
 from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
-from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
+from parley.web.reading import page_readings
 
 __all__ = ["report_links", "router", "sort_links"]
 
@@ -68,15 +69,18 @@ def report_page(
     letters = [group.letter for group in report.groups]
     rows = reports.sort_statements(report.statements, sort, letters=letters)
     columns = [*reports.SORT_COLUMNS, *(f"group-{letter}" for letter in letters)]
+    readings = page_readings(sf, (s.id for s in report.statements), page_language(request))
+    shown = {sid: str(r["text"]) for sid, r in readings.items()}  # the map's hover labels
     context: dict[str, Any] = {
         "report": report,
         "rows": rows,
+        "readings": readings,
         "sort": sort,
         "sort_links": sort_links(sort, columns),
         "uncertain_share": reports.UNCERTAIN_PASS_SHARE,
         "computed_when": _when(t, report.computed_at),
         "map_figure": (
-            charts.figure_json(charts.opinion_map(report.map_data, t))
+            charts.figure_json(charts.opinion_map(report.map_data, t, texts=shown))
             if report.computed_at
             else None
         ),

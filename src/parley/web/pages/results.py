@@ -19,9 +19,10 @@ from parley.web import charts
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
-from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.reports import report_links
 from parley.web.pages.route import PageRoute
+from parley.web.reading import page_readings
 
 __all__ = ["results_context", "router"]
 
@@ -42,7 +43,7 @@ def _groups(data: Mapping[str, Any], texts: Mapping[int, str]) -> list[dict[str,
         gid = int(group["id"])
         rows = [
             {
-                "statement": r["statement"],
+                "statement": int(r["statement"]),
                 "direction": r["direction"],
                 "text": texts.get(int(r["statement"]), f"#{r['statement']}"),
                 "share": 100.0 * r["n_success"] / max(int(r["n_trials"]), 1),
@@ -62,8 +63,11 @@ def _groups(data: Mapping[str, Any], texts: Mapping[int, str]) -> list[dict[str,
     return out
 
 
-def _analysis_context(data: Mapping[str, Any], t: Translator) -> dict[str, Any]:
+def _analysis_context(
+    data: Mapping[str, Any], t: Translator, readings: Mapping[int, Mapping[str, Any]]
+) -> dict[str, Any]:
     texts = _texts(data)
+    shown = {sid: str(r["text"]) for sid, r in readings.items()}  # the map's hover labels
     by_id = {int(s["id"]): s for s in data.get("statements", [])}
     visible = [s for s in by_id.values() if s.get("moderated", 0) != -1]
     consensus = {
@@ -80,7 +84,8 @@ def _analysis_context(data: Mapping[str, Any], t: Translator) -> dict[str, Any]:
         "groups": _groups(data, texts),
         "consensus": consensus,
         "gac": gac[:N_GAC],
-        "map_figure": charts.figure_json(charts.opinion_map(data, t, texts=texts)),
+        "map_figure": charts.figure_json(charts.opinion_map(data, t, texts={**texts, **shown})),
+        "readings": readings,
     }
 
 
@@ -107,8 +112,10 @@ def _time_rows(points: Sequence[tuple[str, int]]) -> list[dict[str, Any]]:
     return rows
 
 
-def results_context(sf: SessionFactoryDep, conversation_id: int, t: Translator) -> dict[str, Any]:
-    """Return the template context of the results area."""
+def results_context(
+    sf: SessionFactoryDep, conversation_id: int, t: Translator, language: str
+) -> dict[str, Any]:
+    """Return the template context of the results area, statements in ``language``."""
     summary = conversations.conversation_summary(sf, conversation_id)
     data = results.latest_analysis(sf, conversation_id)
     now = datetime.now(UTC)
@@ -126,7 +133,8 @@ def results_context(sf: SessionFactoryDep, conversation_id: int, t: Translator) 
         "time_rows": _time_rows(points),
     }
     if data:
-        context.update(_analysis_context(data, t))
+        ids = [int(s["id"]) for s in data.get("statements", [])]
+        context.update(_analysis_context(data, t, page_readings(sf, ids, language)))
     return context
 
 
@@ -138,7 +146,7 @@ def results_page(
     sf: SessionFactoryDep,
 ) -> Response:
     """Show the live results of a conversation."""
-    context = results_context(sf, conversation_id, page_translator(request))
+    context = results_context(sf, conversation_id, page_translator(request), page_language(request))
     context["tab"] = "results"
     context.update(report_links(request, sf, conversation_id))
     return render(request, "pages/results.html", context, facilitator=me.name)
@@ -157,5 +165,5 @@ def results_live(
     data = results.latest_analysis(sf, conversation_id)
     if since is not None and since == _version(summary, data):
         return Response(status_code=204)
-    context = results_context(sf, conversation_id, page_translator(request))
+    context = results_context(sf, conversation_id, page_translator(request), page_language(request))
     return render(request, "pages/_results.html", context, facilitator=me.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
@@ -12,6 +13,7 @@ from parley.errors import NotFoundError
 from parley.services.results import latest_analysis, results_summary, votes_over_time
 
 from ..deps import ReadableConversationDep, SessionFactoryDep
+from ..reading import ReaderLanguagesDep, reading_fields, readings_for
 from ..schemas import ActivityPoint, SummaryOut
 
 router = APIRouter(prefix="/conversations/{conversation_id}", tags=["results"])
@@ -31,10 +33,32 @@ async def analysis(
     return payload
 
 
+def _refs(analysis: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Return every statement entry of a summary's analysis (to put in the reader's language)."""
+    if not analysis:
+        return []
+    return [
+        *(r for g in analysis.get("groups", []) for r in g.get("representative", [])),
+        *(r for refs in analysis.get("consensus", {}).values() for r in refs),
+        *analysis.get("common_ground", []),
+    ]
+
+
 @router.get("/summary", response_model=SummaryOut)
-async def summary(conversation_id: ReadableConversationDep, sf: SessionFactoryDep) -> SummaryOut:
-    """Return the counts and, once analysed, the groups, consensus and common ground."""
+async def summary(
+    conversation_id: ReadableConversationDep, sf: SessionFactoryDep, languages: ReaderLanguagesDep
+) -> SummaryOut:
+    """Return the counts and, once analysed, the groups, consensus and common ground.
+
+    Statements come in the reader's language where a translation exists, with the original.
+    """
     data = await run_in_threadpool(results_summary, sf, conversation_id)
+    refs = _refs(data.get("analysis"))
+    found = await readings_for(sf, (int(r["statement_id"]) for r in refs), languages)
+    for ref in refs:
+        reading = found.get(int(ref["statement_id"]))
+        language = None if reading is None else reading.original_language
+        ref.update(reading_fields(reading, ref.get("text"), language))
     return SummaryOut.model_validate({**data, "conversation": asdict(data["conversation"])})
 
 

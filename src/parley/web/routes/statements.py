@@ -13,7 +13,7 @@ from parley.services.statements import add_statement, correct_language, visible_
 from ..actions import submit_statement
 from ..costly import look_alike_check
 from ..deps import AuthorDep, ParticipantDep, ReadableConversationDep, SessionFactoryDep
-from ..reading import ReaderLanguagesDep, statements_out
+from ..reading import ReaderLanguagesDep, reading_fields, readings_for, statements_out
 from ..schemas import (
     LanguageFix,
     SimilarOut,
@@ -95,15 +95,25 @@ async def similar(
     body: SimilarQuery,
     participant_id: ParticipantDep,
     sf: SessionFactoryDep,
+    languages: ReaderLanguagesDep,
 ) -> SimilarResult:
-    """Detect a draft's language and list look-alikes from any format, before submitting it."""
+    """Detect a draft's language and list look-alikes from any format, before submitting it.
+
+    Each look-alike comes in the reader's language where a translation exists, with the original.
+    """
     with look_alike_check(request, participant_id):
         draft: Draft = await run_in_threadpool(
             check_draft, sf, conversation_id, body.text, body.language
         )
+    found = await readings_for(sf, (m.statement_id for m in draft.similar), languages)
     return SimilarResult(
         language=draft.language,
-        similar=[SimilarOut.model_validate(m, from_attributes=True) for m in draft.similar],
+        similar=[
+            SimilarOut.model_validate(m, from_attributes=True).model_copy(
+                update=reading_fields(found.get(m.statement_id), m.text, m.language)
+            )
+            for m in draft.similar
+        ],
     )
 
 

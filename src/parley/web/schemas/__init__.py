@@ -30,6 +30,7 @@ __all__ = [
     "ModerationRequest",
     "ModerationResult",
     "ParticipantOut",
+    "ReadingFields",
     "SessionOut",
     "StatementCreate",
     "StatementCreated",
@@ -248,12 +249,25 @@ class ActivityPoint(BaseModel):
     n_votes: int
 
 
-class StatementRef(BaseModel):
-    """A statement in a summary."""
+class ReadingFields(BaseModel):
+    """A statement in the reader's language (``?lang=``, Accept-Language), and its original."""
+
+    text: str | None = Field(description="in the reader's language if translated")
+    language: str | None = Field(default=None, description="the language of ``text``")
+    original_text: str | None = Field(default=None, description="the text as written")
+    original_language: str | None = None
+    is_translation: bool = False
+    translation_source: str | None = Field(
+        default=None,
+        description="who translated it: author, facilitator, participant, linked or machine",
+    )
+
+
+class StatementRef(ReadingFields):
+    """A statement in a summary, in the reader's language where translated."""
 
     statement_id: int
     number: int = Field(description="the number people see (Polis's tid if imported)")
-    text: str | None
 
 
 class RepresentativeOut(StatementRef):
@@ -328,13 +342,12 @@ class SimilarQuery(BaseModel):
     language: LanguageTag | None = None
 
 
-class SimilarOut(BaseModel):
-    """A look-alike: an existing statement of the process (or conversation) and its cosine."""
+class SimilarOut(ReadingFields):
+    """A look-alike: an existing statement of the process (or conversation) and its cosine;
+    its text in the reader's language where translated, with the original."""
 
     model_config = ConfigDict(from_attributes=True)
     statement_id: int
-    text: str
-    language: str | None
     format_name: str | None
     score: float
     local_id: int | None = Field(
