@@ -71,9 +71,16 @@ class AnalysisOutput:
 
 
 def state_to_bytes(state: AnalysisState) -> bytes:
-    """Serialise an analysis state as the bytes of an .npz file."""
+    """Serialise an analysis state as the bytes of an .npz file (deflate level 1).
+
+    ``np.savez_compressed`` deflates at level 6: at 10^6 votes that took 40 ms of a warm
+    update for a file 3 % smaller than level 1 makes in 8 ms. ``np.load`` reads either.
+    """
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **state_to_arrays(state))  # type: ignore[arg-type]
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, array in state_to_arrays(state).items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
     return buffer.getvalue()
 
 
