@@ -62,14 +62,6 @@ fi
 export PARLEY_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/parley"
 echo "PostgreSQL: $PARLEY_DATABASE_URL (data in $ROOT)"
 
-"$VENV"/bin/parley worker --once >/dev/null # creates or migrates the schema, once
-"$VENV"/bin/parley serve --host 127.0.0.1 --port "$PORT" --processes 2 --no-worker &
-PIDS+=($!)
-# one BLAS thread per worker: the workers are the parallelism (threads would fight for cores)
-for n in 1 2; do
-  OPENBLAS_NUM_THREADS=1 "$VENV"/bin/parley worker &
-  PIDS+=($!)
-done
 if [ -x "$VENV"/bin/dask ] && "$VENV"/bin/python -c "import distributed" 2>/dev/null; then
   DASK_PORT=$(free_port)
   "$VENV"/bin/dask scheduler --host 127.0.0.1 --port "$DASK_PORT" --dashboard-address 127.0.0.1:0 \
@@ -80,11 +72,21 @@ if [ -x "$VENV"/bin/dask ] && "$VENV"/bin/python -c "import distributed" 2>/dev/
       --dashboard-address 127.0.0.1:0 >"$ROOT/dask-worker-$n.log" 2>&1 &
     PIDS+=($!)
   done
-  export PARLEY_DASK_SCHEDULER="tcp://127.0.0.1:$DASK_PORT"
+  # the parley workers send conversations from PARLEY_DASK_MIN_VOTES votes on to it
+  export PARLEY_DASK_ADDRESS="tcp://127.0.0.1:$DASK_PORT"
   echo "Dask: scheduler tcp://127.0.0.1:$DASK_PORT, 2 workers (logs in $ROOT)"
 else
   echo "Dask: not installed (pip install -e '.[dask]'); analyses run in the parley workers"
 fi
+
+"$VENV"/bin/parley worker --once >/dev/null # creates or migrates the schema, once
+"$VENV"/bin/parley serve --host 127.0.0.1 --port "$PORT" --processes 2 --no-worker &
+PIDS+=($!)
+# one BLAS thread per worker: the workers are the parallelism (threads would fight for cores)
+for n in 1 2; do
+  OPENBLAS_NUM_THREADS=1 "$VENV"/bin/parley worker &
+  PIDS+=($!)
+done
 echo "parley cluster: http://127.0.0.1:$PORT/  (2 web processes, 2 workers; Ctrl+C to stop)"
 echo "a facilitator: PARLEY_DATABASE_URL=$PARLEY_DATABASE_URL "$VENV"/bin/parley admin create NAME"
 wait -n "${PIDS[@]}" || true

@@ -169,6 +169,14 @@ class Settings(BaseSettings):
         ge=1,
         description="Votes from which a conversation is analysed on dask_address.",
     )
+    dask_scratch: Path | None = Field(
+        default=None,
+        description=(
+            "Folder where the worker writes a conversation's votes as Parquet parts for "
+            "dask_address; with a remote scheduler it must be shared storage the Dask workers "
+            "read at the same path. Unset: the system's temporary folder (enough for 'local')."
+        ),
+    )
 
     @field_validator("public_url")
     @classmethod

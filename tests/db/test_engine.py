@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import threading
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 
 from parley.db import Conversation, create_engine_for, create_session_factory, upgrade_database
-from parley.db.engine import display_url
+from parley.db.engine import display_url, json_dumps
 from parley.errors import InputError
 
 
@@ -112,3 +113,19 @@ def test_negative_busy_timeout_is_refused() -> None:
 def test_unknown_session_mode_is_refused(migrated: Engine) -> None:
     with pytest.raises(InputError, match="mode='readonly'"):
         create_session_factory(migrated, mode="readonly")  # type: ignore[arg-type]
+
+
+def test_json_columns_read_back_what_the_stdlib_wrote() -> None:
+    value = {
+        "ids": [1, 2**62, -3],
+        "x": [0.1, 1e16, -2.5e-300, 1 / 3],
+        "text": 'Grüße \u2028 "q" \\ \x01',
+        3: None,
+        "nested": {"ok": True, "list": [[], {}]},
+    }
+    assert json.loads(json_dumps(value)) == json.loads(json.dumps(value))
+    # what orjson refuses goes to the stdlib as before
+    assert json.loads(json_dumps({"big": 2**70})) == {"big": 2**70}
+    assert json.loads(json_dumps({"s": "\ud800"})) == {"s": "\ud800"}
+    with pytest.raises(TypeError):
+        json_dumps({"x": object()})

@@ -151,3 +151,21 @@ def test_every_answer_carries_the_security_headers(database_url: str, path: str)
 def test_bad_deployment_settings_are_refused(field: str, value: str) -> None:
     with pytest.raises(ValidationError, match=field):
         Settings(**{field: value})  # type: ignore[arg-type]
+
+
+def test_the_worker_places_analyses_by_the_dask_settings(database_url: str) -> None:
+    from parley.compute.analysis import run_analysis
+    from parley.compute.placement import place_analysis
+
+    plain = create_app(Settings(database_url=database_url))
+    assert plain.state.parley.worker.source.analyse is run_analysis
+    settings = Settings(
+        database_url=database_url, dask_address="tcp://127.0.0.1:8786", dask_min_votes=7
+    )
+    analyse = create_app(settings).state.parley.worker.source.analyse
+    assert analyse.func is place_analysis
+    assert analyse.keywords == {
+        "dask_address": "tcp://127.0.0.1:8786",
+        "min_votes": 7,
+        "scratch": None,
+    }

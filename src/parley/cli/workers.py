@@ -55,6 +55,7 @@ def worker(
 ) -> None:
     """Run the analysis worker: keep stored analyses, embeddings and joint agendas current."""
     with errors_as_messages():
+        from parley.compute.placement import placed_analysis
         from parley.compute.worker import AnalysisWorker
         from parley.services.job_leases import listen_for_jobs, worker_name
         from parley.services.refresh import DatabaseJobs
@@ -62,7 +63,14 @@ def worker(
         settings = _settings(database_url=db, analysis_interval=interval, lease_seconds=lease)
         name = worker_name()
         with _database(settings) as session_factory:
-            jobs = DatabaseJobs(session_factory, owner=name, lease_seconds=settings.lease_seconds)
+            jobs = DatabaseJobs(
+                session_factory,
+                owner=name,
+                lease_seconds=settings.lease_seconds,
+                analyse=placed_analysis(
+                    settings.dask_address, settings.dask_min_votes, scratch=settings.dask_scratch
+                ),
+            )
             analysis = AnalysisWorker(jobs, interval=settings.analysis_interval, name=name)
             if once:
                 while analysis.run_once():

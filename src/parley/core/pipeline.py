@@ -21,7 +21,7 @@ from .clustering import Clustering
 from .consensus import group_informed_consensus, select_consensus
 from .matrix import MatrixOutline, VoteMatrix, build_vote_matrix
 from .participants import polis_row_order
-from .pca import PCAResult, fit_pca, project_participants, project_statements
+from .pca import PCAResult, fit_and_project, project_statements
 from .repness import RepnessStats, RepresentativeStatement, compute_repness, select_representative
 from .routing import statement_priorities
 from .stats import VoteCounts, count_votes_once
@@ -108,13 +108,12 @@ def _update_clusters(
 ) -> Update:
     """PCA, projection, in-conv, base and group clusters and the k-smoother for one update."""
     values = matrix.values
-    pca = fit_pca(
+    pca, coords = fit_and_project(
         values,
         zeroed_columns=zeroed,
         n_components=params.n_components,
         start=align_components(state, matrix.statement_ids),
     )
-    coords = project_participants(values, pca, zeroed_columns=zeroed)
     order = polis_row_order(matrix, state.participant_order if state else None)
     return cluster_update(matrix, pca, coords, order, groups, params, state)
 

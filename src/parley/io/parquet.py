@@ -28,6 +28,7 @@ __all__ = [
     "read_votes_parquet",
     "statements_only_export",
     "vote_columns",
+    "write_vote_parts",
 ]
 
 REQUIRED_COLUMNS = ("participant_id", "statement_id", "vote")
@@ -170,3 +171,41 @@ def statements_only_export(path: str | Path, statement_ids: NDArray[np.int64]) -
         summary={},
         sign_flipped=False,
     )
+
+
+def write_vote_parts(
+    folder: str | Path,
+    participant_ids: NDArray[np.int64],
+    statement_ids: NDArray[np.int64],
+    values: NDArray[np.int8],
+    *,
+    part_votes: int = 5_000_000,
+) -> list[Path]:
+    """Write votes as a folder of Parquet parts of at most ``part_votes`` rows; their paths.
+
+    The arrays are sliced, not copied whole: one part's frame is held at a time.
+    """
+    import polars as pl
+
+    if part_votes < 1:
+        raise ValueError("part_votes must be at least 1")
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    n = len(values)
+    width = max(1, len(str(max(0, n - 1) // part_votes)))
+    paths = []
+    for i, start in enumerate(range(0, n, part_votes)):
+        end = min(n, start + part_votes)
+        part = pl.DataFrame(
+            {
+                "participant_id": participant_ids[start:end],
+                "statement_id": statement_ids[start:end],
+                "vote": values[start:end],
+            },
+            schema={"participant_id": pl.Int64, "statement_id": pl.Int64, "vote": pl.Int8},
+        )
+        path = target / f"part-{i:0{width}d}.parquet"
+        part.write_parquet(path)
+        paths.append(path)
+        del part
+    return paths

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from parley import __version__
+from parley.compute.placement import placed_analysis
 from parley.compute.worker import AnalysisWorker
 from parley.config import Settings
 from parley.core.pipeline import Params
@@ -105,7 +106,14 @@ def create_app(
     ensure_report_secret(session_factory)  # so that reading a Polis report never writes
     worker = None
     if run_worker and settings.run_worker:
-        jobs = DatabaseJobs(session_factory, params=params, lease_seconds=settings.lease_seconds)
+        jobs = DatabaseJobs(
+            session_factory,
+            params=params,
+            lease_seconds=settings.lease_seconds,
+            analyse=placed_analysis(
+                settings.dask_address, settings.dask_min_votes, scratch=settings.dask_scratch
+            ),
+        )
         worker = AnalysisWorker(jobs, interval=settings.analysis_interval)
     is_postgres = uses_postgres(session_factory)
     # wakes this process's worker, and on PostgreSQL every other process's (NOTIFY)
