@@ -29,6 +29,7 @@ def _store_process(database_url: str) -> tuple[int, int, int, int]:
     """A process of two formats; an English statement shared into the other, with a Russian
     translation; a French statement without any. Returns (process, astana, small, copy)."""
     from parley.db import create_engine_for, create_session_factory
+    from parley.services.access import change_visibility
     from parley.services.processes import create_process, process_info
     from parley.services.rules import ProcessSettings
     from parley.services.sharing import share_statement
@@ -46,6 +47,8 @@ def _store_process(database_url: str) -> tuple[int, int, int, int]:
             settings=ProcessSettings(min_votes=1),
         )
         astana, small = (f.conversation_id for f in process_info(sf, pid).formats)
+        for cid in (astana, small):  # open links: these tests are about languages, not privacy
+            change_visibility(sf, cid, "public")
         root = add_statement(sf, small, EN, is_seed=True, language="en").id
         (copy,) = share_statement(sf, root)
         add_translation(sf, small, root, "ru", RU)

@@ -151,7 +151,7 @@ def test_the_agenda_ranks_planted_kinds_and_weighs_formats_equally(
     assert by_id[contested.id]["common_ground"] < 0.5 < by_id[common.id]["common_ground"]
     assert by_id[one_sided.id]["share_with"] == ["Small Group"]
     csv_text = agenda.document.to_csv()
-    assert csv_text.splitlines()[0].startswith("rank,item,label,statement,kind")
+    assert csv_text.splitlines()[0].startswith("rank,item,label,statement,number,kind")
     assert "Small Group agree" in csv_text.splitlines()[0]
     markdown = agenda.document.to_markdown()
     assert "### Common ground" in markdown and "Humanitarian access for all" in markdown

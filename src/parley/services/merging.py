@@ -29,6 +29,7 @@ from parley.errors import ConflictError, InputError, NotFoundError
 
 from .formats import bump_process, statement_in_process
 from .moderation import set_state
+from .numbers import statement_numbers
 from .rules import ModerationState, root_id
 from .translation_store import link_equivalent
 
@@ -170,6 +171,7 @@ def merge_statements(
                     "are not formats of one process"
                 )
         root = _root_of(keep)
+        shown = statement_numbers(session, [keep_id, drop_id])  # as people knew them
         linked = link_equivalent(session, root, drop)  # across languages: a translation
         holders = {
             s.conversation_id: s
@@ -190,6 +192,7 @@ def merge_statements(
             "retargeted": [],
             "merged": [],
             "translations": linked,
+            "numbers": {str(k): v for k, v in shown.items()},
         }
         for duplicate in group:
             target = holders.get(duplicate.conversation_id)

@@ -14,7 +14,7 @@ with votes is rejected (with a note), so its votes stay in the vote-event log an
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +48,8 @@ class Action:
     created_at: datetime
     statement_ids: tuple[int, ...]
     n_copies: int
+    #: the numbers people saw when it was done (a merged statement later shows its keeper's)
+    numbers: dict[int, int] = field(default_factory=dict)
 
 
 def _time(text: str | None) -> datetime | None:
@@ -222,6 +224,7 @@ def recent_actions(session_factory: SessionFactory, process_id: int) -> list[Act
                     else tuple(int(i) for i in row.record["copies"])
                 ),
                 n_copies=0 if row.kind == "merge" else len(row.record["copies"]),
+                numbers={int(k): int(v) for k, v in row.record.get("numbers", {}).items()},
             )
             for row in rows
         ]
