@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 
 from parley.db.engine import SessionFactory
 from parley.db.models import AgendaItem, Process, Statement
@@ -85,6 +85,17 @@ class ItemLabels:
     labels: dict[str, str]
 
 
+def _labels_of(process_id: int) -> Select[tuple[int, str, bool, Any, Any]]:
+    """Select each item's id, label, rename flag, labels and renames per language."""
+    return select(
+        AgendaItem.id,
+        AgendaItem.label,
+        AgendaItem.is_custom,
+        AgendaItem.labels,
+        AgendaItem.custom_labels,
+    ).where(AgendaItem.process_id == process_id)
+
+
 def _effective(
     label: str, is_custom: bool, labels: Mapping[str, Any], custom: Mapping[str, Any]
 ) -> ItemLabels:
@@ -125,15 +136,7 @@ def refresh_agenda_items(
     with read_session(session_factory) as session:
         old_items = {
             int(i): (str(label), bool(custom), dict(found or {}), dict(renamed or {}))
-            for i, label, custom, found, renamed in session.execute(
-                select(
-                    AgendaItem.id,
-                    AgendaItem.label,
-                    AgendaItem.is_custom,
-                    AgendaItem.labels,
-                    AgendaItem.custom_labels,
-                ).where(AgendaItem.process_id == process_id)
-            ).all()
+            for i, label, custom, found, renamed in session.execute(_labels_of(process_id)).all()
         }
     # Each new cluster takes the old item most of its statements had (each item once).
     overlaps: list[tuple[int, int, int]] = []
@@ -231,15 +234,7 @@ def rename_item(
 def item_label_sets(session_factory: SessionFactory, process_id: int) -> dict[int, ItemLabels]:
     """Return the labels of a process's agenda items (default and per language) by item id."""
     with read_session(session_factory) as session:
-        rows = session.execute(
-            select(
-                AgendaItem.id,
-                AgendaItem.label,
-                AgendaItem.is_custom,
-                AgendaItem.labels,
-                AgendaItem.custom_labels,
-            ).where(AgendaItem.process_id == process_id)
-        ).all()
+        rows = session.execute(_labels_of(process_id)).all()
     return {
         int(i): _effective(str(label), bool(custom), found or {}, renamed or {})
         for i, label, custom, found, renamed in rows
