@@ -142,6 +142,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/f/c/{conversation_id}"): OWNER,
     ("POST", "/f/c/{conversation_id}/seed"): OWNER,
     ("POST", "/f/c/{conversation_id}/close"): OWNER,
+    ("POST", "/f/c/{conversation_id}/privacy"): OWNER,
     ("GET", "/f/c/{conversation_id}/moderation"): OWNER,
     ("POST", "/f/c/{conversation_id}/translations/{translation_id}"): OWNER,
     ("GET", "/f/c/{conversation_id}/translations"): OWNER,

@@ -16,10 +16,11 @@ from parley.db.types import utc_now
 from parley.errors import InputError, NotFoundError
 
 from . import rules
-from .access import new_join_key
+from .access import new_join_key, set_visibility
 from .inputs import MAX_DESCRIPTION_LENGTH, MAX_TOPIC_LENGTH, clean_text, language_tag
 from .rules import ModerationMode, Visibility, check_can_manage
 from .sessions import read_session
+from .shown import min_group_size_of
 
 __all__ = [
     "ConversationInfo",
@@ -204,3 +205,36 @@ def set_closed(session_factory: SessionFactory, conversation_id: int, *, closed:
             conversation.closed_at = utc_now()
         elif not closed:
             conversation.closed_at = None
+
+
+def set_privacy(
+    session_factory: SessionFactory,
+    conversation_id: int,
+    *,
+    visibility: str,
+    min_group_size: int | None,
+) -> None:
+    """Set who may read a conversation and its smallest group shown (None: the default).
+
+    A members-only conversation gets a join key (``access.set_visibility``); a format
+    without its own size follows its process's.
+    """
+    chosen = rules.visibility(visibility)
+    size = None if min_group_size is None else rules.min_group_size(min_group_size)
+    with session_factory.begin() as session:
+        conversation = get_conversation(session, conversation_id)
+        set_visibility(session, conversation, chosen)
+        settings = dict(conversation.settings or {})
+        settings.pop("min_group_size", None)
+        if size is not None:
+            settings["min_group_size"] = size
+        conversation.settings = settings  # read when shown: nothing to recompute
+
+
+def group_size_settings(
+    session_factory: SessionFactory, conversation_id: int
+) -> tuple[int | None, int]:
+    """Return the conversation's own minimum group size (None: not set) and the one shown."""
+    with read_session(session_factory) as session:
+        own = (get_conversation(session, conversation_id).settings or {}).get("min_group_size")
+        return (None if own is None else int(own)), min_group_size_of(session, conversation_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -139,8 +139,11 @@ def conversation(
         flash = t("conversation.created")
     elif seeded is not None:
         flash = t("seed.added", n=seeded)
-    context = {
+    own, shown = conversation_service.group_size_settings(sf, conversation_id)
+    context: dict[str, Any] = {
         "conversation": conversation_service.conversation_summary(sf, conversation_id),
+        "own_min_group_size": own,
+        "shown_min_group_size": shown,
         "tab": "overview",
         "flash": flash,
         "participant_url": site_url(
@@ -179,6 +182,25 @@ def close(
 ) -> Response:
     """Close the conversation (no more votes or statements), or reopen it (``closed=0``)."""
     conversation_service.set_closed(sf, conversation_id, closed=bool(closed))
+    return RedirectResponse(f"/f/c/{conversation_id}", status_code=303)
+
+
+@router.post("/f/c/{conversation_id}/privacy")
+def privacy(
+    conversation_id: PageConversationDep,
+    me: PageFacilitatorDep,
+    sf: SessionFactoryDep,
+    _: PageCsrfDep,
+    visibility: Annotated[str, Form(max_length=16)] = "public",
+    min_group_size: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Set who may read the conversation and the smallest opinion group shown."""
+    size = int(min_group_size) if min_group_size.strip().isdigit() else None
+    if min_group_size.strip() and size is None:
+        size = 0  # not a whole number: the rule's own message says what is expected
+    conversation_service.set_privacy(
+        sf, conversation_id, visibility=visibility, min_group_size=size
+    )
     return RedirectResponse(f"/f/c/{conversation_id}", status_code=303)
 
 
