@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from parley.db import create_engine_for, create_session_factory, upgrade_database
-from parley.db.models import Statement, StatementTranslation, StoredAgenda
+from parley.db.models import Statement, StoredAgenda
+from parley.db.translation_models import StatementTranslation
 from parley.services.agenda import compute_agenda, read_agenda
 from parley.services.processes import create_process, process_info
 from parley.services.rules import ModerationState

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from parley.db.engine import SessionFactory
-from parley.db.models import Statement, StatementTranslation, Vote, VoteEvent
+from parley.db.models import Statement, Vote, VoteEvent
+from parley.db.translation_models import StatementTranslation
 from parley.errors import ConflictError, InputError, NotFoundError
 from parley.services import participants, statements
 from parley.services.merging import merge_statements

@@ -31,7 +31,8 @@ from parley.config import Settings
 from parley.db import create_engine_for, create_session_factory
 from parley.db.engine import SessionFactory
 from parley.db.migrate import upgrade_database
-from parley.db.models import AgendaItem, Statement, StatementTranslation
+from parley.db.models import AgendaItem, Statement
+from parley.db.translation_models import StatementTranslation
 from parley.services import (
     accounts,
     conversations,

@@ -95,7 +95,7 @@ def agenda(
     except ParleyError as error:
         fail(error)
     if csv_out is not None or markdown_out is not None:
-        from parley.services.agenda_document import agenda_csv, agenda_markdown
+        from parley.services.agenda_exports import agenda_csv, agenda_markdown
 
         entries = result.items()
         names = result.format_names

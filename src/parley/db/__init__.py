@@ -17,8 +17,11 @@ from .models import (
     Vote,
     VoteEvent,
 )
+from .process_records import AgendaRound, ProcessAction
+from .translation_models import StatementTranslation, TextTranslation
 
 __all__ = [
+    "AgendaRound",
     "AnalysisResult",
     "Base",
     "Conversation",
@@ -28,10 +31,13 @@ __all__ = [
     "JobRun",
     "ModerationLog",
     "Participant",
+    "ProcessAction",
     "RateBucket",
     "SessionFactory",
     "SessionMode",
     "Statement",
+    "StatementTranslation",
+    "TextTranslation",
     "Vote",
     "VoteEvent",
     "create_engine_for",

@@ -34,7 +34,6 @@ from .types import JSON_TYPE, UTCDateTime, utc_now
 __all__ = [
     "MODERATION_MODES",
     "AgendaItem",
-    "AgendaRound",
     "AnalysisResult",
     "Base",
     "Conversation",
@@ -44,12 +43,9 @@ __all__ = [
     "ModerationMode",
     "Participant",
     "Process",
-    "ProcessAction",
     "ProcessFormat",
     "Statement",
-    "StatementTranslation",
     "StoredAgenda",
-    "TextTranslation",
     "Vote",
     "VoteEvent",
     "WebSession",
@@ -193,28 +189,6 @@ class StoredAgenda(Base):
     joint_map: Mapped[dict[str, Any]] = mapped_column()
 
 
-class AgendaRound(Base):
-    """A closed round of a process: its joint agenda as it stood then, frozen (numbered 1, 2...)."""
-
-    __tablename__ = "agenda_rounds"
-    __table_args__ = (UniqueConstraint("process_id", "number"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    process_id: Mapped[int] = mapped_column(
-        ForeignKey("processes.id", ondelete="CASCADE"), index=True
-    )
-    number: Mapped[int] = mapped_column(Integer)
-    closed_at: Mapped[datetime] = mapped_column(default=utc_now)
-    note: Mapped[str] = mapped_column(Text, default="")
-    # counts of the document, so that listing rounds reads no document
-    n_items: Mapped[int] = mapped_column(Integer, default=0)
-    n_common: Mapped[int] = mapped_column(Integer, default=0)
-    n_contested: Mapped[int] = mapped_column(Integer, default=0)
-    n_waiting: Mapped[int] = mapped_column(Integer, default=0)
-    # the AgendaDocument the agenda showed when the round closed
-    document: Mapped[dict[str, Any]] = mapped_column()
-
-
 class ProcessFormat(Base):
     """One format of a process (e.g. "Astana group"): its members vote in its conversation."""
 
@@ -318,57 +292,6 @@ class Statement(Base):
     )
 
 
-class StatementTranslation(Base):
-    """A joint statement's text in another language: who made it and its moderation state.
-
-    Stored on the root (the joint statement), so it applies to every shared copy. ``source``:
-    "author", "facilitator", "participant", "linked" (a merged equivalent) or "machine".
-    A participant's translation follows the moderation mode of ``conversation_id``.
-    """
-
-    __tablename__ = "statement_translations"
-    __table_args__ = (
-        CheckConstraint(f"moderation_state {_VOTE_VALUES}", name="moderation_state"),
-        Index(None, "statement_id", "language"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
-    language: Mapped[str] = mapped_column(String(35))  # BCP 47
-    text: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(16))
-    moderation_state: Mapped[int] = mapped_column(SmallInteger, default=1)
-    # the format (conversation) where a participant offered it; its moderation mode applies
-    conversation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), default=None
-    )
-    participant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participants.id", ondelete="SET NULL"), default=None
-    )
-    created_by: Mapped[str | None] = mapped_column(String(256), default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
-    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
-
-
-class TextTranslation(Base):
-    """A process's own text in another language: its name, description, a format name or label.
-
-    ``kind`` is "name", "description", "format" or "item"; ``ref_id`` the format's or agenda
-    item's id (0 for the process's name and description).
-    """
-
-    __tablename__ = "text_translations"
-    __table_args__ = (UniqueConstraint("process_id", "kind", "ref_id", "language"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
-    ref_id: Mapped[int] = mapped_column(Integer, default=0)
-    language: Mapped[str] = mapped_column(String(35))
-    text: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
-
-
 def _vote_keys() -> tuple[ForeignKeyConstraint, ForeignKeyConstraint]:
     """Composite keys tying a vote's participant and statement to its conversation."""
     return (
@@ -465,20 +388,3 @@ class AnalysisResult(Base):
     moderation_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # routing priority per statement id (JSON keys are strings), read by next_statement
     priorities: Mapped[dict[str, Any] | None] = mapped_column(default=None)
-
-
-class ProcessAction(Base):
-    """A facilitator's merge or share in a process; ``record`` holds what it changed (undo)."""
-
-    __tablename__ = "process_actions"
-    __table_args__ = (CheckConstraint("kind IN ('merge', 'share')", name="kind"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    process_id: Mapped[int] = mapped_column(
-        ForeignKey("processes.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[str] = mapped_column(String(8))
-    actor: Mapped[str | None] = mapped_column(String(256), default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
-    undone_at: Mapped[datetime | None] = mapped_column(default=None)
-    record: Mapped[dict[str, Any]] = mapped_column()

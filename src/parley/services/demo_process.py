@@ -22,15 +22,9 @@ from sqlalchemy.orm import Session
 from parley.data.syria_demo import DemoProcess, load_demo_process, simulate_votes
 from parley.data.syria_translations import load_demo_translations
 from parley.db.engine import SessionFactory
-from parley.db.models import (
-    Conversation,
-    Participant,
-    Process,
-    Statement,
-    StatementTranslation,
-    TextTranslation,
-)
+from parley.db.models import Conversation, Participant, Process, Statement
 from parley.db.tokens import new_participant_token
+from parley.db.translation_models import StatementTranslation, TextTranslation
 
 from .agenda import refresh_agenda
 from .embeddings import embed_texts, encode_vector, model_name

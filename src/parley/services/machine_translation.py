@@ -22,7 +22,8 @@ from sqlalchemy import select
 
 from parley.config import Settings
 from parley.db.engine import SessionFactory
-from parley.db.models import Conversation, ProcessFormat, Statement, StatementTranslation
+from parley.db.models import Conversation, ProcessFormat, Statement
+from parley.db.translation_models import StatementTranslation
 from parley.errors import InputError, UnavailableError
 
 from .rules import visible

@@ -16,14 +16,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import (
-    Conversation,
-    ProcessAction,
-    ProcessFormat,
-    Statement,
-    Vote,
-    VoteEvent,
-)
+from parley.db.models import Conversation, ProcessFormat, Statement, Vote, VoteEvent
+from parley.db.process_records import ProcessAction
 from parley.db.types import utc_now
 from parley.errors import ConflictError, InputError, NotFoundError
 

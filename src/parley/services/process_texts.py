@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import AgendaItem, Process, ProcessFormat, TextTranslation
+from parley.db.models import AgendaItem, Process, ProcessFormat
 from parley.db.storable import MAX_ID
+from parley.db.translation_models import TextTranslation
 from parley.db.types import utc_now
 from parley.errors import InputError, NotFoundError
 

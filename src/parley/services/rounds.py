@@ -16,7 +16,8 @@ from datetime import datetime
 from sqlalchemy import Text, cast, func, select
 
 from parley.db.engine import SessionFactory
-from parley.db.models import AgendaRound, Process, StoredAgenda
+from parley.db.models import Process, StoredAgenda
+from parley.db.process_records import AgendaRound
 from parley.db.types import utc_now
 from parley.errors import ConflictError, InputError, NotFoundError, StateError
 

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import Conversation, Process, ProcessAction, ProcessFormat, Statement, Vote
+from parley.db.models import Conversation, Process, ProcessFormat, Statement, Vote
+from parley.db.process_records import ProcessAction
 from parley.db.types import utc_now
 from parley.errors import ConflictError, NotFoundError
 

@@ -16,7 +16,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import Conversation, Participant, Statement, StatementTranslation
+from parley.db.models import Conversation, Participant, Statement
+from parley.db.translation_models import StatementTranslation
 from parley.db.types import utc_now
 from parley.errors import ConflictError, InputError, NotFoundError
 

@@ -22,7 +22,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import Conversation, Statement, StatementTranslation
+from parley.db.models import Conversation, Statement
+from parley.db.translation_models import StatementTranslation
 
 from .rules import is_visible, root_id
 from .sessions import read_session

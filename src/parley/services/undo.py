@@ -22,7 +22,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import ProcessAction, Statement, Vote, VoteEvent
+from parley.db.models import Statement, Vote, VoteEvent
+from parley.db.process_records import ProcessAction
 from parley.db.types import utc_now
 from parley.errors import ConflictError, NotFoundError
 
