@@ -206,7 +206,10 @@ def test_reports_and_their_csv_export(api: Api) -> None:
     assert foreign.status_code == 403
     by_id = _get(api, "/reports", report_id=report_id)
     assert [r["conversation_id"] for r in by_id] == [str(made.cid)]
-    forged = report_id[: -1 - len(str(made.cid))] + "a" + str(made.cid)
+    last = len(report_id) - 1 - len(str(made.cid))
+    swapped = "b" if report_id[last] == "a" else "a"
+    forged = report_id[:last] + swapped + str(made.cid)
+    assert forged != report_id
     for wrong in (forged, f"r{made.cid}", "x"):
         assert api.client.get(f"{V3}/reports", params={"report_id": wrong}).status_code == 404
         assert api.client.get(f"{V3}/reportExport/{wrong}/votes.csv").status_code == 404
