@@ -87,6 +87,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", A): PUBLIC,
     ("POST", f"{A}/close"): OWNER,
     ("POST", f"{A}/reopen"): OWNER,
+    ("GET", f"{A}/privacy"): OWNER,
+    ("PUT", f"{A}/privacy"): OWNER,
     ("GET", f"{A}/moderation"): OWNER,
     ("POST", f"{A}/moderation"): OWNER,
     ("GET", f"{A}/analysis"): PUBLIC,

@@ -49,7 +49,7 @@ DASK_MISSING = (
     "the Dask engine needs the optional 'dask' extra: pip install 'parley[dask]' "
     "(dask[dataframe,distributed])"
 )
-_TARGET_BLOCK_VOTES = 20_000_000
+_TARGET_BLOCK_VOTES = 10_000_000
 
 
 @contextmanager
@@ -86,40 +86,56 @@ class _Piece:
     timestamps: NDArray[np.int64] | None
 
 
-_Split = tuple[list[_Piece], int, NDArray[np.int64]]
+def _piece_bytes(piece: _Piece) -> int:
+    arrays = (piece.participant_ids, piece.statement_ids, piece.values, piece.timestamps)
+    return sum(a.nbytes for a in arrays if a is not None)
 
 
-def _split(frame: Any, names: dict[str, str], n_blocks: int) -> _Split:
-    """Split one part by row block; count the votes not -1, 0 or 1; list its statements."""
-    pids = frame[names["participant_id"]].to_numpy(dtype=np.int64)
-    sids = frame[names["statement_id"]].to_numpy(dtype=np.int64)
+def _block_bytes(block: VoteMatrix) -> int:
+    csr = block.values
+    arrays = (csr.data, csr.indices, csr.indptr, block.participant_ids, block.statement_ids)
+    return int(sum(a.nbytes for a in arrays))
+
+
+try:  # so that Dask's memory manager counts (and may spill) pieces and blocks at their size
+    from dask.sizeof import sizeof as _sizeof
+except ImportError:  # pragma: no cover - without the extra, dask_client says how to install it
+    pass
+else:
+    _sizeof.register(_Piece)(_piece_bytes)  # type: ignore[no-untyped-call]
+    _sizeof.register(VoteMatrix)(_block_bytes)  # type: ignore[no-untyped-call]
+
+
+def _scan(frame: Any, names: dict[str, str]) -> tuple[int, NDArray[np.int64]]:
+    """Count one part's votes that are not -1, 0 or 1, and list its statements."""
     raw = frame[names["vote"]].to_numpy()
     bad = int(np.count_nonzero((raw < -1) | (raw > 1)))
-    values = raw.astype(np.int8)
-    del raw
-    ts = frame[names["timestamp"]].to_numpy(dtype=np.int64) if "timestamp" in names else None
+    return bad, np.unique(frame[names["statement_id"]].to_numpy(dtype=np.int64))
+
+
+def _split(frame: Any, names: dict[str, str], n_blocks: int, first: int, stop: int) -> list[_Piece]:
+    """One part's pieces for the row blocks ``first`` to ``stop - 1`` (``pid % n_blocks``)."""
+    pids = frame[names["participant_id"]].to_numpy(dtype=np.int64)
     block = pids % n_blocks
+    taken = np.flatnonzero((block >= first) & (block < stop))
+    pids, block = pids[taken], block[taken]
+    sids = frame[names["statement_id"]].to_numpy(dtype=np.int64)[taken]
+    values = frame[names["vote"]].to_numpy()[taken].astype(np.int8)
+    ts = frame[names["timestamp"]].to_numpy(dtype=np.int64)[taken] if "timestamp" in names else None
+    del frame, taken
     order = np.argsort(block, kind="stable")  # keeps the part's order within each block
-    bounds = np.searchsorted(block[order], np.arange(n_blocks + 1))
+    bounds = np.searchsorted(block[order], np.arange(first, stop + 1))
     pieces = []
-    for b in range(n_blocks):
-        rows = order[bounds[b] : bounds[b + 1]]
+    for i in range(stop - first):
+        rows = order[bounds[i] : bounds[i + 1]]
         pieces.append(
             _Piece(pids[rows], sids[rows], values[rows], None if ts is None else ts[rows])
         )
-    return pieces, bad, np.unique(sids)
+    return pieces
 
 
-def _piece(split: _Split, b: int) -> _Piece:
-    return split[0][b]
-
-
-def _bad(split: _Split) -> int:
-    return split[1]
-
-
-def _statements(split: _Split) -> NDArray[np.int64]:
-    return split[2]
+def _piece(pieces: list[_Piece], i: int) -> _Piece:
+    return pieces[i]
 
 
 def _block(statement_ids: NDArray[np.int64], *pieces: _Piece) -> VoteMatrix:
@@ -189,27 +205,42 @@ def analyse_on_dask(
     import dask.dataframe as dd
     import pyarrow.parquet as pq
     from dask.delayed import delayed
+    from dask.distributed import wait
 
     params = params or Params()
     files = parquet_parts(source)
-    frame = dd.read_parquet([str(f) for f in files])
-    names = vote_columns(list(frame.columns), label=str(source))
+    names = vote_columns(list(pq.ParquetFile(files[0]).schema_arrow.names), label=str(source))
     n_events = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     if n_blocks is None:
-        n_blocks = max(1, min(256, -(-n_events // _TARGET_BLOCK_VOTES)))
-    # each part is read and split in one go: a part's frame is released once it is split
-    splits = client.compute([delayed(_split)(part, names, n_blocks) for part in frame.to_delayed()])
-    bad = sum(client.gather(client.map(_bad, splits)))
+        n_blocks = max(1, min(1024, -(-n_events // _TARGET_BLOCK_VOTES)))
+    paths = [str(f) for f in files]
+    scan = dd.read_parquet(paths, columns=[names["statement_id"], names["vote"]])
+    scanned = client.gather(
+        client.compute([delayed(_scan)(part, names) for part in scan.to_delayed()])
+    )
+    bad = sum(s[0] for s in scanned)
     if bad:
         raise ExportFormatError(f"{bad} votes are not -1, 0 or 1", path=str(source))
-    statement_ids = np.unique(np.concatenate(client.gather(client.map(_statements, splits))))
+    statement_ids = np.unique(np.concatenate([s[1] for s in scanned]))
+    del scanned
     statement_future = client.scatter(statement_ids, broadcast=True)
-    blocks = []
-    for b in range(n_blocks):
-        pieces = client.map(_piece, splits, b=b)
-        blocks.append(client.submit(_block, statement_future, *pieces))
-    client.gather(blocks)  # build them all before the parts' pieces are released
-    del splits
+    parts = dd.read_parquet(paths, columns=list(names.values())).to_delayed()
+    # blocks are built in waves of one per worker: each wave reads the parts again and keeps
+    # only its blocks' rows, so a worker never holds more than one wave of split pieces
+    per_wave = max(1, len(client.scheduler_info()["workers"]))
+    blocks: list[Any] = []
+    for first in range(0, n_blocks, per_wave):
+        stop = min(n_blocks, first + per_wave)
+        splits = client.compute(
+            [delayed(_split)(part, names, n_blocks, first, stop) for part in parts]
+        )
+        wave = [
+            client.submit(_block, statement_future, *client.map(_piece, splits, i=b - first))
+            for b in range(first, stop)
+        ]
+        del splits
+        wait(wave)  # type: ignore[no-untyped-call]
+        blocks += wave
     outline0 = MatrixOutline(
         np.zeros(0, dtype=np.int64), statement_ids, np.zeros(0, dtype=np.int64)
     )

@@ -16,7 +16,7 @@ from parley.db.types import utc_now
 from parley.errors import InputError, NotFoundError
 
 from . import rules
-from .access import new_join_key, set_visibility
+from .access import join_path, new_join_key, set_visibility
 from .inputs import MAX_DESCRIPTION_LENGTH, MAX_TOPIC_LENGTH, clean_text, language_tag
 from .rules import ModerationMode, Visibility, check_can_manage
 from .sessions import read_session
@@ -24,12 +24,14 @@ from .shown import min_group_size_of
 
 __all__ = [
     "ConversationInfo",
+    "Privacy",
     "conversation_summary",
     "create_conversation",
     "ensure_can_manage",
     "get_conversation",
     "list_conversations",
     "new_conversation",
+    "privacy_of",
     "set_closed",
 ]
 
@@ -238,3 +240,26 @@ def group_size_settings(
     with read_session(session_factory) as session:
         own = (get_conversation(session, conversation_id).settings or {}).get("min_group_size")
         return (None if own is None else int(own)), min_group_size_of(session, conversation_id)
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """Who may read a conversation and the smallest opinion group it shows."""
+
+    visibility: str  # ``rules.Visibility``
+    min_group_size: int | None  # its own; None: it follows its process's (or the default)
+    min_group_size_shown: int
+    join_path: str  # the join link's path; a members-only one carries the key
+
+
+def privacy_of(session_factory: SessionFactory, conversation_id: int) -> Privacy:
+    """Return a conversation's privacy settings and join link (for its facilitator)."""
+    with read_session(session_factory) as session:
+        conversation = get_conversation(session, conversation_id)
+        own = (conversation.settings or {}).get("min_group_size")
+        return Privacy(
+            visibility=conversation.visibility,
+            min_group_size=None if own is None else int(own),
+            min_group_size_shown=min_group_size_of(session, conversation_id),
+            join_path=join_path(conversation.id, conversation.join_key),
+        )

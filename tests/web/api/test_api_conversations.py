@@ -177,3 +177,48 @@ def test_malformed_json_is_422_naming_the_body(sqlite_api: Any) -> None:
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"
+
+
+def test_a_facilitator_changes_who_may_read_and_the_group_size(sqlite_api: Any) -> None:
+    api = sqlite_api
+    auth = api.auth(api.key)
+    cid = api.client.post(f"{V1}/conversations", json={"topic": "Dams"}, headers=auth).json()["id"]
+    base = f"{V1}/conversations/{cid}"
+    start = api.client.get(f"{base}/privacy", headers=auth).json()
+    assert start == {
+        "visibility": "public",
+        "min_group_size": None,
+        "min_group_size_shown": 3,
+        "join_path": f"/c/{cid}",
+    }
+    private = api.client.put(
+        f"{base}/privacy", json={"visibility": "members", "min_group_size": 7}, headers=auth
+    )
+    assert private.status_code == 200
+    body = private.json()
+    assert (body["visibility"], body["min_group_size"], body["min_group_size_shown"]) == (
+        "members",
+        7,
+        7,
+    )
+    key = body["join_path"].split("?key=")[1]
+    assert len(key) >= 16
+    # members-only: hidden from anybody without the key, open to its join link
+    assert api.client.get(base).status_code == 404
+    joined = api.client.post(f"{base}/participants", params={"key": key})
+    assert joined.status_code == 201
+    assert api.client.get(base, headers=auth).json()["visibility"] == "members"
+    back = api.client.put(f"{base}/privacy", json={"visibility": "public"}, headers=auth).json()
+    assert (back["visibility"], back["min_group_size"], back["min_group_size_shown"]) == (
+        "public",
+        None,
+        3,
+    )
+    # the key stays with the conversation, so links handed out work if it turns private again
+    assert back["join_path"] == f"/c/{cid}?key={key}"
+    assert api.client.get(base).status_code == 200
+    bad = api.client.put(
+        f"{base}/privacy", json={"visibility": "secret", "min_group_size": 1}, headers=auth
+    )
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"visibility", "min_group_size"}

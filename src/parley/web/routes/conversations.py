@@ -1,4 +1,4 @@
-"""``/conversations``: create one (facilitator), list yours, read one (anybody), close one.
+"""``/conversations``: create one (facilitator), list yours, read one, close one, its privacy.
 
 A closed conversation takes no votes or statements (``rules.check_open``); reopening it
 lets them in again.
@@ -15,7 +15,9 @@ from parley.services.conversations import (
     conversation_summary,
     create_conversation,
     list_conversations,
+    privacy_of,
     set_closed,
+    set_privacy,
 )
 
 from ..deps import (
@@ -24,7 +26,7 @@ from ..deps import (
     ReadableConversationDep,
     SessionFactoryDep,
 )
-from ..schemas import ConversationCreate, ConversationOut, Created
+from ..schemas import ConversationCreate, ConversationOut, Created, PrivacyIn, PrivacyOut
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
@@ -81,3 +83,25 @@ async def close(conversation_id: ManagedConversationDep, sf: SessionFactoryDep) 
 async def reopen(conversation_id: ManagedConversationDep, sf: SessionFactoryDep) -> ConversationOut:
     """Open a closed conversation again for votes and statements."""
     return await _set_closed(sf, conversation_id, False)
+
+
+@router.get("/{conversation_id}/privacy", response_model=PrivacyOut)
+async def privacy(conversation_id: ManagedConversationDep, sf: SessionFactoryDep) -> PrivacyOut:
+    """Who may read the conversation, its minimum group size and its join link (owner)."""
+    info = await run_in_threadpool(privacy_of, sf, conversation_id)
+    return PrivacyOut.model_validate(info)
+
+
+@router.put("/{conversation_id}/privacy", response_model=PrivacyOut)
+async def change_privacy(
+    body: PrivacyIn, conversation_id: ManagedConversationDep, sf: SessionFactoryDep
+) -> PrivacyOut:
+    """Make the conversation public or members-only and set its own minimum group size."""
+
+    def write() -> PrivacyOut:
+        set_privacy(
+            sf, conversation_id, visibility=body.visibility, min_group_size=body.min_group_size
+        )
+        return PrivacyOut.model_validate(privacy_of(sf, conversation_id))
+
+    return await run_in_threadpool(write)

@@ -72,6 +72,32 @@ class ConversationCreate(BaseModel):
     )
 
 
+class PrivacyIn(BaseModel):
+    """Who may read a conversation, and its own minimum group size."""
+
+    model_config = STRICT
+    visibility: Visibility = Field(
+        description="public: anybody may read it; members: only those with its join link"
+    )
+    min_group_size: int | None = Field(
+        default=None,
+        ge=2,
+        le=1000,
+        description="opinion groups smaller than this are not shown; null: follow the "
+        "process's setting (or the default, 3)",
+    )
+
+
+class PrivacyOut(BaseModel):
+    """A conversation's privacy settings and its join link."""
+
+    model_config = ConfigDict(from_attributes=True)
+    visibility: str
+    min_group_size: int | None = Field(description="its own setting; null when it follows")
+    min_group_size_shown: int = Field(description="the minimum group size in force")
+    join_path: str = Field(description="the join link's path (members-only: with its key)")
+
+
 class Created(BaseModel):
     """The id of what was created."""
 
