@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         from dask.distributed import LocalCluster
 
         with LocalCluster(
-            n_workers=args.workers, threads_per_worker=1, dashboard_address=None
+            n_workers=args.workers, threads_per_worker=1, dashboard_address="127.0.0.1:0"
         ) as cluster:
             command += ["--dask", cluster.scheduler_address]
             args.dask = f"LocalCluster({args.workers})"

@@ -17,14 +17,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from parley.core.matrix import MatrixOutline, VoteMatrix, build_vote_matrix
+from parley.core.matrix import MatrixOutline, VoteMatrix
 from parley.core.participants import first_voted_column, polis_row_order_from
 from parley.core.pca import (
     PCAResult,
@@ -40,6 +39,8 @@ from parley.core.stats import counts_from_tallies, vote_tallies
 from parley.core.update import cluster_update
 from parley.errors import ExportFormatError, InputError
 from parley.io.parquet import parquet_parts, vote_columns
+
+from .dask_blocks import BlockStore, scan_part
 
 __all__ = ["DASK_MISSING", "analyse_on_dask", "dask_client"]
 
@@ -62,7 +63,7 @@ def dask_client(address: str) -> Iterator[Any]:
     if address == "local":
         with (
             LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=2, threads_per_worker=1, dashboard_address=None
+                n_workers=2, threads_per_worker=1, dashboard_address="127.0.0.1:0"
             ) as cluster,
             Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):
@@ -74,82 +75,6 @@ def dask_client(address: str) -> Iterator[Any]:
             raise InputError(f"cannot reach the Dask scheduler at {address} ({error})") from None
         with client:
             yield client
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """The vote events of one part that fall in one row block."""
-
-    participant_ids: NDArray[np.int64]
-    statement_ids: NDArray[np.int64]
-    values: NDArray[np.int8]
-    timestamps: NDArray[np.int64] | None
-
-
-def _piece_bytes(piece: _Piece) -> int:
-    arrays = (piece.participant_ids, piece.statement_ids, piece.values, piece.timestamps)
-    return sum(a.nbytes for a in arrays if a is not None)
-
-
-def _block_bytes(block: VoteMatrix) -> int:
-    csr = block.values
-    arrays = (csr.data, csr.indices, csr.indptr, block.participant_ids, block.statement_ids)
-    return int(sum(a.nbytes for a in arrays))
-
-
-try:  # so that Dask's memory manager counts (and may spill) pieces and blocks at their size
-    from dask.sizeof import sizeof as _sizeof
-except ImportError:  # pragma: no cover - without the extra, dask_client says how to install it
-    pass
-else:
-    _sizeof.register(_Piece)(_piece_bytes)  # type: ignore[no-untyped-call]
-    _sizeof.register(VoteMatrix)(_block_bytes)  # type: ignore[no-untyped-call]
-
-
-def _scan(frame: Any, names: dict[str, str]) -> tuple[int, NDArray[np.int64]]:
-    """Count one part's votes that are not -1, 0 or 1, and list its statements."""
-    raw = frame[names["vote"]].to_numpy()
-    bad = int(np.count_nonzero((raw < -1) | (raw > 1)))
-    return bad, np.unique(frame[names["statement_id"]].to_numpy(dtype=np.int64))
-
-
-def _split(frame: Any, names: dict[str, str], n_blocks: int, first: int, stop: int) -> list[_Piece]:
-    """One part's pieces for the row blocks ``first`` to ``stop - 1`` (``pid % n_blocks``)."""
-    pids = frame[names["participant_id"]].to_numpy(dtype=np.int64)
-    block = pids % n_blocks
-    taken = np.flatnonzero((block >= first) & (block < stop))
-    pids, block = pids[taken], block[taken]
-    sids = frame[names["statement_id"]].to_numpy(dtype=np.int64)[taken]
-    values = frame[names["vote"]].to_numpy()[taken].astype(np.int8)
-    ts = frame[names["timestamp"]].to_numpy(dtype=np.int64)[taken] if "timestamp" in names else None
-    del frame, taken
-    order = np.argsort(block, kind="stable")  # keeps the part's order within each block
-    bounds = np.searchsorted(block[order], np.arange(first, stop + 1))
-    pieces = []
-    for i in range(stop - first):
-        rows = order[bounds[i] : bounds[i + 1]]
-        pieces.append(
-            _Piece(pids[rows], sids[rows], values[rows], None if ts is None else ts[rows])
-        )
-    return pieces
-
-
-def _piece(pieces: list[_Piece], i: int) -> _Piece:
-    return pieces[i]
-
-
-def _block(statement_ids: NDArray[np.int64], *pieces: _Piece) -> VoteMatrix:
-    """A row block from its pieces in part order: last vote per pair, all statements."""
-    timed = all(p.timestamps is not None for p in pieces)
-    return build_vote_matrix(
-        np.concatenate([p.participant_ids for p in pieces]),
-        np.concatenate([p.statement_ids for p in pieces]),
-        np.concatenate([p.values for p in pieces]),
-        timestamps=np.concatenate([p.timestamps for p in pieces if p.timestamps is not None])
-        if timed
-        else None,
-        all_statement_ids=statement_ids,
-    )
 
 
 def _totals(block: VoteMatrix) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
@@ -179,11 +104,7 @@ def _rows(block: VoteMatrix, pca: PCAResult, zeroed: NDArray[np.bool_]) -> tuple
     )
 
 
-def _n_rows(block: VoteMatrix) -> int:
-    return block.n_participants
-
-
-def _tallies(block: VoteMatrix, slots: NDArray[np.int64], n_slots: int) -> Any:
+def _tallies(block: VoteMatrix, slots: NDArray[np.int64], *, n_slots: int) -> Any:
     return vote_tallies(block.values, slots, n_slots)
 
 
@@ -205,7 +126,6 @@ def analyse_on_dask(
     import dask.dataframe as dd
     import pyarrow.parquet as pq
     from dask.delayed import delayed
-    from dask.distributed import wait
 
     params = params or Params()
     files = parquet_parts(source)
@@ -216,58 +136,57 @@ def analyse_on_dask(
     paths = [str(f) for f in files]
     scan = dd.read_parquet(paths, columns=[names["statement_id"], names["vote"]])
     scanned = client.gather(
-        client.compute([delayed(_scan)(part, names) for part in scan.to_delayed()])
+        client.compute([delayed(scan_part)(part, names) for part in scan.to_delayed()])
     )
     bad = sum(s[0] for s in scanned)
     if bad:
         raise ExportFormatError(f"{bad} votes are not -1, 0 or 1", path=str(source))
     statement_ids = np.unique(np.concatenate([s[1] for s in scanned]))
     del scanned
-    statement_future = client.scatter(statement_ids, broadcast=True)
     parts = dd.read_parquet(paths, columns=list(names.values())).to_delayed()
-    # blocks are built in waves of one per worker: each wave reads the parts again and keeps
-    # only its blocks' rows, so a worker never holds more than one wave of split pieces
-    per_wave = max(1, len(client.scheduler_info()["workers"]))
-    blocks: list[Any] = []
-    for first in range(0, n_blocks, per_wave):
-        stop = min(n_blocks, first + per_wave)
-        splits = client.compute(
-            [delayed(_split)(part, names, n_blocks, first, stop) for part in parts]
-        )
-        wave = [
-            client.submit(_block, statement_future, *client.map(_piece, splits, i=b - first))
-            for b in range(first, stop)
-        ]
-        del splits
-        wait(wave)  # type: ignore[no-untyped-call]
-        blocks += wave
+    blocks = BlockStore(client)
+    try:
+        blocks.build(parts, names, n_blocks, statement_ids)
+        return _analyse_blocks(blocks, statement_ids, moderated_out, meta, params, n_events)
+    finally:
+        blocks.close()
+
+
+def _analyse_blocks(
+    blocks: BlockStore,
+    statement_ids: NDArray[np.int64],
+    moderated_out: ArrayLike | None,
+    meta: ArrayLike | None,
+    params: Params,
+    n_events: int,
+) -> Analysis:
+    """The analysis once the row blocks are built: sums over blocks, then ``parley.core``."""
     outline0 = MatrixOutline(
         np.zeros(0, dtype=np.int64), statement_ids, np.zeros(0, dtype=np.int64)
     )
     zeroed, is_meta = zeroed_columns(outline0, moderated_out, meta)
-    totals = client.gather(client.map(_totals, blocks))
+    totals = blocks.map(_totals)
     sums = np.sum([t[0] for t in totals], axis=0)
     counts = np.sum([t[1] for t in totals], axis=0)
     center = means_from_totals(sums, counts, zeroed_columns=zeroed)
 
     def gram() -> NDArray[np.float64]:
-        parts_ = client.gather(client.map(_gram, blocks, center=center, zeroed=zeroed))
+        parts_ = blocks.map(_gram, center=center, zeroed=zeroed)
         return np.asarray(np.sum(parts_, axis=0), dtype=np.float64)
 
     def matvec(x: NDArray[np.float64]) -> NDArray[np.float64]:
         x = np.ascontiguousarray(x, dtype=np.float64).ravel()
-        parts_ = client.gather(client.map(_matvec, blocks, center=center, zeroed=zeroed, x=x))
+        parts_ = blocks.map(_matvec, center=center, zeroed=zeroed, x=x)
         return np.asarray(np.sum(parts_, axis=0), dtype=np.float64)
 
-    rows_per_block = client.gather(client.map(_n_rows, blocks))
     pca = fit_pca_from(
-        int(sum(rows_per_block)),
+        int(sum(blocks.rows)),
         center,
         gram=gram,
         matvec=matvec,
         n_components=params.n_components,
     )
-    gathered = client.gather(client.map(_rows, blocks, pca=pca, zeroed=zeroed))
+    gathered = blocks.map(_rows, pca=pca, zeroed=zeroed)
     pids = np.concatenate([g[0] for g in gathered])
     order = np.argsort(pids, kind="stable")
     outline = MatrixOutline(
@@ -281,15 +200,10 @@ def analyse_on_dask(
     done = cluster_update(outline, pca, coords, row_order, None, params, None)
     slots = np.where(done.labels >= 0, done.labels, done.k)
     block_slots = [slots[np.searchsorted(outline.participant_ids, g[0])] for g in gathered]
-    tallies = client.gather(
-        [
-            client.submit(_tallies, block, s, done.k + 1)
-            for block, s in zip(blocks, block_slots, strict=True)
-        ]
-    )
+    tallies = blocks.map(_tallies, block_slots, n_slots=done.k + 1)
     sizes = np.bincount(done.labels[done.labels >= 0], minlength=done.k).astype(np.int64)
     vote_counts = counts_from_tallies(
         np.sum(tallies, axis=0), sizes, outline.n_participants, zeroed_columns=zeroed
     )
-    logger.info("analysed %d vote events in %d row blocks on Dask", n_events, n_blocks)
+    logger.info("analysed %d vote events in %d row blocks on Dask", n_events, len(blocks.rows))
     return assemble(outline, zeroed, is_meta, done, vote_counts, params)
