@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from tests.compute.test_dask_engine import conversation
+from tests.support.dask_cluster import local_client
 
 from parley.errors import InputError
 
@@ -17,13 +18,7 @@ pytestmark = [pytest.mark.dask, pytest.mark.filterwarnings("ignore:The inplace k
 
 @pytest.fixture
 def client() -> Iterator[Any]:
-    distributed = pytest.importorskip("dask.distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
+    with local_client() as c:
         yield c
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from tests.support.dask_cluster import local_client
 
 from parley.compute.analysis import analyse_votes, dask_for
 from parley.core.pipeline import Analysis
@@ -55,13 +56,7 @@ def conversation(
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    distributed = pytest.importorskip("dask.distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
+    with local_client() as c:
         yield c
 
 
