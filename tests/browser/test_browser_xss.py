@@ -106,6 +106,7 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
     from parley.services import accounts, participants, processes, sharing, translation_store
     from parley.services import conversations as conversation_service
     from parley.services import statements as statement_service
+    from parley.services.agenda_items import rename_item
     from parley.services.embeddings import embed_texts
     from parley.services.process_texts import set_text_translation
     from parley.services.refresh import refresh_everything
@@ -185,7 +186,7 @@ def _seed(database_url: str) -> tuple[list[int], dict[int, list[int]], list[int]
                     )
                 item_ids = [item.id for item in items]
             for item_id, text in zip(item_ids, reversed(group), strict=True):
-                set_text_translation(sf, pid, "item", item_id, "de", text)
+                rename_item(sf, pid, item_id, text, language="de")
             process_ids.append(pid)
             keys.append(info.observer_key)
         refresh_everything(sf)  # analyses and joint agendas stored, as the worker would

@@ -10,9 +10,21 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from parley.db import Base, create_engine_for, database_revision, head_revision, upgrade_database
+from parley.db import (
+    Base,
+    create_engine_for,
+    create_session_factory,
+    database_revision,
+    head_revision,
+    upgrade_database,
+)
 from parley.db.migrate import alembic_config
+from parley.db.models import AgendaItem
+from parley.db.translation_models import TextTranslation
 from parley.errors import InputError, StateError
+from parley.services.agenda_items import item_label_sets
+from parley.services.process_texts import list_text_translations
+from parley.services.processes import create_process
 
 TABLES = {
     "conversations",
@@ -50,7 +62,7 @@ def test_upgrade_creates_every_table_on_a_fresh_sqlite_file(tmp_path: Path) -> N
     upgrade_database(engine)
     assert path.is_file()
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-    assert database_revision(engine) == head_revision() == "0011"
+    assert database_revision(engine) == head_revision() == "0012"
     engine.dispose()
 
 
@@ -120,3 +132,51 @@ def test_0002_keeps_the_rows_of_0001(engine: Engine) -> None:
     assert "facilitators" not in inspect(engine).get_table_names()
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM conversations").scalar() == 1
+
+
+def test_0012_moves_item_text_translations_into_the_items_labels(engine: Engine) -> None:
+    upgrade_database(engine, revision="0011")
+    sf = create_session_factory(engine)
+    pid = create_process(sf, facilitator_id=None, name="Talks", formats=["A", "B"])
+    with sf.begin() as session:
+        plain = AgendaItem(process_id=pid, label="aid", labels={"en": "aid"}, custom_labels={})
+        renamed = AgendaItem(
+            process_id=pid, label="aid", labels={"en": "aid"}, custom_labels={"ru": "Доступ"}
+        )
+        legacy = AgendaItem(  # renamed before labels per language: stands for every language
+            process_id=pid,
+            label="Access",
+            is_custom=True,
+            labels={"en": "aid", "fr": "aide"},
+            custom_labels={},
+        )
+        session.add_all([plain, renamed, legacy])
+        session.flush()
+        rows = [
+            ("name", 0, "ru", "Переговоры"),
+            ("item", plain.id, "ru", "Помощь"),
+            ("item", renamed.id, "ru", "Другое"),  # the item's own rename in ru wins
+            ("item", renamed.id, "de", "Zugang"),
+            ("item", legacy.id, "ru", "Доступ"),
+            ("item", 999_999, "ru", "нет такого"),  # an item deleted since: the row goes too
+        ]
+        session.add_all(
+            TextTranslation(process_id=pid, kind=k, ref_id=r, language=lang, text=t)
+            for k, r, lang, t in rows
+        )
+        ids = (plain.id, renamed.id, legacy.id)
+    upgrade_database(engine)
+    assert database_revision(engine) == "0012"
+    with sf() as session:
+        items = {i: session.get(AgendaItem, i) for i in ids}
+        found = {i: (a.custom_labels, a.is_custom, a.label) for i, a in items.items() if a}
+    assert found[ids[0]] == ({"ru": "Помощь"}, False, "aid")
+    assert found[ids[1]] == ({"ru": "Доступ", "de": "Zugang"}, False, "aid")
+    assert found[ids[2]] == ({"en": "Access", "fr": "Access", "ru": "Доступ"}, False, "Access")
+    assert [(t.kind, t.language) for t in list_text_translations(sf, pid)] == [("name", "ru")]
+    labels = item_label_sets(sf, pid)
+    assert labels[ids[0]].labels == {"en": "aid", "ru": "Помощь"}
+    assert labels[ids[2]].labels == {"en": "Access", "fr": "Access", "ru": "Доступ"}
+    with engine.begin() as connection:  # the downgrade keeps the labels where they are
+        command.downgrade(alembic_config(connection), "0011")
+    assert item_label_sets(sf, pid)[ids[0]].labels["ru"] == "Помощь"

@@ -114,6 +114,8 @@ def test_the_process_page_sets_translated_names_and_runs_no_machine_when_off(env
     env.log_in()
     page = env.client.get(f"/f/p/{pid}").text
     assert "Names and labels in other languages" in page and "Переговоры" in page
+    assert 'value="item:' not in page  # items are labelled on the agenda page only
+    assert f'<a href="/f/p/{pid}/agenda">Agenda items are labelled in each language' in page
     saved = env.client.post(
         f"/f/p/{pid}/texts",
         data={
@@ -132,6 +134,11 @@ def test_the_process_page_sets_translated_names_and_runs_no_machine_when_off(env
         data={"csrf_token": _csrf(page), "what": "format", "language": "ru", "text": "x"},
     )
     assert bad.status_code == 400
+    item = env.client.post(
+        f"/f/p/{pid}/texts",
+        data={"csrf_token": _csrf(page), "what": "item:1", "language": "ru", "text": "x"},
+    )
+    assert item.status_code == 400 and "renaming it" in item.text
     run = env.client.post(
         f"/f/p/{pid}/machine-translations",
         data={"csrf_token": _csrf(page)},

@@ -60,10 +60,11 @@ class StatementTranslation(Base):
 
 
 class TextTranslation(Base):
-    """A process's own text in another language: its name, description, a format name or label.
+    """A process's own text in another language: its name, description or a format name.
 
-    ``kind`` is "name", "description", "format" or "item"; ``ref_id`` the format's or agenda
-    item's id (0 for the process's name and description).
+    ``kind`` is "name", "description" or "format"; ``ref_id`` the format's id (0 for the
+    process's name and description). Agenda item labels per language are the items' own
+    (``AgendaItem.custom_labels``); migration 0012 moved the former "item" rows there.
     """
 
     __tablename__ = "text_translations"

@@ -1,7 +1,8 @@
 """The stored agenda in a reader's language: applied at read time, never stored.
 
 Statement texts come from ``translations`` (joint statements), the process's name,
-description, format names and item labels from ``process_texts``. The agenda is computed
+description and format names from ``process_texts``, item labels from the items' own labels
+per language (``agenda_items``: keywords, or a facilitator's rename). The agenda is computed
 once for everybody; reading it in another language writes nothing.
 """
 
@@ -14,12 +15,20 @@ from sqlalchemy import select
 from parley.db.engine import SessionFactory
 from parley.db.models import ProcessFormat
 
-from .agenda_document import AgendaDocument, label_for
+from .agenda_document import AgendaDocument, AgendaItemEntry, label_for
 from .process_texts import process_texts
 from .sessions import read_session
 from .translations import readings
 
 __all__ = ["agenda_in"]
+
+
+def _label_in(item: AgendaItemEntry, languages: Sequence[str]) -> str:
+    """Return the item's label in the first of ``languages`` it has one in (exact or base)."""
+    for wanted in languages:
+        if {wanted, wanted.split("-")[0]} & set(item.labels):
+            return label_for(item, wanted)
+    return label_for(item, languages[0]) if languages else item.label
 
 
 def agenda_in(
@@ -53,8 +62,7 @@ def agenda_in(
         fmt.label = fmt.name if ref is None else texts.get("format", ref, fmt.name, languages)
     for item in out.items:
         if item.item > 0:
-            shown = label_for(item, languages[0]) if languages else item.label
-            label = texts.get("item", item.item, shown, languages)
+            label = _label_in(item, languages)
             if label != item.label:
                 item.original_label, item.label = item.label, label
         for entry in item.statements:

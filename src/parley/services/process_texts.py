@@ -1,7 +1,9 @@
-"""A process's own texts in other languages: its name, description, format names, item labels.
+"""A process's own texts in other languages: its name, description and format names.
 
 Facilitators set them (settings page, API); readers get them at read time in their language
 (exact tag, then base language, else the text as written), like statement translations.
+An agenda item's label in a language is not one of them: it is the item's own
+(``agenda_items.rename_item``), the one place item labels live.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parley.db.engine import SessionFactory
-from parley.db.models import AgendaItem, Process, ProcessFormat
+from parley.db.models import Process, ProcessFormat
 from parley.db.storable import MAX_ID
 from parley.db.translation_models import TextTranslation
 from parley.db.types import utc_now
@@ -25,6 +27,7 @@ from .sessions import read_session
 from .translations import language_matches, match_levels
 
 __all__ = [
+    "ITEM_LABELS_MOVED",
     "TEXT_KINDS",
     "TextKind",
     "TextTranslationInfo",
@@ -34,14 +37,18 @@ __all__ = [
     "set_text_translation",
 ]
 
-TextKind = Literal["name", "description", "format", "item"]
+TextKind = Literal["name", "description", "format"]
 TEXT_KINDS: tuple[str, ...] = get_args(TextKind)
 _MAX_LENGTH = {
     "name": MAX_NAME_LENGTH,
     "description": MAX_DESCRIPTION_LENGTH,
     "format": MAX_NAME_LENGTH,
-    "item": MAX_NAME_LENGTH,
 }
+ITEM_LABELS_MOVED = (
+    "kind='item' is no longer a process text: label an agenda item in a language by renaming "
+    "it (PUT /api/v1/processes/{process_id}/items/{item_id} with {label, language}, or on the "
+    "agenda page)"
+)
 
 
 @dataclass(frozen=True)
@@ -78,11 +85,9 @@ def _check_ref(session: Session, process_id: int, kind: str, ref_id: int) -> Non
         if ref_id != 0:
             raise InputError(f"ref_id={ref_id}: the process's {kind} takes ref_id 0")
         return
-    model = ProcessFormat if kind == "format" else AgendaItem
-    owner = session.scalar(select(model.process_id).where(model.id == ref_id))
+    owner = session.scalar(select(ProcessFormat.process_id).where(ProcessFormat.id == ref_id))
     if owner != process_id:
-        what = "format" if kind == "format" else "agenda item"
-        raise NotFoundError(f"{what} {ref_id} is not in process {process_id}")
+        raise NotFoundError(f"format {ref_id} is not in process {process_id}")
 
 
 def set_text_translation(
@@ -94,6 +99,8 @@ def set_text_translation(
     text: str,
 ) -> TextTranslationInfo | None:
     """Store (or with empty ``text`` remove) a translation of a process's text."""
+    if kind == "item":
+        raise InputError(ITEM_LABELS_MOVED)
     if kind not in TEXT_KINDS:
         raise InputError(f"kind={kind!r} should be one of {', '.join(TEXT_KINDS)}")
     language = language_tag(language)

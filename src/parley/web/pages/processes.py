@@ -182,7 +182,6 @@ def process_page(
         "n_statements": info.n_joint_statements,
         "free_conversations": formats.free_conversations(sf, me.id),
         "rounds": rounds.list_rounds(sf, info.id),
-        "item_labels": agenda_items.item_labels(sf, info.id),
         "texts": process_texts.list_text_translations(sf, info.id),
     }
     return render(request, "pages/process.html", context, facilitator=me.name)

@@ -1,6 +1,7 @@
-"""Facilitator pages for translations: a process's names and labels in other languages, and
-machine translation runs on demand. The rules are in ``services.translations`` and
-``services.process_texts``; each action calls the same service function as its API twin.
+"""Facilitator pages for translations: a process's name, description and format names in
+other languages, and machine translation runs on demand. The rules are in
+``services.translations`` and ``services.process_texts``; each action calls the same service
+function as its API twin. Agenda items are labelled per language on the agenda page.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def save_text(
     language: Annotated[str, Form(max_length=35)] = "",
     text: Annotated[str, Form(max_length=50_000)] = "",
 ) -> Response:
-    """Store a translation of the process's name, description, a format name or item label."""
+    """Store a translation of the process's name, description or a format name."""
     kind, _sep, ref = what.partition(":")
     if not ref.isdigit():
         raise InputError(f"what={what!r} should look like 'name:0' or 'format:12'")

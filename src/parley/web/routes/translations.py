@@ -3,16 +3,17 @@
 ``POST .../statements/{sid}/translations``: with a facilitator's key stored at once, with a
 participant's token as the format's moderation mode says; ``GET`` lists the shown ones (a
 managing facilitator sees every one). Facilitators edit, moderate and remove translations,
-set the process's translated name, description, format names and item labels, and start
-machine translation runs. The rules live in ``services.translations``.
+set the process's translated name, description and format names, and start machine
+translation runs. The rules live in ``services.translations``. An agenda item's label in a
+language is the item's own: ``PUT /processes/{pid}/items/{item_id}`` (``routes.processes``).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from parley.db.storable import MAX_ID
@@ -21,6 +22,8 @@ from parley.services.accounts import facilitator_info
 from parley.services.conversations import ensure_can_manage
 from parley.services.machine_translation import machine_translator, translate_process
 from parley.services.process_texts import (
+    ITEM_LABELS_MOVED,
+    TextKind,
     TextTranslationInfo,
     list_text_translations,
     set_text_translation,
@@ -60,12 +63,18 @@ class ProcessTextIn(BaseModel):
     """A process's text in another language; an empty ``text`` removes the translation."""
 
     model_config = STRICT
-    kind: Literal["name", "description", "format", "item"]
-    ref_id: int = Field(
-        default=0, ge=0, le=MAX_ID, description="the format's or item's id; 0 otherwise"
-    )
+    kind: TextKind
+    ref_id: int = Field(default=0, ge=0, le=MAX_ID, description="the format's id; 0 otherwise")
     language: LanguageTag
     text: str = Field(max_length=50_000)
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _not_an_item(cls, value: Any) -> Any:
+        """Send item labels to the agenda item's rename (the one place they live)."""
+        if value == "item":
+            raise ValueError(ITEM_LABELS_MOVED)
+        return value
 
 
 class ProcessTextOut(BaseModel):
