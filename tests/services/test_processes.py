@@ -399,3 +399,33 @@ def test_an_existing_conversation_becomes_a_format(session_factory: SessionFacto
     agenda = compute_agenda(sf, pid, bridging=False, refresh_items=False)
     (entry,) = [e for item in _items(agenda) for e in item["statements"]]
     assert entry["id"] == s.id and _counted(sf, pid, s.id, 1)["agree"] == 1
+
+
+def test_scores_are_withheld_with_the_counts_they_are_built_from(
+    session_factory: SessionFactory,
+) -> None:
+    sf = session_factory
+    pid, a, b = _process(sf, settings=ProcessSettings(min_votes=1))
+    s = statements.add_statement(sf, a, "Humanitarian access everywhere", is_seed=True)
+    (copy,) = share_statement(sf, s.id)
+    voters_a, voters_b = _members(sf, a, 3), _members(sf, b, 3)
+    for member in voters_a:
+        cast_vote(sf, member, s.id, 1)
+    cast_vote(sf, voters_b[0], copy, 1)  # one member of the Small Group: withheld
+
+    def entry() -> dict[str, Any]:
+        agenda = compute_agenda(sf, pid, bridging=True, refresh_items=False)
+        (found,) = [e for item in _items(agenda) for e in item["statements"]]
+        return found
+
+    shown = entry()
+    assert shown["kind"] == "common"  # the engine still counts it (min_votes=1)
+    assert shown["withheld"] == ["Small Group"]
+    # the scores come from the withheld vote too, so they would tell it
+    assert shown["common_ground"] is None and shown["bridging"] is None
+    for member in voters_b[1:]:
+        cast_vote(sf, member, copy, 1)
+    shown = entry()
+    assert shown["withheld"] == []
+    assert shown["common_ground"] is not None and shown["common_ground"] > 0.5
+    assert shown["by_format"]["Small Group"] == {"agree": 3, "disagree": 0, "pass": 0}

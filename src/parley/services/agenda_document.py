@@ -57,7 +57,9 @@ class AgendaEntry(BaseModel):
         "statement, else the joint statement's id; the same in every format",
     )
     kind: StatementKind
-    common_ground: float | None = Field(description="null until every format voted enough")
+    common_ground: float | None = Field(
+        description="null until every format voted enough, or while a format's counts are withheld"
+    )
     bridging: float | None
     rejected_by_all: bool = Field(
         description="contested, but every format that voted enough rejects it"
@@ -271,10 +273,11 @@ def agenda_items(
                     id=sid,
                     number=sid if numbers is None else numbers.get(sid, sid),
                     kind=kind,  # type: ignore[arg-type]
-                    common_ground=_number(agenda.common_ground[column]),
+                    # scores built on withheld counts would tell them: withheld too
+                    common_ground=None if withheld else _number(agenda.common_ground[column]),
                     bridging=(
                         _number(agenda.bridging[column])
-                        if _voted_in(agenda, column) > 1
+                        if _voted_in(agenda, column) > 1 and not withheld
                         else None  # no evidence across formats
                     ),
                     rejected_by_all=bool(agenda.rejected[column]),
