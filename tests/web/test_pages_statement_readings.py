@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from parley.db.models import Statement
 from parley.services import participants, statements, votes
 from parley.services.polis_reports import report_id
 from parley.services.processes import create_process, process_info
@@ -158,3 +160,15 @@ def test_a_participant_cannot_edit_or_remove_translations(env: Any) -> None:
         response = env.client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
         assert response.status_code in (303, 401, 403), path
     assert [t.text for t in list_translations(sf, cid, sid, everything=True)] == [DE]
+
+
+def test_a_statement_of_unknown_language_has_no_language_tag(env: Any) -> None:
+    sf = env.session_factory
+    with sf.begin() as session:  # as imported from Polis: no language recorded
+        session.execute(
+            update(Statement).where(Statement.id == env.seed_ids[2]).values(language=None)
+        )
+    env.log_in()
+    html = env.client.get(f"/f/c/{env.open_id}/results?lang=en").text
+    tags = re.findall(r'<span class="lang-tag"[^>]*>([^<]*)</span>', html)
+    assert tags and "?" not in tags  # the known languages tagged, the unknown one not
