@@ -21,6 +21,7 @@ from parley.services.agenda_items import (
     rename_item,
 )
 from parley.services.processes import create_process, process_info
+from parley.services.translation_store import add_translation
 
 TEXTS = [
     ("en", "Humanitarian aid must reach every region without obstruction."),
@@ -129,3 +130,28 @@ def test_keyword_phrases_are_embedded_once_per_process() -> None:
     assert fake.seen == ["aid convoys", "sanctions", "truce"]
     np.testing.assert_array_equal(again[:2], first[::-1])
     assert cached.embed([]).shape == (0, 2)
+
+
+@pytest.mark.slow
+def test_an_item_is_labelled_in_the_languages_of_its_translations_too(
+    session_factory: SessionFactory,
+) -> None:
+    sf = session_factory
+    pid = create_process(sf, facilitator_id=None, name="Syria", formats=["A", "B"])
+    info = process_info(sf, pid)
+    written = [(lang, text) for lang, text in TEXTS if lang != "en"]  # no English statement
+    ids = []
+    for k, (language, text) in enumerate(written):
+        conversation = info.formats[k % 2].conversation_id
+        ids.append(
+            (conversation, statements.add_statement(sf, conversation, text, language=language))
+        )
+    english = dict(enumerate(t for lang, t in TEXTS if lang == "en"))
+    for n, (conversation, statement) in enumerate(ids[::2]):  # each German one in English
+        add_translation(sf, conversation, statement.id, "en", english[n])
+    assert refresh_agenda_items(sf, pid) == 3
+    items = refresh_agenda(sf, pid).document.items
+    aid = next(i for i in items if any("humanitäre" in (s.text or "") for s in i.statements))
+    assert set(aid.labels) == {"en", "de", "fr"}
+    assert aid.labels["en"] in english[0].lower()  # from the translation's words
+    assert label_for(aid, "en") == aid.labels["en"] == aid.label

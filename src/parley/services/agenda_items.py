@@ -1,10 +1,10 @@
 """Agenda items: the joint statements clustered into topics across languages, and their labels.
 
 Items are clusters of the joint statements' stored embeddings (``parley.text.topics``),
-labelled from keywords in each language of its statements. When the clustering is redone,
-an item keeps its id (and the labels a facilitator gave it, per language) when it keeps
-most of its statements. Only the analysis worker clusters (it runs the embedding model);
-pages and the API read what it stored.
+labelled from keywords in each language its statements read in (as written or translated).
+When the clustering is redone, an item keeps its id (and the labels a facilitator gave it,
+per language) when it keeps most of its statements. Only the analysis worker clusters (it
+runs the embedding model); pages and the API read what it stored.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Select, delete, select, update
 
 from parley.db.engine import SessionFactory
@@ -29,6 +30,7 @@ from .formats import bump_process
 from .inputs import clean_name, language_tag
 from .joint import joint_statements
 from .sessions import read_session
+from .translations import translation_infos
 
 __all__ = [
     "MAX_LABEL_LENGTH",
@@ -111,6 +113,31 @@ def _effective(
     return ItemLabels(label_for(merged, "en", default=label), merged)
 
 
+def _label_texts(
+    session_factory: SessionFactory,
+    joint: Sequence[Any],
+    languages: Sequence[str],
+    clusters: NDArray[np.int64],
+) -> tuple[list[str], list[str], NDArray[np.int64], NDArray[np.int64]]:
+    """The texts an item is labelled from: its statements and their shown translations.
+
+    A translation counts in its own language, in its statement's item, with its statement's
+    vector (row), so that an item has a label in every language its statements read in.
+    """
+    texts, tags = [s.text for s in joint], list(languages)
+    of_item, rows = clusters.tolist(), list(range(len(joint)))
+    with read_session(session_factory) as session:
+        found = translation_infos(session, [s.id for s in joint])
+    for row, statement in enumerate(joint):
+        for info in found.get(statement.id, []):
+            if info.is_shown and info.language != languages[row]:
+                texts.append(info.text)
+                tags.append(info.language)
+                of_item.append(int(clusters[row]))
+                rows.append(row)
+    return texts, tags, np.asarray(of_item, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+
+
 def refresh_agenda_items(
     session_factory: SessionFactory, process_id: int, *, force: bool = False
 ) -> int:
@@ -151,11 +178,12 @@ def refresh_agenda_items(
     for _, cluster, item in sorted(overlaps, key=lambda t: (-t[0], t[1], t[2])):
         if cluster not in reuse and item not in reuse.values():
             reuse[cluster] = item
+    texts, tags, of_item, rows = _label_texts(session_factory, joint, languages, clusters)
     topics = label_topics(
-        [s.text for s in joint],
-        languages,
-        clusters,
-        vectors,
+        texts,
+        tags,
+        of_item,
+        vectors[rows],
         embedder=_CachedPhrases(shared_embedder()),
         max_candidates=LABEL_CANDIDATES,
     )
