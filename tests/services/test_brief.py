@@ -121,3 +121,41 @@ def test_the_brief_of_now_shows_what_moved_since_the_last_round_in_arabic(
     html = render_brief_html(brief, translator("ar"), language="ar", direction="rtl")
     assert 'dir="rtl"' in html and "منذ الجولة 1" in html
     assert "Clean water for every village" in _pdf_text(render_brief_pdf(html))
+
+
+def test_the_brief_summary_counts_every_statement_it_lists_as_waiting_for_votes(
+    session_factory: SessionFactory,
+) -> None:
+    """Statements in several formats short of votes and one-sided ones: both are listed
+    under "Waiting for votes" and both are counted, in the brief and in the rounds."""
+    sf = session_factory
+    pid = create_process(
+        sf,
+        facilitator_id=None,
+        name="Waiting",
+        formats=["North", "South"],
+        settings=ProcessSettings(min_votes=2),
+    )
+    info = process_info(sf, pid)
+    a, b = info.formats[0].conversation_id, info.formats[1].conversation_id
+    in_a = [participants.join_conversation(sf, a)[0] for _ in range(3)]
+    in_b = [participants.join_conversation(sf, b)[0] for _ in range(3)]
+    for text in ("Shared, one South vote", "Shared, no South vote"):
+        s = statements.add_statement(sf, a, text, is_seed=True)
+        (copy,) = share_statement(sf, s.id)
+        for m in in_a:
+            cast_vote(sf, m, s.id, 1)
+        if text.startswith("Shared, one"):
+            cast_vote(sf, in_b[0], copy, 1)  # held by both formats, short of votes in South
+    statements.add_statement(sf, b, "Only in the South", is_seed=True)  # one-sided
+    refresh_agenda(sf, pid)
+    kinds = sorted(s.kind for item in read_agenda(sf, pid).document.items for s in item.statements)
+    assert kinds == ["one-sided", "waiting", "waiting"]
+    closed = close_round(sf, pid)
+    brief = brief_of(sf, pid, 1)
+    html = render_brief_html(brief, translator("en"), language="en", direction="ltr")
+    listed = len(re.findall(r'class="statement mark waiting"', html))
+    shown = re.search(r'<td id="sum-waiting">(\d+)</td>', html)
+    assert shown is not None
+    assert listed == int(shown.group(1)) == brief.summary["waiting"] == 3
+    assert closed.n_waiting == 3  # the rounds list counts the same

@@ -6,9 +6,9 @@ The stored agenda of a process (``agenda``), the agenda of a Polis export
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,13 +29,24 @@ __all__ = [
     "MapGroup",
     "StatementText",
     "agenda_items",
+    "count_listed",
     "label_for",
+    "listed_under",
 ]
 
 VoteKind = Literal["agree", "disagree", "pass"]
 #: "waiting": held by several formats, short of votes in some; "one-sided": held by one
 StatementKind = Literal["common", "contested", "waiting", "one-sided"]
 STANCES: tuple[VoteKind, ...] = ("agree", "disagree", "pass")
+#: the heading each statement group is counted under in summaries (the brief, the rounds):
+#: "waiting" holds every statement short of votes somewhere, waiting or one-sided
+LISTED_UNDER: Final = {
+    "common": "common",
+    "contested": "contested",
+    "rejected": "rejected",
+    "waiting": "waiting",
+    "one-sided": "waiting",
+}
 
 
 class StatementText(BaseModel):
@@ -298,3 +309,20 @@ def agenda_items(
             )
         )
     return out
+
+
+def listed_under(entry: AgendaEntry) -> str:
+    """Return the summary heading a statement counts under (``LISTED_UNDER``)."""
+    return LISTED_UNDER[entry.group]
+
+
+def count_listed(statements: Iterable[AgendaEntry]) -> dict[str, int]:
+    """Return how many statements each summary heading lists: common, contested, rejected,
+    waiting (short of votes in some format: "waiting" and "one-sided" statements both).
+
+    The brief's summary and the rounds' counts both count with this, as the brief lists.
+    """
+    counts = dict.fromkeys(("common", "contested", "rejected", "waiting"), 0)
+    for entry in statements:
+        counts[listed_under(entry)] += 1
+    return counts

@@ -23,7 +23,14 @@ from parley.db.types import utc_now
 from parley.errors import NotFoundError
 
 from .agenda import read_agenda
-from .agenda_document import AgendaDocument, AgendaEntry, AgendaFormat, AgendaProcess
+from .agenda_document import (
+    AgendaDocument,
+    AgendaEntry,
+    AgendaFormat,
+    AgendaProcess,
+    count_listed,
+    listed_under,
+)
 from .agenda_reading import agenda_in
 from .file_agenda import JointAgenda
 from .processes import process_info
@@ -168,10 +175,10 @@ def build_brief(
     )
     for item in document.items:
         by: dict[str, list[BriefStatement]] = {
-            g: [] for g in ("common", "contested", "rejected", "waiting", "one-sided")
+            g: [] for g in ("common", "contested", "rejected", "waiting")
         }
         for s in item.statements:
-            by[s.group].append(_statement(s))
+            by[listed_under(s)].append(_statement(s))
         items.append(
             BriefItem(
                 rank=item.rank,
@@ -179,14 +186,12 @@ def build_brief(
                 common=by["common"],
                 contested=by["contested"],
                 rejected=by["rejected"],
-                waiting=by["waiting"] + by["one-sided"],
+                waiting=by["waiting"],
             )
         )
         summary["items"] += 1
-        summary["common"] += len(by["common"])
-        summary["contested"] += len(by["contested"])
-        summary["rejected"] += len(by["rejected"])
-        summary["waiting"] += len(by["one-sided"])
+        for heading, n in count_listed(item.statements).items():
+            summary[heading] += n  # what the item lists under each heading
         key = (
             "items_common"
             if by["common"]

@@ -22,7 +22,7 @@ from parley.db.types import utc_now
 from parley.errors import ConflictError, InputError, NotFoundError, StateError
 
 from .agenda import read_agenda
-from .agenda_document import AgendaDocument
+from .agenda_document import AgendaDocument, count_listed
 from .numbers import number_documents
 from .sessions import read_session
 
@@ -56,15 +56,15 @@ class RoundInfo:
 
 
 def _info(number: int, closed_at: datetime, note: str, document: AgendaDocument) -> RoundInfo:
-    kinds = [s.group for item in document.items for s in item.statements]
+    counts = count_listed(s for item in document.items for s in item.statements)
     return RoundInfo(
         number=number,
         closed_at=closed_at,
         note=note,
         n_items=len(document.items),
-        n_common=kinds.count("common"),
-        n_contested=kinds.count("contested") + kinds.count("rejected"),
-        n_waiting=kinds.count("one-sided"),
+        n_common=counts["common"],
+        n_contested=counts["contested"] + counts["rejected"],
+        n_waiting=counts["waiting"],
     )
 
 

@@ -29,4 +29,6 @@ class RoundOut(BaseModel):
     n_items: int
     n_common: int
     n_contested: int = Field(description="contested, rejected by every format included")
-    n_waiting: int = Field(description="one-sided: waiting for votes in some format")
+    n_waiting: int = Field(
+        description="short of votes in some format: waiting and one-sided statements"
+    )
