@@ -69,6 +69,20 @@ def _visible(sf: Any, conversation_id: int) -> list[Any]:
     return list(visible_statements(sf, conversation_id))
 
 
+def _translate_first_statement(live_server: Any, language: str, text: str) -> None:
+    """Store the facilitator's translation of the conversation's first statement."""
+    from parley.db import create_engine_for, create_session_factory
+    from parley.services.translation_store import add_translation
+
+    engine = create_engine_for(live_server.database_url)
+    try:
+        sf = create_session_factory(engine)
+        cid = live_server.conversation_id
+        add_translation(sf, cid, live_server.statement_ids[0], language, text)
+    finally:
+        engine.dispose()
+
+
 def _pages(live_server: Any, ids: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Return the public pages and the facilitator's pages to check."""
     cid, pid = live_server.conversation_id, live_server.process.id
@@ -201,12 +215,27 @@ def test_facilitator_merges_and_undoes_at_phone_width(
     expect(page).to_have_url(re.compile(r"/statements\?done=merged"))
     expect(page.locator(".undo-now")).to_contain_text(f"#{drop} merged into #{keep}")
     page.screenshot(path=artifacts / "merge-done-phone.png", full_page=True)
+    # the merged statement now reads in two languages: an "original" toggle in its cell
+    expect(page.locator("details.original summary").first).to_be_visible()
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= PHONE["width"], f"the statements page is {wide} px wide after the merge"
     page.locator(".undo-now").get_by_role("button", name="Undo").click()
     expect(page.locator(".flash")).to_contain_text("both statements and their votes are back")
     assert _ids(live_server)["statements"][:2] == [keep, drop]
     page.screenshot(path=artifacts / "merge-undone-phone.png", full_page=True)
-    for path in ("/f", "/f/processes", f"/f/p/{pid}", f"/f/c/{live_server.conversation_id}"):
+    cid = live_server.conversation_id
+    _translate_first_statement(live_server, "de", "Mehr Bäume und Schatten im Stadtpark")
+    for path in (
+        "/f",
+        "/f/processes",
+        f"/f/p/{pid}",
+        f"/f/p/{pid}?lang=de",  # long German headings: the formats table scrolls in its box
+        f"/f/c/{cid}",
+        f"/f/c/{cid}/results?lang=de",  # a translated statement: its "original" toggle
+    ):
         page.goto(live_server.url + path)
+        if path.endswith("results?lang=de"):
+            expect(page.locator("details.original summary").first).to_be_visible()
         wide = page.evaluate("document.documentElement.scrollWidth")
         page.screenshot(path=artifacts / f"phone{path.replace('/', '-')}.png", full_page=True)
         assert wide <= PHONE["width"], f"{path} is {wide} px wide at phone width"
