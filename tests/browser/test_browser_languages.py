@@ -20,6 +20,24 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
+#: whether the description's closing "." is drawn right of the letter before it
+_FULL_STOP_AFTER_LAST_WORD = """() => {
+  const p = document.querySelector(".desc p");
+  const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+  let last = null;
+  while (walker.nextNode()) { if (walker.currentNode.data.trim()) last = walker.currentNode; }
+  const end = last.data.trimEnd().length;
+  if (last.data[end - 1] !== ".") return false;
+  const box = (at) => {
+    const range = document.createRange();
+    range.setStart(last, at);
+    range.setEnd(last, at + 1);
+    return range.getBoundingClientRect();
+  };
+  return box(end - 1).left >= box(end - 2).right - 1;
+}"""
+
+
 def _fits(page: Any) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the page scrolls sideways at phone width"
@@ -41,6 +59,8 @@ def test_persian_participant_page_is_right_to_left_at_phone_width(
     assert agree_box and disagree_box and agree_box["x"] > disagree_box["x"]  # agree on the right
     page.screenshot(path=artifacts / "participant-phone-fa.png", full_page=True)
     _fits(page)
+    # the English description (Markdown: a <p> in .desc) keeps its full stop at its end
+    assert page.evaluate(_FULL_STOP_AFTER_LAST_WORD), "the description's full stop moved"
     agree.click()
     expect(page.locator("#progress")).to_contain_text("به 1 از 8 گزاره")
     page.goto(f"{live_server.url}/c/{live_server.conversation_id}/votes")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from itertools import pairwise
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from parley.services import participants, statements
 from parley.services.access import join_key_of
 from parley.services.agenda import refresh_agenda
 from parley.services.processes import create_process, process_info
+from parley.services.rounds import close_round
 from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
 from parley.services.votes import cast_vote
@@ -153,3 +155,35 @@ def test_members_see_their_format_and_the_joint_agenda_when_allowed(pages_env: A
     statements.add_statement(env.session_factory, a, "Elections next year", is_seed=True)
     card = member.get(f"/c/{a}/card")
     assert card.status_code == 200 and "Elections next year" in card.text
+
+
+def _heading_levels(html: str) -> list[int]:
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+
+
+def test_what_moved_keeps_heading_order_and_reads_its_numbers_left_to_right(
+    pages_env: Any,
+) -> None:
+    env = pages_env
+    pid, _, _, _ = _process(env)
+    env.log_in()
+    close_round(env.session_factory, pid)
+    observer = process_info(env.session_factory, pid).observer_key
+    pages = {
+        f"/f/p/{pid}/agenda?lang=ar": "agenda",
+        f"/o/{observer}?lang=fa": "observers",
+        f"/f/p/{pid}/rounds?lang=ar": "rounds",
+    }
+    for url in pages:
+        html = env.client.get(url).text
+        assert 'dir="rtl"' in html, url
+        levels = _heading_levels(html.split("<main", 1)[1])
+        # no level skipped going down (axe's "heading-order"): an h2, then h3, not h4
+        assert all(b <= a + 1 for a, b in pairwise(levels)), (url, levels)
+        shifts = html.split('<table class="shifts">', 1)[1].split("</table>", 1)[0]
+        rows = re.findall(r"<tr><td dir=\"auto\">.*?</tr>", shifts, flags=re.S)
+        assert rows, url
+        for row in rows:  # votes, agree share and shift: each isolated left to right
+            cells = re.findall(r"<td>(.*?)</td>", row, flags=re.S)
+            assert len(cells) == 3 and all(c.startswith('<bdi dir="ltr">') for c in cells), row
+    assert re.search(r'<bdi dir="ltr">\d+% → \d+%</bdi>', html)
