@@ -253,3 +253,26 @@ def test_a_statement_held_for_moderation_stays_out_of_the_report(pages_env: Any)
     page = pages_env.client.get(f"/r/{report_id(sf, cid)}").text
     assert held not in page
     assert sorted(int(r[0]) for r in _tables(page)["statement-table"]) == sorted(seeds)
+
+
+def test_a_map_without_opinion_groups_says_so_without_a_dangling_colon(pages_env: Any) -> None:
+    """One vote: the analysis places nobody in a group; the sentence ends, in every view."""
+    env = pages_env
+    sf = env.session_factory
+    pid = create_process(sf, facilitator_id=env.facilitator_id, name="One vote", formats=["A"])
+    cid = process_info(sf, pid).formats[0].conversation_id
+    sid = statements.add_statement(sf, cid, "A lonely statement", is_seed=True).id
+    votes.cast_vote(sf, participants.join_conversation(sf, cid)[0], sid, 1)
+    env.catch_up()
+    data = latest_analysis(sf, cid)
+    assert data is not None and not data.get("groups")
+    env.log_in()
+    for url in (f"/r/{report_id(sf, cid)}", f"/f/c/{cid}/results", f"/f/p/{pid}/agenda"):
+        page = env.client.get(url).text
+        summary = re.search(r'id="map-summary[^"]*"[^>]*>(.*?)</p>', page, flags=re.S)
+        assert summary is not None, url
+        text = " ".join(summary.group(1).split())
+        assert text.endswith("The map shows no opinion groups yet."), (url, text)
+        assert "by how they voted:" not in text, url
+    german = env.client.get(f"/f/c/{cid}/results?lang=de").text
+    assert "Die Karte zeigt noch keine Meinungsgruppen." in german
