@@ -11,7 +11,7 @@ is withheld when fewer than the process's privacy threshold of its members voted
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -122,14 +122,14 @@ class Brief:
     rounds: list[int] = field(default_factory=list)
 
 
-def _statement(s: AgendaEntry) -> BriefStatement:
+def _statement(s: AgendaEntry, labels: Mapping[str, str]) -> BriefStatement:
     stances = []
     for name, counts in s.by_format.items():
         n = counts["agree"] + counts["disagree"] + counts["pass"]
         withheld = name in s.withheld  # the agenda document withholds (rules.min_group_size)
         stances.append(
             BriefStance(
-                format=name,
+                format=labels.get(name, name),
                 n=n,
                 agree=0 if withheld else counts["agree"],
                 disagree=0 if withheld else counts["disagree"],
@@ -142,7 +142,7 @@ def _statement(s: AgendaEntry) -> BriefStatement:
         number=s.shown_number,
         text=s.text or f"#{s.shown_number}",
         language=s.language,
-        origin=s.format,
+        origin=None if s.format is None else labels.get(s.format, s.format),
         group=s.group,
         common_ground=s.common_ground,
         stances=stances,
@@ -158,7 +158,12 @@ def build_brief(
     since_round: int | None = None,
     changes: RoundChanges | None = None,
 ) -> Brief:
-    """Return the brief's content from an agenda document (and what moved, if given)."""
+    """Return the brief's content from an agenda document (and what moved, if given).
+
+    Formats are named as the document's reader reads them (``AgendaFormat.label``, set by
+    ``agenda_in``), as on the agenda page.
+    """
+    labels = {f.name: f.label or f.name for f in document.formats}
     items = []
     summary = dict.fromkeys(
         (
@@ -178,7 +183,7 @@ def build_brief(
             g: [] for g in ("common", "contested", "rejected", "waiting")
         }
         for s in item.statements:
-            by[listed_under(s)].append(_statement(s))
+            by[listed_under(s)].append(_statement(s, labels))
         items.append(
             BriefItem(
                 rank=item.rank,
@@ -205,13 +210,13 @@ def build_brief(
         description=document.process.description,
         round_number=round_number,
         date=date or document.computed_at,
-        formats=document.format_names,
+        formats=[labels[name] for name in document.format_names],
         min_votes=document.process.min_votes,
         min_group_size=min_group_size,
         items=items,
         summary=summary,
         since_round=since_round,
-        changes=changes,
+        changes=None if changes is None else changes.named(labels),
     )
 
 

@@ -9,7 +9,7 @@ the change of its agree share over all its votes on the joint statements.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -96,6 +96,30 @@ class RoundChanges(BaseModel):
             or self.items_lost_common
             or self.moved_formats
             or any(s.shift for s in self.format_shifts)
+        )
+
+    def named(self, labels: Mapping[str, str]) -> RoundChanges:
+        """Return a copy naming formats as ``labels`` does (a format's name in the reader's
+        language, ``AgendaFormat.label``); names it lacks stay as they are."""
+
+        def name(fmt: str) -> str:
+            return labels.get(fmt, fmt)
+
+        return self.model_copy(
+            update={
+                "moved_formats": [
+                    m.model_copy(
+                        update={
+                            "gained": [name(n) for n in m.gained],
+                            "lost": [name(n) for n in m.lost],
+                        }
+                    )
+                    for m in self.moved_formats
+                ],
+                "format_shifts": [
+                    f.model_copy(update={"format": name(f.format)}) for f in self.format_shifts
+                ],
+            }
         )
 
 

@@ -18,7 +18,12 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from parley.errors import NotFoundError
 from parley.services import agenda, agenda_items, processes, results, rounds
-from parley.services.agenda_document import AgendaEntry, AgendaItemEntry, label_for
+from parley.services.agenda_document import (
+    AgendaDocument,
+    AgendaEntry,
+    AgendaItemEntry,
+    label_for,
+)
 from parley.services.processes import ProcessInfo
 from parley.services.round_changes import what_moved
 from parley.web import charts
@@ -30,7 +35,7 @@ from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
 
-__all__ = ["agenda_context", "agenda_groups", "router"]
+__all__ = ["agenda_context", "agenda_groups", "format_labels", "router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -57,31 +62,44 @@ def _stance(name: str, counts: Mapping[Any, int], *, withheld: bool = False) -> 
     }
 
 
-def _statement(entry: AgendaEntry) -> dict[str, Any]:
+def format_labels(document: AgendaDocument) -> dict[str, str]:
+    """Return each format's name as the reader reads it (``agenda_in``'s ``label``)."""
+    return {f.name: f.label or f.name for f in document.formats}
+
+
+def _statement(entry: AgendaEntry, labels: Mapping[str, str]) -> dict[str, Any]:
+    def name(fmt: str) -> str:
+        return labels.get(fmt, fmt)
+
     return {
         **entry.model_dump(),
+        "format": None if entry.format is None else name(entry.format),
         "number": entry.shown_number,
         "stances": [
-            _stance(name, counts, withheld=name in entry.withheld)
-            for name, counts in entry.by_format.items()
+            _stance(name(fmt), counts, withheld=fmt in entry.withheld)
+            for fmt, counts in entry.by_format.items()
         ],
-        "share_to": entry.share_with or [],
-        "waiting": entry.waiting_for,
+        "share_to": [name(fmt) for fmt in entry.share_with or []],
+        "waiting": [name(fmt) for fmt in entry.waiting_for],
     }
 
 
 def agenda_groups(
-    items: list[AgendaItemEntry], language: str | None = None
+    items: list[AgendaItemEntry],
+    language: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Return the agenda's items best first, their statements grouped by kind, for a page.
 
     Each item's ``label`` is its label in ``language`` (the reader's), where it has one;
+    formats are named as ``labels`` names them (``format_labels``: the reader's language);
     stances the document withholds (``rules.min_group_size``) stay withheld.
     """
     out = []
     for item in items:
         groups = [
-            (kind, [_statement(s) for s in item.statements if s.group == kind]) for kind in KINDS
+            (kind, [_statement(s, labels or {}) for s in item.statements if s.group == kind])
+            for kind in KINDS
         ]
         label = label_for(item, language)
         out.append(
@@ -95,8 +113,11 @@ def agenda_groups(
     return out
 
 
-def _maps(sf: SessionFactoryDep, info: ProcessInfo, t: Translator) -> list[dict[str, Any]]:
-    """Each format's opinion map from its latest stored analysis (None before the first)."""
+def _maps(
+    sf: SessionFactoryDep, info: ProcessInfo, t: Translator, labels: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Each format's opinion map from its latest stored analysis (None before the first),
+    named as ``labels`` names the format."""
     out = []
     for fmt in info.formats:
         data = results.latest_analysis(sf, fmt.conversation_id)
@@ -109,7 +130,15 @@ def _maps(sf: SessionFactoryDep, info: ProcessInfo, t: Translator) -> list[dict[
             {"letter": charts.group_letter(int(g["id"])), "size": int(g.get("size", 0))}
             for g in (data or {}).get("groups", [])
         ]
-        out.append({"format": fmt, "figure": figure, "analysis": data, "groups": groups})
+        out.append(
+            {
+                "format": fmt,
+                "name": labels.get(fmt.name, fmt.name),
+                "figure": figure,
+                "analysis": data,
+                "groups": groups,
+            }
+        )
     return out
 
 
@@ -134,7 +163,10 @@ def agenda_context(
     last = rounds.last_round(sf, process_id) if closed else None
     t = page_translator(request)
     threshold = info.settings.min_group_size
+    labels = format_labels(view.document)
     joint = view.joint_map.chart_data()
+    for group in joint["groups"]:  # the legend: formats by the name the reader reads
+        group["label"] = labels.get(group["label"], group["label"])
     joint_figure = None
     if joint["participants"]:
         joint_figure = charts.figure_json(charts.opinion_map(joint, t, height=MAP_HEIGHT))
@@ -143,18 +175,17 @@ def agenda_context(
         "version": version,
         "live_url": live_url,
         "rounds": closed,
-        "moved": None if last is None else what_moved(last[1], view.document),
+        "moved": None if last is None else what_moved(last[1], view.document).named(labels),
         "process_name": view.document.process.name,  # in the reader's language
         "process_description": view.document.process.description,
-        "format_labels": {f.name: f.label or f.name for f in view.document.formats},
         "n_participants": view.document.process.n_participants,
-        "items": agenda_groups(view.document.items, page_language(request)),
+        "items": agenda_groups(view.document.items, page_language(request), labels),
         "min_group_size": threshold,
         "page_language": page_language(request),
         "computed_at": view.document.computed_at,
         "joint_map": joint_figure,
         "n_mapped": len(joint["participants"]),
-        "maps": _maps(sf, info, t) if with_maps else [],
+        "maps": _maps(sf, info, t, labels) if with_maps else [],
     }
 
 

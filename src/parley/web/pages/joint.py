@@ -19,7 +19,7 @@ from parley.services import agenda, conversations, participants, rounds
 from parley.services.joint_view import check_may_see, format_items, format_view
 from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import ensure_page_reader, page_participant
-from parley.web.pages.agenda import agenda_groups
+from parley.web.pages.agenda import agenda_groups, format_labels
 from parley.web.pages.participate import card_context
 from parley.web.pages.rendering import page_language, render
 from parley.web.pages.route import PageRoute
@@ -55,7 +55,8 @@ def _context(
         "version": version,
         "live_url": f"/c/{conversation_id}/{page}/live",
         "live_every": LIVE_EVERY,
-        "items": agenda_groups(items, language),
+        "items": agenda_groups(items, language, format_labels(document)),
+        "format_name": format_labels(document).get(view.format_name, view.format_name),
         "min_group_size": view.min_group_size,
         "formats": document.format_names,
         "computed_at": document.computed_at,

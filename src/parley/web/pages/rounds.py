@@ -26,7 +26,7 @@ from parley.web.costly import limit_facilitator_work
 from parley.web.deps import ObservedProcessDep, SessionFactoryDep
 from parley.web.i18n import SUPPORTED_LANGUAGES, text_direction, translator
 from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
-from parley.web.pages.agenda import agenda_context
+from parley.web.pages.agenda import agenda_context, format_labels
 from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
@@ -166,7 +166,7 @@ def rounds_page(
     """Compare two rounds (or a round and now) and chart each item's common ground."""
     t = page_translator(request)
     closed = rounds.list_rounds(sf, info.id)
-    now = agenda.read_agenda(sf, info.id).document
+    now = agenda.read_agenda(sf, info.id, languages=(page_language(request),)).document
     if since is None and closed:
         since = closed[-1].number if until is None else max(1, until - 1)
     before = None if since is None else rounds.read_round(sf, info.id, since)
@@ -183,7 +183,7 @@ def rounds_page(
         "rounds": closed,
         "since": since,
         "until": until,
-        "moved": None if before is None else what_moved(before, after),
+        "moved": None if before is None else what_moved(before, after).named(format_labels(now)),
         "columns": columns,
         "history": history,
         "history_figure": (
