@@ -159,3 +159,21 @@ def test_the_brief_summary_counts_every_statement_it_lists_as_waiting_for_votes(
     assert shown is not None
     assert listed == int(shown.group(1)) == brief.summary["waiting"] == 3
     assert closed.n_waiting == 3  # the rounds list counts the same
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "ru", "tr", "ar", "fa", "es", "zh"])
+def test_the_brief_legend_uses_the_words_of_its_counts(
+    session_factory: SessionFactory, process: int, lang: str
+) -> None:
+    """The colour key under the summary names agree, disagree and pass as the counts do."""
+    t = translator(lang)
+    brief = brief_of(session_factory, process, 1)
+    html = render_brief_html(brief, t, language=lang, direction="ltr")
+    legend = re.search(r'<p class="legend">(.*?)</p>', html, flags=re.S)
+    assert legend is not None
+    words = [w.strip() for w in re.findall(r"</span>([^<]+)</span>", legend.group(1))]
+    st = brief.items[0].common[0].stances[0]
+    counts = t("agenda.counts", agree=st.agree, disagree=st.disagree, passed=st.passed)
+    assert len(words) == 3 and counts in html_module.unescape(html)
+    for word in words:
+        assert html_module.unescape(word).casefold() in counts.casefold(), (word, counts)
