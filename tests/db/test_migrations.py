@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, select
 
 from parley.db import (
     Base,
@@ -20,11 +20,18 @@ from parley.db import (
 )
 from parley.db.migrate import alembic_config
 from parley.db.models import AgendaItem
+from parley.db.process_records import AgendaRound
 from parley.db.translation_models import TextTranslation
 from parley.errors import InputError, StateError
+from parley.services import participants, statements
+from parley.services.agenda import refresh_agenda
 from parley.services.agenda_items import item_label_sets
 from parley.services.process_texts import list_text_translations
-from parley.services.processes import create_process
+from parley.services.processes import create_process, process_info
+from parley.services.rounds import close_round, list_rounds
+from parley.services.rules import ProcessSettings
+from parley.services.sharing import share_statement
+from parley.services.votes import cast_vote
 
 TABLES = {
     "conversations",
@@ -62,7 +69,7 @@ def test_upgrade_creates_every_table_on_a_fresh_sqlite_file(tmp_path: Path) -> N
     upgrade_database(engine)
     assert path.is_file()
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-    assert database_revision(engine) == head_revision() == "0012"
+    assert database_revision(engine) == head_revision() == "0013"
     engine.dispose()
 
 
@@ -165,7 +172,7 @@ def test_0012_moves_item_text_translations_into_the_items_labels(engine: Engine)
             for k, r, lang, t in rows
         )
         ids = (plain.id, renamed.id, legacy.id)
-    upgrade_database(engine)
+    upgrade_database(engine, revision="0012")
     assert database_revision(engine) == "0012"
     with sf() as session:
         items = {i: session.get(AgendaItem, i) for i in ids}
@@ -180,3 +187,32 @@ def test_0012_moves_item_text_translations_into_the_items_labels(engine: Engine)
     with engine.begin() as connection:  # the downgrade keeps the labels where they are
         command.downgrade(alembic_config(connection), "0011")
     assert item_label_sets(sf, pid)[ids[0]].labels["ru"] == "Помощь"
+
+
+def test_0013_counts_waiting_and_one_sided_statements_in_each_round(engine: Engine) -> None:
+    upgrade_database(engine, revision="0012")
+    sf = create_session_factory(engine)
+    pid = create_process(
+        sf,
+        facilitator_id=None,
+        name="Talks",
+        formats=["A", "B"],
+        settings=ProcessSettings(min_votes=2),
+    )
+    a, b = (f.conversation_id for f in process_info(sf, pid).formats)
+    shared = statements.add_statement(sf, a, "Held by both, short of votes in B", is_seed=True)
+    share_statement(sf, shared.id)
+    for _ in range(2):
+        cast_vote(sf, participants.join_conversation(sf, a)[0], shared.id, 1)
+    statements.add_statement(sf, b, "Only in B", is_seed=True)
+    refresh_agenda(sf, pid)
+    close_round(sf, pid)
+    with sf.begin() as session:  # as a round closed before 0013 stored it: one-sided only
+        (row,) = session.scalars(select(AgendaRound).where(AgendaRound.process_id == pid))
+        row.n_waiting = 1
+    upgrade_database(engine)
+    assert database_revision(engine) == "0013"
+    assert [r.n_waiting for r in list_rounds(sf, pid)] == [2]
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0012")
+    assert [r.n_waiting for r in list_rounds(sf, pid)] == [1]
