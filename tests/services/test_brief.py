@@ -121,6 +121,11 @@ def test_the_brief_of_now_shows_what_moved_since_the_last_round_in_arabic(
     html = render_brief_html(brief, translator("ar"), language="ar", direction="rtl")
     assert 'dir="rtl"' in html and "منذ الجولة 1" in html
     assert "Clean water for every village" in _pdf_text(render_brief_pdf(html))
+    # an English statement is a left-to-right paragraph of its own in the Arabic brief, so
+    # that its full stop stays at its end when it wraps (WeasyPrint loses inline isolates)
+    said = re.findall(r'<p class="said" dir="(\w+)"[^>]*>.*?</span> ([^<]*)</p>', html)
+    assert ("ltr", "Clean water for every village") in said
+    assert all(direction == "ltr" for direction, _ in said)
 
 
 def test_the_brief_summary_counts_every_statement_it_lists_as_waiting_for_votes(

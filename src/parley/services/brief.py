@@ -11,6 +11,7 @@ is withheld when fewer than the process's privacy threshold of its members voted
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -297,6 +298,17 @@ def _isolate(text: object) -> str:
     return f"\u2068{text}\u2069"
 
 
+def _direction_of(text: object) -> str:
+    """Return the direction of ``text``'s first strong letter: "rtl" or "ltr" (the default)."""
+    for ch in str(text):
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
 def render_brief_html(brief: Brief, t: Translate, *, language: str, direction: str) -> str:
     """Render the brief as one self-contained HTML page with print styling."""
     context: dict[str, Any] = {
@@ -307,6 +319,7 @@ def render_brief_html(brief: Brief, t: Translate, *, language: str, direction: s
         "stances": STANCES,
         "ltr": _left_to_right,
         "iso": _isolate,
+        "direction_of": _direction_of,
     }
     return _environment().get_template("brief.html.j2").render(**context)
 
