@@ -120,6 +120,9 @@ def main() -> None:
         worker.start()
         times = []
         for round_ in range(args.rounds):
+            # each round is a burst after a quiet spell: past the worker's rest after the
+            # previous round's poll (in a steady stream, results lag by up to that rest more)
+            time.sleep(worker.settle + 0.1)
             requests = [
                 VoteRequest(
                     pids[(round_ * 7919 + i * 31) % len(pids)],

@@ -118,6 +118,13 @@ class Settings(BaseSettings):
         le=60,
         description="Seconds between the analysis worker's checks for changed conversations.",
     )
+    analysis_settle: float = Field(
+        default=0.25,
+        ge=0,
+        le=60,
+        description="Seconds the analysis worker rests after a poll that found work: the "
+        "wake-ups of votes committed meanwhile are folded into one poll; 0: no rest.",
+    )
     lease_seconds: float = Field(
         default=60.0,
         ge=1,

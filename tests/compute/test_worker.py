@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Sequence
@@ -105,3 +106,58 @@ def test_after_an_embedding_job_a_wake_up_polls_again_analyses_first() -> None:
     assert worker.run_once() == 1  # stopped after the first, to poll again
     assert worker.run_once() == 1
     assert len(source.ran) == 2
+
+
+def test_a_bad_settle_is_refused() -> None:
+    with pytest.raises(ValueError, match="settle=-1"):
+        AnalysisWorker(Source([]), settle=-1)
+
+
+class Stream(Source):
+    """Votes arrive all the time: every poll finds the conversation changed again."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.polls: list[float] = []
+
+    def pending(self) -> Sequence[AnalysisJob]:
+        self.polls.append(time.monotonic())
+        return [_job(1, votes=len(self.polls))]
+
+
+def test_wake_ups_during_a_stream_are_folded_into_one_poll_per_settle() -> None:
+    source = Stream()
+    worker = AnalysisWorker(source, interval=30, settle=0.2)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            worker.wake()  # a committed batch of votes, every 5 ms
+            time.sleep(0.005)
+    finally:
+        worker.stop()
+    assert 2 <= len(source.polls) <= 7  # about one per 0.2 s, not one per wake-up (~200)
+    gaps = [b - a for a, b in itertools.pairwise(source.polls)]
+    assert min(gaps) >= 0.19
+    assert len(source.ran) == len(source.polls)
+
+
+def test_after_a_quiet_spell_a_wake_up_polls_at_once_and_stop_ends_the_rest() -> None:
+    source = Source([])
+    worker = AnalysisWorker(source, interval=30, settle=10)
+    worker.start()
+    try:
+        time.sleep(0.05)  # the first poll found nothing: no rest
+        source.jobs.append(_job(1))
+        woken = time.monotonic()
+        worker.wake()
+        assert source.ran_event.wait(2)
+        assert time.monotonic() - woken < 2  # not after the 10 s rest
+        source.ran_event.clear()
+        source.jobs.append(_job(2))
+        worker.wake()  # right after a poll that found work: waits for the rest
+        assert not source.ran_event.wait(0.3)
+    finally:
+        started = time.monotonic()
+        worker.stop()
+    assert time.monotonic() - started < 5

@@ -71,7 +71,12 @@ def worker(
                     settings.dask_address, settings.dask_min_votes, scratch=settings.dask_scratch
                 ),
             )
-            analysis = AnalysisWorker(jobs, interval=settings.analysis_interval, name=name)
+            analysis = AnalysisWorker(
+                jobs,
+                interval=settings.analysis_interval,
+                settle=settings.analysis_settle,
+                name=name,
+            )
             if once:
                 while analysis.run_once():
                     pass

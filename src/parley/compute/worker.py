@@ -3,7 +3,11 @@
 It knows nothing about the database: a ``JobSource`` (``parley.services.refresh`` provides
 one) says which conversations changed since their last stored analysis, and which processes
 since their last stored joint agenda, and runs one job. ``wake`` (called when votes are
-committed) starts a poll at once instead of at the end of the interval.
+committed) starts a poll at once instead of at the end of the interval. After a poll that
+found work, the worker rests ``settle`` seconds before the next: while votes stream in,
+every committed batch wakes it, and the wake-ups of the rest are folded into one poll, so
+that a conversation is analysed about once per ``settle`` instead of back to back (each
+analysis takes CPU, and in a web process the GIL, from the votes).
 A job that fails is logged and not retried until its conversation changes again, so one
 bad conversation cannot keep the worker busy. Any number of workers (threads in web
 processes, or ``parley worker`` processes) may poll the same source: the source claims a
@@ -22,9 +26,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["AgendaJob", "AnalysisJob", "AnalysisWorker", "EmbedJob", "Job", "JobSource"]
+__all__ = [
+    "SETTLE_SECONDS",
+    "AgendaJob",
+    "AnalysisJob",
+    "AnalysisWorker",
+    "EmbedJob",
+    "Job",
+    "JobSource",
+]
 
 logger = logging.getLogger(__name__)
+
+#: seconds a worker rests after a poll that found work, before a wake-up starts the next
+SETTLE_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -102,12 +117,20 @@ class AnalysisWorker:
     """A daemon thread that keeps every conversation's stored analysis up to date."""
 
     def __init__(
-        self, source: JobSource, *, interval: float = 0.5, name: str = "parley-analysis"
+        self,
+        source: JobSource,
+        *,
+        interval: float = 0.5,
+        settle: float = SETTLE_SECONDS,
+        name: str = "parley-analysis",
     ) -> None:
         if interval <= 0:
             raise ValueError(f"interval={interval} should be > 0 seconds")
+        if settle < 0:
+            raise ValueError(f"settle={settle} should be >= 0 seconds")
         self.source = source
         self.interval = interval
+        self.settle = settle
         self.name = name
         self.n_runs = 0
         self.n_failures = 0
@@ -143,11 +166,15 @@ class AnalysisWorker:
 
     def run_once(self) -> int:
         """Poll once and run every pending job; return the number of jobs run successfully."""
+        return self._poll()[1]
+
+    def _poll(self) -> tuple[bool, int]:
+        """Poll once; return whether any job was pending, and how many ran successfully."""
         try:
             jobs = self.source.pending()
         except Exception:
             logger.exception("worker %s: finding pending analyses failed", self.name)
-            return 0
+            return False, 0
         n_done = 0
         for job in jobs:
             if self._stop.is_set():
@@ -175,10 +202,14 @@ class AnalysisWorker:
                 )
             if isinstance(job, EmbedJob) and self._wake.is_set():
                 break  # new votes came in meanwhile: poll again, analyses first
-        return n_done
+        return bool(jobs), n_done
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.run_once()
+            found_work, _ = self._poll()
+            if found_work and self.settle > 0:
+                # wake-ups while resting are folded into the next poll (one per burst);
+                # one that comes after a quiet spell, with no work found, polls at once
+                self._stop.wait(self.settle)
             self._wake.wait(self.interval)
             self._wake.clear()

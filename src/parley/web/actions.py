@@ -11,6 +11,7 @@ from parley.services.statements import StatementInfo, add_statement
 from parley.services.votes import VoteRequest
 
 from .runtime import runtime_of
+from .wake import mark_woken
 
 __all__ = ["submit_statement", "submit_vote"]
 
@@ -36,6 +37,7 @@ async def submit_vote(
         ("vote", participant_id), rate=settings.vote_rate, burst=settings.vote_burst, what="votes"
     )
     outcome = await runtime.writer.cast(request)
+    mark_woken(connection.scope)  # the writer woke the workers when the batch committed
     if outcome.error is not None:
         raise outcome.error
     return outcome.is_recorded

@@ -114,7 +114,9 @@ def create_app(
                 settings.dask_address, settings.dask_min_votes, scratch=settings.dask_scratch
             ),
         )
-        worker = AnalysisWorker(jobs, interval=settings.analysis_interval)
+        worker = AnalysisWorker(
+            jobs, interval=settings.analysis_interval, settle=settings.analysis_settle
+        )
     is_postgres = uses_postgres(session_factory)
     # wakes this process's worker, and on PostgreSQL every other process's (NOTIFY)
     waker = Waker(

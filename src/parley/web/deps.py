@@ -160,7 +160,12 @@ def find_participant(runtime: Runtime, conversation_id: int, token: str) -> int 
 
 
 async def _participant_for(request: Request, conversation_id: int, token: str) -> int | None:
-    return await run_in_threadpool(find_participant, runtime_of(request), conversation_id, token)
+    runtime = runtime_of(request)
+    # a known token is answered on the event loop: a thread hop costs more than the look-up
+    cached = runtime.participants.get(conversation_id, token)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(find_participant, runtime, conversation_id, token)
 
 
 async def current_participant(

@@ -24,8 +24,10 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 _MAX_DIGITS = 40  # longer numbers are shortened in the message
 
 
-def check_path_ids(request: Request) -> None:
+async def check_path_ids(request: Request) -> None:
     """Answer 404 for an id in the path beyond what the database's id columns hold."""
+    # async, though it awaits nothing: FastAPI runs a plain function dependency in its thread
+    # pool, and this one runs on every request (a thread hop cost more than the check)
     for name, value in request.path_params.items():
         if not (name == "id" or name.endswith("_id")) or not isinstance(value, str):
             continue

@@ -123,9 +123,10 @@ class ServerSessionMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
-                cookie = await run_in_threadpool(
-                    self._store, session, session_id is not None, scope
-                )
+                had_cookie = session_id is not None
+                is_done, cookie = self._without_writing(session, had_cookie, scope)
+                if not is_done:  # most requests write nothing, and take no thread hop
+                    cookie = await run_in_threadpool(self._store, session, had_cookie, scope)
                 headers = MutableHeaders(scope=message)
                 if cookie is not None:
                     headers.append("Set-Cookie", cookie)
@@ -166,6 +167,36 @@ class ServerSessionMiddleware:
             return self._named_cookie(scope, CSRF_COOKIE, "", 0)  # moved into the session
         return None
 
+    def _without_writing(
+        self, session: ServerSession, had_cookie: bool, scope: Scope
+    ) -> tuple[bool, str | None]:
+        """Return (True, Set-Cookie value) when storing writes nothing, else (False, None).
+
+        The same answers as ``_store`` for those cases, on the event loop: no database.
+        """
+        if scope["path"].startswith(_SESSIONLESS_PREFIXES):
+            return True, None
+        if session.is_visitor:  # no row for a token alone: it travels in its own cookie
+            return True, self._cookie(scope, "", 0) if had_cookie else None
+        data = dict(session)
+        if not data or session.session_id is None or session.is_regenerated:
+            return False, None
+        return self._renewal(session, data) is None, None
+
+    def _renewal(self, session: ServerSession, data: dict[str, Any]) -> datetime | None:
+        """Return the new expiry of a stored session to save (changed or due), or None."""
+        assert session.created_at is not None and session.expires_at is not None
+        expires_at = self.lifetimes.expiry(
+            now=utc_now(),
+            created_at=session.created_at,
+            is_login=isinstance(data.get("facilitator_id"), int),
+            is_member=bool(data.get("participants")),
+        )
+        is_changed = _snapshot(data) != session.snapshot
+        if not is_changed and expires_at - session.expires_at < self._renewal_step(data):
+            return None
+        return expires_at
+
     def _store(self, session: ServerSession, had_cookie: bool, scope: Scope) -> str | None:
         """Write what changed; return the Set-Cookie value to send, if any."""
         if scope["path"].startswith(_SESSIONLESS_PREFIXES):
@@ -185,23 +216,16 @@ class ServerSessionMiddleware:
                 self.session_factory, data, lifetimes=self.lifetimes
             )
             return self._new_cookie(scope, new_id, expires_at)
-        assert session.created_at is not None and session.expires_at is not None
-        expires_at = self.lifetimes.expiry(
-            now=utc_now(),
-            created_at=session.created_at,
-            is_login=isinstance(data.get("facilitator_id"), int),
-            is_member=bool(data.get("participants")),
-        )
-        is_changed = _snapshot(data) != session.snapshot
-        step = self._renewal_step(data)
-        if not is_changed and expires_at - session.expires_at < step:
+        renewed = self._renewal(session, data)
+        if renewed is None:
             return None
+        is_changed = _snapshot(data) != session.snapshot
         stored = data if is_changed else None  # a renewal only: keep the data as stored
         if not save_web_session(
-            self.session_factory, session.session_id, stored, expires_at=expires_at
+            self.session_factory, session.session_id, stored, expires_at=renewed
         ):
             return self._cookie(scope, "", 0)  # ended meanwhile (logout elsewhere)
-        return self._new_cookie(scope, session.session_id, expires_at)
+        return self._new_cookie(scope, session.session_id, renewed)
 
     def _renewal_step(self, data: dict[str, Any]) -> timedelta:
         is_visitor = data.get("participants") and not isinstance(data.get("facilitator_id"), int)

@@ -1,8 +1,11 @@
 """Wake the analysis worker after a request that changed something.
 
-A vote wakes it from the vote writer; sharing, merging, moderation, settings and labels wake
-it here, after a successful POST, PUT, PATCH or DELETE, so that stored analyses and joint
-agendas follow at once instead of at the worker's next poll.
+A vote wakes it from the vote writer (once per committed batch, so a vote request marks its
+scope as woken and the middleware leaves it); sharing, merging, moderation, settings and
+labels wake it here, after a successful POST, PUT, PATCH or DELETE, so that stored analyses
+and joint agendas follow at once instead of at the worker's next poll. Other processes'
+workers are told by NOTIFY at most once per ``Waker.gap``: the wake-ups in between are folded
+into the next one.
 """
 
 from __future__ import annotations
@@ -13,11 +16,20 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["WakeWorker", "Waker"]
+__all__ = ["WOKEN", "WakeWorker", "Waker", "mark_woken"]
 
 logger = logging.getLogger(__name__)
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: set in a request's scope when what it wrote has woken the workers already (the vote writer)
+WOKEN = "parley.woken"
+#: seconds between two NOTIFYs of one process
+NOTIFY_GAP = 0.1
+
+
+def mark_woken(scope: Scope) -> None:
+    """Say that this request's write has woken the workers already (no wake-up after it)."""
+    scope[WOKEN] = True
 
 
 class WakeWorker:
@@ -41,7 +53,7 @@ class WakeWorker:
             await send(message)
 
         await self.app(scope, receive, watch)
-        if status < 400:
+        if status < 400 and not scope.get(WOKEN):
             self.wake()
 
 
@@ -50,7 +62,8 @@ class Waker:
 
     ``local`` is this process's worker's ``wake`` (or None); ``remote`` tells the workers
     of other processes (PostgreSQL NOTIFY), from a thread of its own so that the vote
-    writer never waits for it; wake-ups that come while it runs are folded into one.
+    writer never waits for it; wake-ups that come while it runs, or in the ``gap`` seconds
+    after it, are folded into one more call.
     """
 
     def __init__(
@@ -58,10 +71,14 @@ class Waker:
         *,
         local: Callable[[], None] | None,
         remote: Callable[[], None] | None,
+        gap: float = NOTIFY_GAP,
         name: str = "parley-waker",
     ) -> None:
+        if gap < 0:
+            raise ValueError(f"gap={gap} should be >= 0 seconds")
         self.local = local
         self.remote = remote
+        self.gap = gap
         self.name = name
         self._event = threading.Event()
         self._stop = threading.Event()
@@ -98,3 +115,5 @@ class Waker:
                 self.remote()
             except Exception:
                 logger.exception("%s: waking the other workers failed", self.name)
+            if self.gap > 0:
+                self._stop.wait(self.gap)  # a stream of votes: one NOTIFY per gap, not per batch

@@ -164,3 +164,31 @@ def test_joining_with_an_xid_twice_is_a_conflict(sqlite_api: Any) -> None:
     assert first.status_code == 201
     assert api.client.post(path, json={"xid": "user-7"}).status_code == 409
     assert api.client.post(f"{V1}/conversations/999/participants").status_code == 404
+
+
+def test_a_vote_with_a_known_token_takes_no_thread_hop(
+    sqlite_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hot path stays on the event loop: cached participant, path check, no session store."""
+    import anyio.to_thread
+
+    api = sqlite_api
+    cid = api.create_conversation()
+    sid = api.seed(cid, "Parks need trees")
+    pid, token = api.join(cid)
+    assert api.vote(cid, token, sid, 1).status_code == 200  # the token's participant is cached
+    hops: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(function: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(function, "__name__", repr(function)))
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    assert api.vote(cid, token, sid, -1).status_code == 200
+    assert hops == []
+    assert participant_vote(api.session_factory, pid, sid) == -1
+    other_pid, other_token = api.join(cid)  # a join writes: it does take the thread pool
+    assert hops
+    assert api.vote(cid, other_token, sid, 1).status_code == 200
+    assert participant_vote(api.session_factory, other_pid, sid) == 1
