@@ -7,6 +7,7 @@ facilitator accepts (test 3). Screenshots land in the artifacts folder.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,10 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 NEW_STATEMENT = "Ein Trinkbrunnen am Eingang <b>bitte</b>"
+
+
+#: plotly-locale-de.js's short month names
+GERMAN_MONTHS = ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"]
 
 
 def test_participant_votes_through_five_statements_and_adds_one(
@@ -126,6 +131,13 @@ def test_facilitator_accepts_the_statement_and_sees_the_opinion_map(
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/f/c/{cid}/results?lang=de")
     expect(page.locator("#opinion-map .legendtext").filter(has_text="Gruppe B")).to_have_count(1)
+    # the charts speak German too: plotly's German locale, its month names on the time axis
+    chart = page.locator("#votes-over-time")
+    expect(chart.locator(".xtick text").first).to_be_visible()
+    assert chart.evaluate("el => el._context.locale") == "de"
+    ticks = " ".join(chart.locator(".xtick text").all_text_contents())
+    month = GERMAN_MONTHS[datetime.now(UTC).month - 1]
+    assert month in ticks, ticks  # the month in German (December is "Dez")
     page.screenshot(path=artifacts / "facilitator-results-phone-de.png", full_page=True)
     page.screenshot(path=artifacts / "facilitator-results-phone-de-top.png")
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -49,3 +49,15 @@ def test_pages_have_no_inline_script_style_or_handler(pages_env: PagesEnv) -> No
         answer = pages_env.client.get(path)
         assert answer.status_code == 200, path
         assert not _INLINE.search(answer.text), (path, _INLINE.search(answer.text))
+
+
+def test_chart_pages_load_plotlys_locale_of_the_page_language(pages_env: PagesEnv) -> None:
+    pages_env.log_in()
+    for lang, locale in [("de", "de"), ("fa", "fa"), ("zh", "zh-cn")]:
+        html = pages_env.client.get(f"/f/c/{pages_env.open_id}/results?lang={lang}").text
+        src = f"/static/plotly-locales/plotly-locale-{locale}.js"
+        assert f'<script src="{src}" defer></script>' in html, lang
+        answer = pages_env.client.get(src)
+        assert answer.status_code == 200 and "Plotly.register(locale)" in answer.text
+    english = pages_env.client.get(f"/f/c/{pages_env.open_id}/results?lang=en").text
+    assert "plotly-locales" not in english  # plotly's own default

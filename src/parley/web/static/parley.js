@@ -5,6 +5,9 @@
   "use strict";
 
   var config = { displaylogo: false, responsive: true };
+  // plotly's locale of the page's language (registered by its vendored locale file)
+  var pageLang = (document.documentElement.lang || "en").toLowerCase();
+  config.locale = pageLang === "zh" ? "zh-CN" : pageLang;
 
   function drawFigures(root) {
     if (!window.Plotly) { return; }
