@@ -132,7 +132,10 @@ def _pages(live_server: Any, ids: dict[str, Any]) -> tuple[list[str], list[str]]
 
 def _check(page: Any, url: str) -> list[dict[str, Any]]:
     page.goto(url)
-    page.wait_for_load_state("networkidle")
+    # not "networkidle": pages that poll (agenda, rounds, results) may never be idle for
+    # 500 ms on a loaded machine; wait for the load and for no htmx request in flight
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')", timeout=20_000)
     if page.locator("[data-figure]").count():
         expect(page.locator("[data-figure] .main-svg").first).to_be_attached(timeout=20_000)
     return list(page.evaluate(_RUN_AXE))
