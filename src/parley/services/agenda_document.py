@@ -173,6 +173,10 @@ class AgendaDocument(BaseModel):
         """Format names in the process's order."""
         return [f.name for f in self.formats]
 
+    def format_labels(self) -> dict[str, str]:
+        """Each format's name as this document's reader reads it (``agenda_in`` sets labels)."""
+        return {f.name: f.label or f.name for f in self.formats}
+
     def to_csv(self) -> str:
         """Return one CSV row per statement, items best first, counts per format."""
         from .agenda_exports import agenda_csv  # the exports import these models

@@ -29,7 +29,6 @@ from .agenda_document import (
     AgendaEntry,
     AgendaFormat,
     AgendaProcess,
-    count_listed,
     listed_under,
 )
 from .agenda_reading import agenda_in
@@ -164,7 +163,7 @@ def build_brief(
     Formats are named as the document's reader reads them (``AgendaFormat.label``, set by
     ``agenda_in``), as on the agenda page.
     """
-    labels = {f.name: f.label or f.name for f in document.formats}
+    labels = document.format_labels()
     items = []
     summary = dict.fromkeys(
         (
@@ -196,8 +195,8 @@ def build_brief(
             )
         )
         summary["items"] += 1
-        for heading, n in count_listed(item.statements).items():
-            summary[heading] += n  # what the item lists under each heading
+        for heading, listed in by.items():
+            summary[heading] += len(listed)  # the summary counts what the body lists
         key = (
             "items_common"
             if by["common"]

@@ -18,12 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from parley.errors import NotFoundError
 from parley.services import agenda, agenda_items, processes, results, rounds
-from parley.services.agenda_document import (
-    AgendaDocument,
-    AgendaEntry,
-    AgendaItemEntry,
-    label_for,
-)
+from parley.services.agenda_document import AgendaEntry, AgendaItemEntry, label_for
 from parley.services.processes import ProcessInfo
 from parley.services.round_changes import what_moved
 from parley.web import charts
@@ -35,7 +30,7 @@ from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
 
-__all__ = ["agenda_context", "agenda_groups", "format_labels", "router"]
+__all__ = ["agenda_context", "agenda_groups", "router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -60,11 +55,6 @@ def _stance(name: str, counts: Mapping[Any, int], *, withheld: bool = False) -> 
         **{what: counts[what] for what in STANCES},
         "pct": percent,
     }
-
-
-def format_labels(document: AgendaDocument) -> dict[str, str]:
-    """Return each format's name as the reader reads it (``agenda_in``'s ``label``)."""
-    return {f.name: f.label or f.name for f in document.formats}
 
 
 def _statement(entry: AgendaEntry, labels: Mapping[str, str]) -> dict[str, Any]:
@@ -92,7 +82,7 @@ def agenda_groups(
     """Return the agenda's items best first, their statements grouped by kind, for a page.
 
     Each item's ``label`` is its label in ``language`` (the reader's), where it has one;
-    formats are named as ``labels`` names them (``format_labels``: the reader's language);
+    formats are named as ``labels`` names them (``AgendaDocument.format_labels``);
     stances the document withholds (``rules.min_group_size``) stay withheld.
     """
     out = []
@@ -163,7 +153,7 @@ def agenda_context(
     last = rounds.last_round(sf, process_id) if closed else None
     t = page_translator(request)
     threshold = info.settings.min_group_size
-    labels = format_labels(view.document)
+    labels = view.document.format_labels()
     joint = view.joint_map.chart_data()
     for group in joint["groups"]:  # the legend: formats by the name the reader reads
         group["label"] = labels.get(group["label"], group["label"])

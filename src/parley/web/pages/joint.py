@@ -19,7 +19,7 @@ from parley.services import agenda, conversations, participants, rounds
 from parley.services.joint_view import check_may_see, format_items, format_view
 from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import ensure_page_reader, page_participant
-from parley.web.pages.agenda import agenda_groups, format_labels
+from parley.web.pages.agenda import agenda_groups
 from parley.web.pages.participate import card_context
 from parley.web.pages.rendering import page_language, render
 from parley.web.pages.route import PageRoute
@@ -46,6 +46,7 @@ def _context(
     language = page_language(request)
     document = agenda.read_agenda(sf, view.process_id, languages=(language,)).document
     items = document.items if whole else format_items(document, view.format_name)
+    labels = document.format_labels()  # formats named in the reader's language
     page = "agenda" if whole else "standing"
     return {
         "conversation": conversations.conversation_summary(sf, conversation_id),
@@ -55,8 +56,8 @@ def _context(
         "version": version,
         "live_url": f"/c/{conversation_id}/{page}/live",
         "live_every": LIVE_EVERY,
-        "items": agenda_groups(items, language, format_labels(document)),
-        "format_name": format_labels(document).get(view.format_name, view.format_name),
+        "items": agenda_groups(items, language, labels),
+        "format_name": labels.get(view.format_name, view.format_name),
         "min_group_size": view.min_group_size,
         "formats": document.format_names,
         "computed_at": document.computed_at,

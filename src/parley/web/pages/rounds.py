@@ -26,7 +26,7 @@ from parley.web.costly import limit_facilitator_work
 from parley.web.deps import ObservedProcessDep, SessionFactoryDep
 from parley.web.i18n import SUPPORTED_LANGUAGES, text_direction, translator
 from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
-from parley.web.pages.agenda import agenda_context, format_labels
+from parley.web.pages.agenda import agenda_context
 from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
@@ -183,7 +183,7 @@ def rounds_page(
         "rounds": closed,
         "since": since,
         "until": until,
-        "moved": None if before is None else what_moved(before, after).named(format_labels(now)),
+        "moved": None if before is None else what_moved(before, after).named(now.format_labels()),
         "columns": columns,
         "history": history,
         "history_figure": (
