@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from parley.compute.worker import SETTLE_SECONDS
+
 __all__ = ["DEFAULT_DATABASE_URL", "IPNetwork", "Settings"]
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -119,7 +121,7 @@ class Settings(BaseSettings):
         description="Seconds between the analysis worker's checks for changed conversations.",
     )
     analysis_settle: float = Field(
-        default=0.25,
+        default=SETTLE_SECONDS,
         ge=0,
         le=60,
         description="Seconds the analysis worker rests after a poll that found work: the "

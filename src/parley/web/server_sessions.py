@@ -170,21 +170,25 @@ class ServerSessionMiddleware:
     def _without_writing(
         self, session: ServerSession, had_cookie: bool, scope: Scope
     ) -> tuple[bool, str | None]:
-        """Return (True, Set-Cookie value) when storing writes nothing, else (False, None).
+        """Return (True, Set-Cookie value) when the session needs no write, else (False, None).
 
-        The same answers as ``_store`` for those cases, on the event loop: no database.
+        Decided on the event loop, with no database: only a write goes to ``_store``.
         """
         if scope["path"].startswith(_SESSIONLESS_PREFIXES):
             return True, None
-        if session.is_visitor:  # no row for a token alone: it travels in its own cookie
-            return True, self._cookie(scope, "", 0) if had_cookie else None
         data = dict(session)
+        if session.is_visitor or (not data and session.session_id is None):
+            # no row for a visitor's token alone (it travels in its own cookie), none to end
+            return True, self._cookie(scope, "", 0) if had_cookie else None
         if not data or session.session_id is None or session.is_regenerated:
             return False, None
         return self._renewal(session, data) is None, None
 
-    def _renewal(self, session: ServerSession, data: dict[str, Any]) -> datetime | None:
-        """Return the new expiry of a stored session to save (changed or due), or None."""
+    def _renewal(
+        self, session: ServerSession, data: dict[str, Any]
+    ) -> tuple[datetime, bool] | None:
+        """Return the new expiry of a stored session to save and whether its data changed,
+        or None when it is neither changed nor due for renewal."""
         assert session.created_at is not None and session.expires_at is not None
         expires_at = self.lifetimes.expiry(
             now=utc_now(),
@@ -195,16 +199,13 @@ class ServerSessionMiddleware:
         is_changed = _snapshot(data) != session.snapshot
         if not is_changed and expires_at - session.expires_at < self._renewal_step(data):
             return None
-        return expires_at
+        return expires_at, is_changed
 
     def _store(self, session: ServerSession, had_cookie: bool, scope: Scope) -> str | None:
-        """Write what changed; return the Set-Cookie value to send, if any."""
-        if scope["path"].startswith(_SESSIONLESS_PREFIXES):
-            return None
+        """Write what changed (``_without_writing`` said there is a write); return the
+        Set-Cookie value to send, if any."""
         data = dict(session)
-        if session.is_visitor:  # no row for a token alone: it travels in its own cookie
-            return self._cookie(scope, "", 0) if had_cookie else None
-        if not data:
+        if not data:  # emptied (a logout): end the stored session
             if session.session_id is not None:
                 end_web_session(self.session_factory, session.session_id)
             return self._cookie(scope, "", 0) if had_cookie else None
@@ -216,10 +217,10 @@ class ServerSessionMiddleware:
                 self.session_factory, data, lifetimes=self.lifetimes
             )
             return self._new_cookie(scope, new_id, expires_at)
-        renewed = self._renewal(session, data)
-        if renewed is None:
+        renewal = self._renewal(session, data)
+        if renewal is None:
             return None
-        is_changed = _snapshot(data) != session.snapshot
+        renewed, is_changed = renewal
         stored = data if is_changed else None  # a renewal only: keep the data as stored
         if not save_web_session(
             self.session_factory, session.session_id, stored, expires_at=renewed
