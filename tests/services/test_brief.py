@@ -36,20 +36,29 @@ def _html_text(html: str) -> str:
     return _words(html_module.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
-@pytest.fixture
-def process(session_factory: SessionFactory) -> int:
-    sf = session_factory
+def _north_and_south(
+    sf: SessionFactory, name: str, *, members: int
+) -> tuple[int, tuple[int, list[int]], tuple[int, list[int]]]:
+    """A process of two formats (North, South; min_votes 2), each with ``members`` members:
+    its id, then each format's conversation and members."""
     pid = create_process(
         sf,
         facilitator_id=None,
-        name="Brief <test>",
+        name=name,
         formats=["North", "South"],
         settings=ProcessSettings(min_votes=2),
     )
-    info = process_info(sf, pid)
-    a, b = info.formats[0].conversation_id, info.formats[1].conversation_id
-    in_a = [participants.join_conversation(sf, a)[0] for _ in range(4)]
-    in_b = [participants.join_conversation(sf, b)[0] for _ in range(4)]
+    out = []
+    for fmt in process_info(sf, pid).formats:
+        cid = fmt.conversation_id
+        out.append((cid, [participants.join_conversation(sf, cid)[0] for _ in range(members)]))
+    return pid, out[0], out[1]
+
+
+@pytest.fixture
+def process(session_factory: SessionFactory) -> int:
+    sf = session_factory
+    pid, (a, in_a), (b, in_b) = _north_and_south(sf, "Brief <test>", members=4)
     plan = [
         ("Clean water for every village", [1, 1, 1, 1], [1, 1, 1, -1]),
         ("Foreign troops leave within a year", [1, 1, 1, 0], [-1, -1, -1, -1]),
@@ -134,17 +143,7 @@ def test_the_brief_summary_counts_every_statement_it_lists_as_waiting_for_votes(
     """Statements in several formats short of votes and one-sided ones: both are listed
     under "Waiting for votes" and both are counted, in the brief and in the rounds."""
     sf = session_factory
-    pid = create_process(
-        sf,
-        facilitator_id=None,
-        name="Waiting",
-        formats=["North", "South"],
-        settings=ProcessSettings(min_votes=2),
-    )
-    info = process_info(sf, pid)
-    a, b = info.formats[0].conversation_id, info.formats[1].conversation_id
-    in_a = [participants.join_conversation(sf, a)[0] for _ in range(3)]
-    in_b = [participants.join_conversation(sf, b)[0] for _ in range(3)]
+    pid, (a, in_a), (b, in_b) = _north_and_south(sf, "Waiting", members=3)
     for text in ("Shared, one South vote", "Shared, no South vote"):
         s = statements.add_statement(sf, a, text, is_seed=True)
         (copy,) = share_statement(sf, s.id)
