@@ -210,15 +210,39 @@ def test_keyboard_voting_needs_the_focused_card(
     page.keyboard.press("ArrowLeft")
     expect(card.locator(".statement-text")).not_to_have_text(second)
     third = card.locator(".statement-text").inner_text()
+    expect(page.locator("#card")).to_be_focused()
     # a screen reader's usual keys: Tab to a button, then Enter or Space
     page.locator("#card button[data-vote=pass]").focus()
     page.keyboard.press("Enter")
     expect(card.locator(".statement-text")).not_to_have_text(third)
     fourth = card.locator(".statement-text").inner_text()
+    expect(page.locator("#card")).to_be_focused()
     page.locator("#card button[data-vote=disagree]").focus()
     page.keyboard.press(" ")
     expect(card.locator(".statement-text")).not_to_have_text(fourth)
     assert card.get_attribute("role") == "group" and card.get_attribute("aria-labelledby")
+
+
+def test_a_vote_between_swap_and_settle_goes_through_htmx(live_server: Any, new_page: Any) -> None:
+    page = new_page(viewport=PHONE, locale="en-GB")
+    page.goto(f"{live_server.url}/c/{live_server.conversation_id}")
+    # a wide gap between htmx's swap of the next card and its processing of that card
+    page.evaluate("htmx.config.defaultSettleDelay = 1500")
+    card = page.locator("#card")
+    first = card.locator(".statement-text").inner_text()
+    card.focus()
+    page.keyboard.press("a")
+    expect(card.locator(".statement-text")).not_to_have_text(first)
+    second = card.locator(".statement-text").inner_text()
+    assert page.evaluate("document.querySelector('#card').classList.contains('htmx-added')")
+    # the button is clicked before htmx has processed it: still one vote through htmx, no error
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/vote")) as sent:
+        page.locator("#card button[data-vote=pass]").click()
+    assert sent.value.headers.get("hx-request") == "true"
+    assert "vote=0" in (sent.value.post_data or "")
+    expect(card.locator(".statement-text")).not_to_have_text(second)
+    expect(page.locator("#flash")).to_have_text("")
+    expect(card).to_be_focused()
 
 
 def test_facilitator_merges_and_undoes_at_phone_width(

@@ -25,8 +25,8 @@
     p: "pass", ArrowDown: "pass"
   };
 
-  // the card to focus once htmx swaps in the next statement (the last vote came from it)
-  var refocus = false;
+  // votes in flight whose next card takes the focus when it settles (votes come from the card)
+  var refocusAfter = new WeakSet();
 
   function onKey(event) {
     if (event.altKey || event.ctrlKey || event.metaKey || event.repeat) { return; }
@@ -39,16 +39,15 @@
     var button = document.querySelector("#card button[data-vote='" + vote + "']");
     if (!button || button.disabled) { return; }
     event.preventDefault();
-    // a key can arrive between htmx's swap and its processing of the new card; process it
-    // now (idempotent) so that the vote goes through htmx, not as a full-page form post
-    if (window.htmx) { window.htmx.process(button.form); }
-    refocus = true;
     button.click();
   }
 
   function onClick(event) {
     var button = event.target && event.target.closest && event.target.closest("#card form.vote button");
-    if (button) { refocus = true; }
+    // a key or click can arrive between htmx's swap and its processing of the new card; process
+    // it now (idempotent), in the capture phase so that htmx's own click listener on the form
+    // still records which button was pressed, and the vote goes through htmx
+    if (button && window.htmx) { window.htmx.process(button.form); }
   }
 
   function onChange(event) {
@@ -73,20 +72,26 @@
     var form = event.detail && event.detail.elt;
     if (form && form.matches && form.matches("form.vote")) {
       form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      refocusAfter.add(event.detail.xhr);
     }
   }
 
-  function onAfterSettle() {
+  function onAfterSettle(event) {
     drawFigures(document);
+    // a vote's response also swaps the progress bar out of band: wait for the card's settle
+    var xhr = event.detail && event.detail.xhr;
     var card = document.getElementById("card");
-    if (refocus && card) {
-      refocus = false;
+    if (!xhr || !refocusAfter.has(xhr) || !card || event.target.id !== "card") { return; }
+    refocusAfter.delete(xhr);
+    // only when the swap took the focus away: a key or button the user reached since keeps it
+    var active = document.activeElement;
+    if (!active || active === document.body || !active.isConnected) {
       card.focus({ preventScroll: false });
     }
   }
 
   document.addEventListener("keydown", onKey);
-  document.addEventListener("click", onClick);
+  document.addEventListener("click", onClick, true);
   document.addEventListener("change", onChange);
   document.addEventListener("htmx:beforeRequest", onBeforeRequest);
   document.addEventListener("htmx:afterRequest", onAfterRequest);
