@@ -150,9 +150,10 @@ def test_attackers_beside_innocent_voters_through_the_api(api: Api) -> None:
 def test_a_failed_batch_is_recorded_again_in_halves_in_order() -> None:
     calls: list[list[int]] = []
     recorded: list[int] = []
-    gate = threading.Event()
+    gate, busy = threading.Event(), threading.Event()
 
     def record(requests: Any) -> list[VoteOutcome]:
+        busy.set()
         gate.wait(10)
         ids = [r.statement_id for r in requests]
         calls.append(ids)
@@ -163,12 +164,17 @@ def test_a_failed_batch_is_recorded_again_in_halves_in_order() -> None:
 
     writer = VoteWriter(record, max_batch=64)
     writer.start()
+    # a first vote holds the writer, so that the next 65 queue up behind it whatever the load
+    plug = writer.submit(VoteRequest(1, 100, 1))
+    assert busy.wait(10)
     futures = [writer.submit(VoteRequest(1, statement, 1)) for statement in range(1, 66)]
     gate.set()
     errors = {i + 1: f.exception(10) for i, f in enumerate(futures)}
     writer.stop()
+    assert plug.exception(10) is None and calls[0] == [100]
     assert [s for s, e in errors.items() if e is not None] == [13]
-    assert recorded == [s for s in range(1, 66) if s != 13]  # the order of the votes is kept
+    # the order of the votes is kept
+    assert recorded == [100] + [s for s in range(1, 66) if s != 13]
     failed = next(i for i, ids in enumerate(calls) if 13 in ids)
     n_failed = len(calls[failed])
     assert n_failed >= 64  # the batch that held the bad vote held the others too
