@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from parley.db.engine import SessionFactory
 from parley.services import participants, statements
 from parley.services.agenda import read_agenda, refresh_agenda
+from parley.services.agenda_document import listed_under
 from parley.services.brief import brief_of, render_brief_html, render_brief_pdf
 from parley.services.processes import create_process, process_info
 from parley.services.rounds import close_round
@@ -90,14 +91,15 @@ def test_the_brief_html_and_pdf_carry_the_agenda_items_and_numbers(
     assert "<test>" not in html and "Brief &lt;test&gt;" in html  # user text escaped
     html_text, pdf_text = _html_text(html), _pdf_text(pdf)
     kinds = [s.group for item in document.items for s in item.statements]
+    headings = [listed_under(s) for item in document.items for s in item.statements]
     waiting_items = sum(
-        1 for i in document.items if all(s.kind == "one-sided" for s in i.statements)
+        1 for i in document.items if all(listed_under(s) == "waiting" for s in i.statements)
     )
     expected = [
         "Brief: Brief <test>",
         "Round 1",
         f"Common ground {kinds.count('common')}",
-        f"Waiting for votes {waiting_items} {kinds.count('one-sided')}",
+        f"Waiting for votes {waiting_items} {headings.count('waiting')}",
         "fewer than 3 voters: withheld",
         "No earlier round to compare with.",
     ]
@@ -117,8 +119,13 @@ def test_the_brief_html_and_pdf_carry_the_agenda_items_and_numbers(
     for text in expected:
         assert text in html_text, text
         assert text in pdf_text, text
-    # two South voters are enough to rank (min_votes 2) but too few to show their stance
-    assert kinds == ["common", "common", "contested", "one-sided"]
+    # two South voters are too few to show their stance, so too few to rank on it (min_votes 2
+    # is raised to the group size 3): waiting, not "common ground", which would tell their votes
+    assert sorted(kinds) == ["common", "contested", "one-sided", "waiting"]
+    (schools,) = [s for i in document.items for s in i.statements if s.text == "Reopen the schools"]
+    assert schools.kind == "waiting" and schools.waiting_for == ["South"]
+    assert schools.withheld == ["South"] and schools.common_ground is None
+    assert document.process.min_votes == 3
 
 
 def test_the_brief_of_now_shows_what_moved_since_the_last_round_in_arabic(

@@ -86,6 +86,11 @@ def test_joint_agenda_on_the_fixture(tmp_path: Path) -> None:
     rejected = set(result.export.statements.ids[result.export.statements.moderated == -1].tolist())
     assert not rejected & {s["id"] for item in data for s in item["statements"]}
     assert np.isfinite(result.agenda.bridging).all()
+    assert result.min_votes == 3
+    # a format's stance counts only from 3 voters on, whatever --min-votes says
+    fewer = joint_agenda(FIXTURE, table, min_votes=1, bridging=False)
+    assert fewer.min_votes == 3
+    assert fewer.to_list() == joint_agenda(FIXTURE, table, min_votes=3, bridging=False).to_list()
 
 
 def test_items_and_labels_are_passed_through(tmp_path: Path) -> None:

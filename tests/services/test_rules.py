@@ -11,6 +11,7 @@ from parley.services.rules import (
     ModerationMode,
     ModerationState,
     ProcessSettings,
+    agenda_min_votes,
     copy_state,
     is_visible,
     moderation_mode,
@@ -71,6 +72,15 @@ def test_process_settings_have_their_defaults_in_one_place() -> None:
         ProcessSettings(min_votes=0)
     with pytest.raises(InputError, match=r"min_agree=1.5 should be in \(0, 1\]"):
         AutoShare(5, 1.5)
+
+
+def test_the_agenda_never_counts_a_format_on_fewer_voters_than_the_smallest_group() -> None:
+    assert agenda_min_votes(1) == agenda_min_votes(3) == 3 and agenda_min_votes(7) == 7
+    assert agenda_min_votes(1, 2) == 2 and agenda_min_votes(5, 10) == 10
+    assert ProcessSettings(min_votes=1).agenda_min_votes == 3
+    assert ProcessSettings(min_votes=2, min_group_size=2).agenda_min_votes == 2
+    assert ProcessSettings(min_votes=4, min_group_size=6).agenda_min_votes == 6
+    assert ProcessSettings(min_votes=1).to_json()["min_votes"] == 1  # the setting stays as set
 
 
 def test_the_auto_share_rule_counts_the_share_of_agree_votes() -> None:

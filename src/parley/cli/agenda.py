@@ -41,7 +41,11 @@ def agenda(
     ] = False,
     min_votes: Annotated[
         int,
-        typer.Option(help="Votes every format must cast on a statement before it ranks.", min=1),
+        typer.Option(
+            help="Votes every format must cast on a statement before it ranks (raised to the "
+            "smallest group whose stance is shown, if below).",
+            min=1,
+        ),
     ] = 5,
     csv_out: Annotated[
         Path | None,
@@ -103,12 +107,14 @@ def agenda(
             if csv_out is not None:
                 csv_out.write_text(agenda_csv(entries, names), encoding="utf-8")
             if markdown_out is not None:
-                text = agenda_markdown(entries, names, title=path.name, min_votes=min_votes)
+                text = agenda_markdown(entries, names, title=path.name, min_votes=result.min_votes)
                 markdown_out.write_text(text, encoding="utf-8")
         except OSError as error:
             fail(ParleyError(f"cannot write the agenda: {error}"))
     if brief_out is not None:
-        _write_brief(result, brief_out, title=path.name, min_votes=min_votes, language=language)
+        _write_brief(
+            result, brief_out, title=path.name, min_votes=result.min_votes, language=language
+        )
     if as_json:
         typer.echo(json.dumps(result.to_list(), ensure_ascii=False, indent=1))
     else:

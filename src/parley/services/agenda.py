@@ -137,7 +137,7 @@ def compute_agenda(
 
     With ``refresh_items`` new joint statements are clustered into agenda items first
     (which embeds those that lack a vector); without, a statement with no item is an item of
-    its own. A statement ranks once every format cast the process's ``min_votes``.
+    its own. A statement ranks once every format cast ``settings.agenda_min_votes`` votes.
     """
     info = process_info(session_factory, process_id)
     if refresh_items:
@@ -163,7 +163,7 @@ def compute_agenda(
         participant_formats,
         n_formats=max(len(info.formats), 1),
         items=items,
-        min_votes=info.min_votes,
+        min_votes=info.settings.agenda_min_votes,
         bridging=bridging_scores(matrix) if bridging else None,
     )
     names = [f.name for f in info.formats]
@@ -200,7 +200,7 @@ def _header(info: ProcessInfo, n_participants: int) -> AgendaDocument:
             id=info.id,
             name=info.name,
             description=info.description,
-            min_votes=info.min_votes,
+            min_votes=info.settings.agenda_min_votes,
             n_participants=n_participants,
             min_group_size=info.settings.min_group_size,
         ),

@@ -141,7 +141,10 @@ class AgendaProcess(BaseModel):
     id: int
     name: str
     description: str
-    min_votes: int
+    min_votes: int = Field(
+        description="votes each format casts on a statement before it ranks: the process's "
+        "setting, raised to min_group_size (rules.agenda_min_votes)"
+    )
     n_participants: int = Field(description="voters counted on the agenda")
     min_group_size: int = Field(
         default=DEFAULT_MIN_GROUP_SIZE,

@@ -18,6 +18,7 @@ from parley.io.polis import PolisExport, SignMode, read_polis_export
 
 from .agenda_document import AgendaItemEntry, StatementText, agenda_items
 from .joint import bridging_scores
+from .rules import agenda_min_votes
 
 __all__ = ["FormatTable", "JointAgenda", "joint_agenda", "read_formats_csv"]
 
@@ -100,6 +101,7 @@ class JointAgenda:
     item_labels: dict[int, str]
     n_unknown_participants: int  # in the formats CSV but with no vote in the export
     n_without_format: int  # voted but not in the formats CSV
+    min_votes: int  # votes each format cast on a statement before it ranked
 
     def text_of(self, statement_id: int) -> str:
         """Return the text of a statement, or an empty string when unknown."""
@@ -150,7 +152,9 @@ def joint_agenda(
     it leaves out, and all statements when it is None, are their own item (id = statement
     id). Rejected (moderated-out) statements are left out. ``bridging`` fits a
     ``BridgingModel`` on all votes, participants without a format included.
+    ``min_votes`` is raised to the minimum group size (``rules.agenda_min_votes``).
     """
+    min_votes = agenda_min_votes(min_votes)
     export = read_polis_export(path, signs=signs)
     st = export.statements
     ev = export.votes
@@ -191,4 +195,5 @@ def joint_agenda(
         item_labels=labels,
         n_unknown_participants=int(np.sum(rows < 0)),
         n_without_format=int(np.sum(participant_formats < 0)),
+        min_votes=min_votes,
     )

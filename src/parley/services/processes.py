@@ -54,7 +54,7 @@ class ProcessInfo:
 
     @property
     def min_votes(self) -> int:
-        """Votes each format casts on a statement before it ranks on the agenda."""
+        """The process's setting (the agenda uses ``settings.agenda_min_votes``)."""
         return self.settings.min_votes
 
     @property

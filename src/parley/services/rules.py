@@ -30,6 +30,7 @@ __all__ = [
     "Reader",
     "StatementStatus",
     "Visibility",
+    "agenda_min_votes",
     "check_can_manage",
     "check_open",
     "copy_state",
@@ -237,6 +238,15 @@ class AutoShare:
         return n_votes >= self.min_votes and n_agree / n_votes >= self.min_agree
 
 
+def agenda_min_votes(min_votes: int, group_size: int = DEFAULT_MIN_GROUP_SIZE) -> int:
+    """Return the votes a format casts on a statement before its stance counts on the agenda.
+
+    ``min_votes``, and never fewer than the minimum group size: the kind or score of a
+    statement from fewer voters of a format would tell their votes.
+    """
+    return max(min_votes, group_size)
+
+
 @dataclass(frozen=True)
 class ProcessSettings:
     """A process's settings with their defaults (stored as JSON in ``processes.settings``)."""
@@ -252,6 +262,11 @@ class ProcessSettings:
         if not 1 <= self.min_votes <= MAX_MIN_VOTES:
             raise InputError(f"min_votes={self.min_votes} should be in 1..{MAX_MIN_VOTES}")
         min_group_size(self.min_group_size)
+
+    @property
+    def agenda_min_votes(self) -> int:
+        """Votes each format casts on a statement before it ranks (``agenda_min_votes``)."""
+        return agenda_min_votes(self.min_votes, self.min_group_size)
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> ProcessSettings:

@@ -66,7 +66,7 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
         "id": pid,
         "name": "Syria",
         "description": "Talks",
-        "min_votes": 1,
+        "min_votes": 3,  # the process's 1, raised to the minimum group size
         "n_participants": 2,
         "min_group_size": 3,
     }
@@ -76,9 +76,9 @@ def test_formats_vote_on_a_shared_statement_and_the_agenda_counts_both(api: Any)
     (item,) = agenda["items"]
     (entry,) = item["statements"]
     assert entry["id"] == statement and entry["format"] == "Astana group"
-    assert entry["kind"] == "common"
     # one vote in each format: fewer than the minimum group size (3), so not shown, and
-    # neither are the scores built from them
+    # neither are the scores built from them nor a kind ("common") that would tell them
+    assert entry["kind"] == "waiting" and entry["waiting_for"] == list(FORMATS)
     assert entry["withheld"] == list(FORMATS)
     assert entry["common_ground"] is None and entry["bridging"] is None
     assert entry["by_format"] == {name: {"agree": 0, "disagree": 0, "pass": 0} for name in FORMATS}
@@ -364,7 +364,7 @@ def test_observers_need_the_key_only(sqlite_api: Any) -> None:
             "id": process["id"],
             "name": "Syria",
             "description": "",
-            "min_votes": 1,
+            "min_votes": 3,  # raised to the minimum group size
             "n_participants": 0,
             "min_group_size": 3,
         },
