@@ -91,8 +91,10 @@ def test_two_formats_vote_on_a_shared_statement_and_the_agenda_shows_both(
     response = facilitator.request.get(f"{live_server.url}/f/p/{process.id}/agenda.json")
     data = response.json()
     shared = [s for item in data["items"] for s in item["statements"] if s["text"] == astana_text]
-    assert shared[0]["kind"] == "common"
+    # nor is a kind ("common") that would tell them: it waits for votes in both formats
+    assert shared[0]["kind"] == "waiting"
     assert sorted(shared[0]["withheld"]) == ["Astana group", "Small Group"]
+    assert sorted(shared[0]["waiting_for"]) == ["Astana group", "Small Group"]
     # the joint agenda in Persian (right to left) and Chinese, at phone width
     facilitator.set_viewport_size({"width": 390, "height": 844})
     for lang in ("fa", "zh"):
