@@ -93,6 +93,12 @@ def test_a_stranger_reads_the_shared_report(
     stranger.locator("#group-A").screenshot(path=artifacts / "report-phone-ar-group-a.png")
     width = stranger.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the report scrolls sideways at phone width"
+    # the statement lists fit too: a sideways scroll there would cut the end of every line
+    wider = stranger.evaluate(
+        "[...document.querySelectorAll('table.report-list')]"
+        ".filter(t => t.parentElement.scrollWidth > t.parentElement.clientWidth).map(t => t.id)"
+    )
+    assert wider == [], f"these statement lists scroll sideways at phone width: {wider}"
     for lang, direction in (("fa", "rtl"), ("zh", "ltr")):
         stranger.goto(f"{live_server.url}{link}?lang={lang}")
         expect(stranger.locator("html")).to_have_attribute("lang", lang)
