@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     vote_burst: int = Field(
         default=60, ge=1, description="Votes one participant may cast at once before vote_rate."
     )
+    web_processes: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="Web processes serving the app (set by `parley serve --processes N`): "
+        "each keeps its share of a participant's vote rate and burst (``vote_limit``).",
+    )
     statement_rate: float = Field(
         default=0.2,
         ge=0,
@@ -211,6 +218,16 @@ class Settings(BaseSettings):
                     f"trusted_proxies: {part!r} is not an IP address or network"
                 ) from None
         return ",".join(parts)
+
+    def vote_limit(self) -> tuple[float, int]:
+        """Return this process's (rate, burst) of one participant's votes.
+
+        Votes are limited in each web process's memory (a database bucket would cost a
+        query per vote), so each of ``web_processes`` keeps 1/N: together they allow
+        ``vote_rate`` and ``vote_burst`` at most, however a participant's requests spread.
+        """
+        n = self.web_processes
+        return self.vote_rate / n, max(1, -(-self.vote_burst // n))
 
     def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
         """Return the trusted proxies as IP networks (a single address is a /32 or /128)."""

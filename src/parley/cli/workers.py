@@ -124,6 +124,7 @@ def serve_processes(settings: Settings, processes: int) -> None:
         PARLEY_PORT=str(settings.port),
         PARLEY_RUN_WORKER="true" if settings.run_worker else "false",
         PARLEY_SHARED_LIMITS="true",
+        PARLEY_WEB_PROCESSES=str(processes),
         PARLEY_LEASE_SECONDS=str(settings.lease_seconds),
     )
     _run_server("parley.web.app:app_from_environment", settings, processes=processes)

@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 from parley.services.statements import StatementInfo, add_statement
 from parley.services.votes import VoteRequest
 
+from .costly import limit_statement
 from .runtime import runtime_of
 from .wake import mark_woken
 
@@ -33,9 +34,8 @@ async def submit_vote(
     runtime = runtime_of(connection)
     settings = runtime.settings
     request = VoteRequest(participant_id, statement_id, value, idempotency_key, conversation_id)
-    runtime.limiter.check(
-        ("vote", participant_id), rate=settings.vote_rate, burst=settings.vote_burst, what="votes"
-    )
+    rate, burst = settings.vote_limit()
+    runtime.limiter.check(("vote", participant_id), rate=rate, burst=burst, what="votes")
     outcome = await runtime.writer.cast(request)
     mark_woken(connection.scope)  # the writer woke the workers when the batch committed
     if outcome.error is not None:
@@ -54,19 +54,16 @@ async def submit_statement(
 ) -> StatementInfo:
     """Add a participant's statement (subject to moderation), within their statement rate."""
     runtime = runtime_of(connection)
-    settings = runtime.settings
-    runtime.limiter.check(
-        ("statement", participant_id),
-        rate=settings.statement_rate,
-        burst=settings.statement_burst,
-        what="statements",
-    )
-    return await run_in_threadpool(
-        add_statement,
-        runtime.session_factory,
-        conversation_id,
-        text,
-        participant_id=participant_id,
-        language=language,
-        vector=vector,
-    )
+
+    def limited_add() -> StatementInfo:
+        limit_statement(connection, participant_id)  # the database's bucket when shared
+        return add_statement(
+            runtime.session_factory,
+            conversation_id,
+            text,
+            participant_id=participant_id,
+            language=language,
+            vector=vector,
+        )
+
+    return await run_in_threadpool(limited_add)

@@ -15,7 +15,12 @@ process's ``RateLimiter``, or with ``parley serve --processes N`` the database's
 - an observer's agenda (no login): per client address, one bucket for the API and the page,
   at ``PARLEY_OBSERVER_RATE`` after ``PARLEY_OBSERVER_BURST``;
 - a facilitator's heavy requests (reclustering agenda items, listing look-alike pairs): per
-  facilitator.
+  facilitator;
+- participants' statements (an insert and an embedding each): per participant, at
+  ``PARLEY_STATEMENT_RATE`` after ``PARLEY_STATEMENT_BURST``.
+
+Votes are not here: their bucket is each process's (``Settings.vote_limit``), off the
+database, so that the hot path costs no query.
 """
 
 from __future__ import annotations
@@ -142,4 +147,15 @@ def limit_facilitator_work(connection: HTTPConnection, facilitator_id: int, *, w
         rate=FACILITATOR_WORK_RATE,
         burst=FACILITATOR_WORK_BURST,
         what=what,
+    )
+
+
+def limit_statement(connection: HTTPConnection, participant_id: int) -> None:
+    """Take a statement from the participant's bucket (API and pages share it), else 429."""
+    runtime = runtime_of(connection)
+    runtime.costly_limiter.check(
+        ("statement", participant_id),
+        rate=runtime.settings.statement_rate,
+        burst=runtime.settings.statement_burst,
+        what="statements",
     )

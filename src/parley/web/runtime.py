@@ -51,7 +51,7 @@ class Runtime:
     session_factory: SessionFactory
     writer: VoteWriter
     worker: AnalysisWorker | None
-    limiter: Limiter = field(default_factory=RateLimiter)  # votes, statements: this process's
+    limiter: Limiter = field(default_factory=RateLimiter)  # votes: this process's
     #: the costly paths' buckets (``costly.py``): the database's when processes share them
     shared_limiter: Limiter | None = None
     participants: ParticipantCache = field(default_factory=ParticipantCache)
