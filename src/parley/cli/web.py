@@ -86,8 +86,9 @@ ProcessesOption = Annotated[
     int,
     typer.Option(
         "--processes",
-        help="Web processes sharing the port (PostgreSQL only; each has its own vote writer, "
-        "and rate limits are kept in the database).",
+        help="Web processes sharing the port (PostgreSQL only; each has its own vote writer "
+        "and 1/N of a participant's vote rate; the other rate limits are kept in the "
+        "database).",
         min=1,
         max=64,
     ),
