@@ -188,3 +188,29 @@ def test_the_brief_legend_uses_the_words_of_its_counts(
     assert len(words) == 3 and counts in html_module.unescape(html)
     for word in words:
         assert html_module.unescape(word).casefold() in counts.casefold(), (word, counts)
+
+
+def test_a_brief_rendered_again_comes_from_the_kept_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    import weasyprint
+
+    from parley.services import brief as brief_module
+
+    made: list[str] = []
+    real = weasyprint.HTML
+
+    def counted(*args: object, **kwargs: object) -> object:
+        made.append(str(kwargs.get("string")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "HTML", counted)
+    brief_module._pdf_of.cache_clear()
+    first = "<html><body><p>Round 1</p></body></html>"
+    pdf = render_brief_pdf(first)
+    assert render_brief_pdf(first) is pdf and made == [first]  # rendered once
+    other = first.replace("Round 1", "Round 2")  # any change in what it shows: a new PDF
+    assert "Round 2" in _pdf_text(render_brief_pdf(other)) and made == [first, other]
+    for n in range(brief_module.PDF_CACHE_SIZE):  # at most PDF_CACHE_SIZE are kept
+        render_brief_pdf(first.replace("Round 1", f"Round {n + 3}"))
+    render_brief_pdf(first)
+    assert made.count(first) == 2
+    brief_module._pdf_of.cache_clear()

@@ -11,6 +11,7 @@ is withheld when fewer than the process's privacy threshold of its members voted
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -324,7 +325,21 @@ def render_brief_html(brief: Brief, t: Translate, *, language: str, direction: s
 
 
 def render_brief_pdf(html: str) -> bytes:
-    """Render the brief's HTML as PDF (WeasyPrint; no file or network is fetched)."""
+    """Render the brief's HTML as PDF (WeasyPrint; no file or network is fetched).
+
+    The PDFs of the last ``PDF_CACHE_SIZE`` HTML texts are kept in this process: the same HTML
+    makes the same PDF, and the HTML changes with anything the brief shows (a closed round's
+    never), so a repeated download costs no second rendering (1.5 to 3 s of CPU).
+    """
+    return _pdf_of(html)
+
+
+#: briefs whose PDF each process keeps (tens of kB each)
+PDF_CACHE_SIZE = 32
+
+
+@functools.lru_cache(maxsize=PDF_CACHE_SIZE)
+def _pdf_of(html: str) -> bytes:
     from weasyprint import HTML  # imported here: it loads pango, which only the brief needs
 
     def no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, Any]:
