@@ -58,37 +58,40 @@ def test_two_processes_share_the_observer_budget(
             assert codes == [200] * (2 * BURST)
 
 
-def _participant(sf: SessionFactory, client: TestClient, key: str) -> tuple[int, str]:
-    """A conversation with one seed statement and a participant: (conversation, token)."""
-    created = client.post(f"{V1}/conversations", json={"topic": "Parks"}, headers=auth(key))
-    cid = int(created.json()["id"])
-    seeded = client.post(
-        f"{V1}/conversations/{cid}/statements", json={"text": "Trees"}, headers=auth(key)
-    )
-    assert seeded.status_code == 201, seeded.text
-    join_key = join_key_of(sf, cid)
-    joined = client.post(
-        f"{V1}/conversations/{cid}/participants",
-        params={} if join_key is None else {"key": join_key},
-    )
-    assert joined.status_code == 201, joined.text
-    return cid, str(joined.json()["token"])
+def _participant_on_two_apps(
+    sf: SessionFactory, url: str, *, shared: bool, **settings: Any
+) -> Iterator[tuple[TestClient, TestClient, int, str]]:
+    """Two apps on one database, a conversation with one seed statement and a participant:
+    yields (first app, second app, conversation, the participant's token)."""
+    _, key = accounts.create_facilitator(sf, "ada")
+    for first, second in _clients(sf, url, shared=shared, **settings):
+        created = first.post(f"{V1}/conversations", json={"topic": "Parks"}, headers=auth(key))
+        cid = int(created.json()["id"])
+        seeded = first.post(
+            f"{V1}/conversations/{cid}/statements", json={"text": "Trees"}, headers=auth(key)
+        )
+        assert seeded.status_code == 201, seeded.text
+        join_key = join_key_of(sf, cid)
+        joined = first.post(
+            f"{V1}/conversations/{cid}/participants",
+            params={} if join_key is None else {"key": join_key},
+        )
+        assert joined.status_code == 201, joined.text
+        yield first, second, cid, str(joined.json()["token"])
 
 
 @pytest.mark.parametrize("shared", [True, False], ids=["shared", "per-process"])
 def test_two_processes_share_a_participants_statement_budget(
     sqlite_session_factory: SessionFactory, sqlite_url: str, shared: bool
 ) -> None:
-    _, key = accounts.create_facilitator(sqlite_session_factory, "ada")
-    clients = _clients(
+    apps = _participant_on_two_apps(
         sqlite_session_factory,
         sqlite_url,
         shared=shared,
         statement_burst=BURST,
         statement_rate=0.001,
     )
-    for first, second in clients:
-        cid, token = _participant(sqlite_session_factory, first, key)
+    for first, second, cid, token in apps:
         codes = [
             client.post(
                 f"{V1}/conversations/{cid}/statements",
@@ -107,8 +110,7 @@ def test_processes_split_a_participants_vote_budget(
     sqlite_session_factory: SessionFactory, sqlite_url: str
 ) -> None:
     """Votes are limited in each process's memory; each of N keeps 1/N of the budget."""
-    _, key = accounts.create_facilitator(sqlite_session_factory, "ada")
-    clients = _clients(
+    apps = _participant_on_two_apps(
         sqlite_session_factory,
         sqlite_url,
         shared=True,
@@ -116,12 +118,8 @@ def test_processes_split_a_participants_vote_budget(
         vote_burst=4,
         vote_rate=0.001,
     )
-    for first, second in clients:
-        cid, token = _participant(sqlite_session_factory, first, key)
-        (statement,) = [
-            s["id"]
-            for s in first.get(f"{V1}/conversations/{cid}/statements", headers=auth(key)).json()
-        ]
+    for first, second, cid, token in apps:
+        (statement,) = [s["id"] for s in first.get(f"{V1}/conversations/{cid}/statements").json()]
         body = {"statement_id": statement, "vote": 1}
         path = f"{V1}/conversations/{cid}/votes"
         codes = [c.post(path, json=body, headers=auth(token)).status_code for c in [first] * 3]
