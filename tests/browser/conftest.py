@@ -80,25 +80,23 @@ def _free_socket() -> socket.socket:
 
 def _seed_process(sf: Any, facilitator_id: int) -> ProcessSeed:
 
-    from parley.services.processes import create_process, process_info
-    from parley.services.rules import ProcessSettings
+    from tests.support.processes import new_process
 
-    pid = create_process(
+    pid, formats = new_process(
         sf,
-        facilitator_id=facilitator_id,
+        ["Astana group", "Small Group"],
         name="Syria <i>talks</i>",
-        formats=["Astana group", "Small Group"],
-        settings=ProcessSettings(min_votes=1),
+        facilitator_id=facilitator_id,
+        min_votes=1,
     )
-    info = process_info(sf, pid)
-    conversations = {f.name: f.conversation_id for f in info.formats}
+    conversations = {f.name: f.conversation_id for f in formats}
     texts = {
         "Astana group": "Гуманитарная помощь должна доходить до всех нуждающихся.",
         "Small Group": "Sanctions on the civilian economy should be lifted.",
     }
     for name, text in texts.items():
         statements.add_statement(sf, conversations[name], text, is_seed=True)
-    links = {f.name: f.join_path for f in info.formats}
+    links = {f.name: f.join_path for f in formats}
     return ProcessSeed(pid, conversations, texts, links)
 
 

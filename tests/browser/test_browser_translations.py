@@ -28,10 +28,10 @@ FR = "L'aide à la reconstruction doit passer par les agences de l'ONU."
 def _store_process(database_url: str) -> tuple[int, int, int, int]:
     """A process of two formats; an English statement shared into the other, with a Russian
     translation; a French statement without any. Returns (process, astana, small, copy)."""
+    from tests.support.processes import new_process
+
     from parley.db import create_engine_for, create_session_factory
     from parley.services.access import change_visibility
-    from parley.services.processes import create_process, process_info
-    from parley.services.rules import ProcessSettings
     from parley.services.sharing import share_statement
     from parley.services.statements import add_statement
     from parley.services.translation_store import add_translation
@@ -39,14 +39,10 @@ def _store_process(database_url: str) -> tuple[int, int, int, int]:
     engine = create_engine_for(database_url)
     try:
         sf = create_session_factory(engine)
-        pid = create_process(
-            sf,
-            facilitator_id=None,
-            name="Translation talks",
-            formats=["Astana format", "Small format"],
-            settings=ProcessSettings(min_votes=1),
+        pid, formats = new_process(
+            sf, ["Astana format", "Small format"], name="Translation talks", min_votes=1
         )
-        astana, small = (f.conversation_id for f in process_info(sf, pid).formats)
+        astana, small = (f.conversation_id for f in formats)
         for cid in (astana, small):  # open links: these tests are about languages, not privacy
             change_visibility(sf, cid, "public")
         root = add_statement(sf, small, EN, is_seed=True, language="en").id

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
+from tests.support.processes import new_process
 
 from parley.db import (
     Base,
@@ -27,9 +28,8 @@ from parley.services import participants, statements
 from parley.services.agenda import refresh_agenda
 from parley.services.agenda_items import item_label_sets
 from parley.services.process_texts import list_text_translations
-from parley.services.processes import create_process, process_info
+from parley.services.processes import create_process
 from parley.services.rounds import close_round, list_rounds
-from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
 from parley.services.votes import cast_vote
 
@@ -192,14 +192,8 @@ def test_0012_moves_item_text_translations_into_the_items_labels(engine: Engine)
 def test_0013_counts_waiting_and_one_sided_statements_in_each_round(engine: Engine) -> None:
     upgrade_database(engine, revision="0012")
     sf = create_session_factory(engine)
-    pid = create_process(
-        sf,
-        facilitator_id=None,
-        name="Talks",
-        formats=["A", "B"],
-        settings=ProcessSettings(min_votes=2),
-    )
-    a, b = (f.conversation_id for f in process_info(sf, pid).formats)
+    pid, formats = new_process(sf, ["A", "B"], min_votes=2)
+    a, b = (f.conversation_id for f in formats)
     shared = statements.add_statement(sf, a, "Held by both, short of votes in B", is_seed=True)
     share_statement(sf, shared.id)
     for _ in range(2):

@@ -8,15 +8,14 @@ import re
 
 import pytest
 from pypdf import PdfReader
+from tests.support.processes import new_process
 
 from parley.db.engine import SessionFactory
 from parley.services import participants, statements
 from parley.services.agenda import read_agenda, refresh_agenda
 from parley.services.agenda_document import listed_under
 from parley.services.brief import brief_of, render_brief_html, render_brief_pdf
-from parley.services.processes import create_process, process_info
 from parley.services.rounds import close_round
-from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
 from parley.services.votes import cast_vote
 from parley.web.i18n import translator
@@ -42,15 +41,9 @@ def _north_and_south(
 ) -> tuple[int, tuple[int, list[int]], tuple[int, list[int]]]:
     """A process of two formats (North, South; min_votes 2), each with ``members`` members:
     its id, then each format's conversation and members."""
-    pid = create_process(
-        sf,
-        facilitator_id=None,
-        name=name,
-        formats=["North", "South"],
-        settings=ProcessSettings(min_votes=2),
-    )
+    pid, formats = new_process(sf, ["North", "South"], name=name, min_votes=2)
     out = []
-    for fmt in process_info(sf, pid).formats:
+    for fmt in formats:
         cid = fmt.conversation_id
         out.append((cid, [participants.join_conversation(sf, cid)[0] for _ in range(members)]))
     return pid, out[0], out[1]

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from tests.support.processes import new_process
 
 from parley.db.engine import SessionFactory
 from parley.errors import InputError, NotFoundError, StateError
 from parley.services import participants, statements
 from parley.services.agenda import read_agenda, refresh_agenda
 from parley.services.agenda_items import rename_item
-from parley.services.processes import create_process, process_info
 from parley.services.rounds import close_round, list_rounds, read_round
-from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
 from parley.services.votes import cast_vote
 
 
 def _process(sf: SessionFactory) -> tuple[int, int, int]:
-    pid = create_process(
-        sf,
-        facilitator_id=None,
-        name="Rounds",
-        formats=["North", "South"],
-        settings=ProcessSettings(min_votes=2),
-    )
-    info = process_info(sf, pid)
-    return pid, info.formats[0].conversation_id, info.formats[1].conversation_id
+    pid, (north, south) = new_process(sf, ["North", "South"], name="Rounds", min_votes=2)
+    return pid, north.conversation_id, south.conversation_id
 
 
 def test_a_closed_round_never_changes_after_later_votes(session_factory: SessionFactory) -> None:

@@ -9,10 +9,10 @@ import random
 import re
 from typing import Any
 
+from tests.support.processes import new_process
+
 from parley.services import participants, statements
 from parley.services.agenda import refresh_agenda
-from parley.services.processes import create_process, process_info
-from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
 from parley.services.votes import cast_vote
 
@@ -21,14 +21,10 @@ FORMATS = ("North", "South", "Women's board")
 
 def _generated(env: Any, seed: int) -> int:
     sf = env.session_factory
-    pid = create_process(
-        sf,
-        facilitator_id=env.facilitator_id,
-        name="Generated",
-        formats=list(FORMATS),
-        settings=ProcessSettings(min_votes=2),
+    pid, formats = new_process(
+        sf, FORMATS, name="Generated", facilitator_id=env.facilitator_id, min_votes=2
     )
-    ids = [f.conversation_id for f in process_info(sf, pid).formats]
+    ids = [f.conversation_id for f in formats]
     rng = random.Random(seed)
     members = {cid: [participants.join_conversation(sf, cid)[0] for _ in range(5)] for cid in ids}
     for n in range(8):

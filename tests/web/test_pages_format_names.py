@@ -11,13 +11,14 @@ import json
 import re
 from typing import Any
 
+from tests.support.processes import new_process
+
 from parley.services import participants, statements
 from parley.services.agenda import refresh_agenda
 from parley.services.brief import brief_of, render_brief_html
 from parley.services.process_texts import set_text_translation
-from parley.services.processes import create_process, process_info
+from parley.services.processes import process_info
 from parley.services.rounds import close_round
-from parley.services.rules import ProcessSettings
 from parley.services.sharing import share_statement
 from parley.services.votes import cast_vote
 from parley.web.i18n import translator
@@ -28,17 +29,10 @@ GERMAN = {"Northern group": "Nordgruppe", "Southern group": "Südgruppe"}
 def _process(env: Any) -> int:
     """Two formats named in German too; a round closed, then a statement shared and voted."""
     sf = env.session_factory
-    pid = create_process(
-        sf,
-        facilitator_id=env.facilitator_id,
-        name="Talks",
-        formats=list(GERMAN),
-        settings=ProcessSettings(min_votes=2),
-    )
-    info = process_info(sf, pid)
-    for fmt in info.formats:
+    pid, formats = new_process(sf, GERMAN, facilitator_id=env.facilitator_id, min_votes=2)
+    for fmt in formats:
         set_text_translation(sf, pid, "format", fmt.id, "de", GERMAN[fmt.name])
-    north, south = (f.conversation_id for f in info.formats)
+    north, south = (f.conversation_id for f in formats)
     in_north = [participants.join_conversation(sf, north)[0] for _ in range(3)]
     in_south = [participants.join_conversation(sf, south)[0] for _ in range(3)]
     shared = statements.add_statement(sf, north, "Open the crossings", is_seed=True)

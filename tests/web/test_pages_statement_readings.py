@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
+from tests.support.processes import new_process
 
 from parley.db.models import Statement
 from parley.services import participants, statements, votes
 from parley.services.polis_reports import report_id
-from parley.services.processes import create_process, process_info
 from parley.services.refresh import pending_analyses, refresh_analysis
-from parley.services.rules import ProcessSettings
 from parley.services.translation_store import add_translation, list_translations
 
 SCRIPT = "<script>alert(1)</script>"
@@ -87,14 +86,7 @@ def test_the_moderation_queue_reads_in_the_interface_language(env: Any) -> None:
 
 def test_the_process_statements_page_reads_in_the_interface_language(pages_env: Any) -> None:
     sf = pages_env.session_factory
-    pid = create_process(
-        sf,
-        facilitator_id=pages_env.facilitator_id,
-        name="Talks",
-        formats=["One"],
-        settings=ProcessSettings(min_votes=1),
-    )
-    (fmt,) = process_info(sf, pid).formats
+    pid, (fmt,) = new_process(sf, ["One"], facilitator_id=pages_env.facilitator_id, min_votes=1)
     sid = statements.add_statement(sf, fmt.conversation_id, "Aid first", is_seed=True).id
     add_translation(sf, fmt.conversation_id, sid, "ru", RU)
     pages_env.log_in()
