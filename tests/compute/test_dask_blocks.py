@@ -71,3 +71,20 @@ def test_a_worker_that_leaves_is_named(
         store.map(_n_votes)
     assert gone in str(caught.value)
     store.close()
+
+
+def test_blocks_are_read_without_parsing_headers(
+    client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker threads read blocks at once; CPython 3.11's ast is unsafe there: none is used."""
+    import ast
+
+    store = _built(client, tmp_path, n_blocks=4)
+
+    def refuse(*_: Any, **__: Any) -> None:
+        raise AssertionError("a block read parsed a header with ast")
+
+    monkeypatch.setattr(ast, "literal_eval", refuse)
+    votes = store.map(_n_votes)
+    assert len(votes) == 4 and all(v > 0 for v in votes)
+    store.close()

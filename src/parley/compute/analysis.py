@@ -25,6 +25,7 @@ from parley.core.matrix import build_final_matrix, build_vote_matrix
 from parley.core.pipeline import Analysis, AnalysisState, Params, analyze
 from parley.core.state import state_from_arrays, state_to_arrays
 from parley.errors import StateError
+from parley.io.npz import read_npz
 from parley.io.parquet import read_votes_matrix
 from parley.io.results import analysis_to_dict
 
@@ -87,8 +88,7 @@ def state_to_bytes(state: AnalysisState) -> bytes:
 def state_from_bytes(data: bytes) -> AnalysisState:
     """Read a state written by ``state_to_bytes``."""
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            return state_from_arrays({name: arrays[name] for name in arrays.files})
+        return state_from_arrays(read_npz(io.BytesIO(data)))
     except (OSError, ValueError, zipfile.BadZipFile) as error:
         raise StateError(f"the stored analysis state cannot be read ({error})") from None
 

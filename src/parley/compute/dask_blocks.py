@@ -51,7 +51,8 @@ class _Stored:
 
     path: str
     n_rows: int
-    n_bytes: int
+    #: each array's name, dtype and length, in file order (raw bytes, no header to parse)
+    layout: tuple[tuple[str, str, int], ...]
 
 
 def _piece_bytes(piece: _Piece) -> int:
@@ -116,7 +117,7 @@ def _build(statement_ids: NDArray[np.int64], *pieces: _Piece) -> _Stored:
     del pieces
     folder = Path(get_worker().local_directory) / "parley-blocks"
     folder.mkdir(exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.npz"
+    path = folder / f"{uuid.uuid4().hex}.bin"
     csr = block.values
     arrays = {
         "indptr": csr.indptr,
@@ -125,19 +126,27 @@ def _build(statement_ids: NDArray[np.int64], *pieces: _Piece) -> _Stored:
         "participant_ids": block.participant_ids,
         "statement_ids": block.statement_ids,
     }
-    np.savez(path, **arrays)
-    return _Stored(str(path), block.n_participants, sum(a.nbytes for a in arrays.values()))
+    # Raw bytes, not .npz: np.load parses each header with ast, and CPython 3.11's ast
+    # is not safe in two threads at once (SystemError "recursion depth mismatch").
+    with path.open("wb") as out:
+        for array in arrays.values():
+            np.ascontiguousarray(array).tofile(out)
+    layout = tuple((name, a.dtype.str, len(a)) for name, a in arrays.items())
+    return _Stored(str(path), block.n_participants, layout)
 
 
 def _load(stored: _Stored) -> VoteMatrix:
     """Read a block written by ``_build`` (on the worker that wrote it)."""
-    with np.load(stored.path) as saved:
-        statement_ids = saved["statement_ids"]
-        values = sp.csr_array(
-            (saved["votes"].astype(np.float32), saved["indices"], saved["indptr"]),
-            shape=(stored.n_rows, len(statement_ids)),
-        )
-        return VoteMatrix(values, saved["participant_ids"], statement_ids)
+    saved: dict[str, NDArray[Any]] = {}
+    with open(stored.path, "rb") as source:
+        for name, dtype, count in stored.layout:
+            saved[name] = np.fromfile(source, dtype=np.dtype(dtype), count=count)
+    statement_ids = saved["statement_ids"]
+    values = sp.csr_array(
+        (saved["votes"].astype(np.float32), saved["indices"], saved["indptr"]),
+        shape=(stored.n_rows, len(statement_ids)),
+    )
+    return VoteMatrix(values, saved["participant_ids"], statement_ids)
 
 
 def _on_block(function: Callable[..., Any], stored: _Stored, *args: Any, **kwargs: Any) -> Any:
