@@ -7,6 +7,7 @@ import re
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
@@ -187,3 +188,29 @@ def test_what_moved_keeps_heading_order_and_reads_its_numbers_left_to_right(
             cells = re.findall(r"<td>(.*?)</td>", row, flags=re.S)
             assert len(cells) == 3 and all(c.startswith('<bdi dir="ltr">') for c in cells), row
     assert re.search(r'<bdi dir="ltr">\d+% → \d+%</bdi>', html)
+
+
+def test_a_kept_pdf_never_waits_and_a_new_one_waits_its_turn(
+    pages_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parley.services import brief
+
+    env = pages_env
+    pid, _, _, _ = _process(env)
+    close_round(env.session_factory, pid)
+    key = {"Authorization": f"Bearer {env.api_key}"}
+    url = f"/api/v1/processes/{pid}/brief?round=1&format=pdf"
+    first = env.client.get(f"{url}&lang=en", headers=key)
+    assert first.status_code == 200
+    monkeypatch.setattr(brief, "PDF_WAIT", 0.05)
+    assert brief._PDF_SLOTS.acquire(timeout=5)  # another brief is being rendered
+    try:
+        again = env.client.get(f"{url}&lang=en", headers=key)
+        assert again.status_code == 200 and again.content == first.content
+        refused = env.client.get(f"{url}&lang=de", headers=key)
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
+        assert "rendered as PDF" in refused.json()["detail"]
+    finally:
+        brief._PDF_SLOTS.release()
+    later = env.client.get(f"{url}&lang=de", headers=key)  # the refusal was not kept
+    assert later.status_code == 200 and later.content != first.content

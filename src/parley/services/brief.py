@@ -12,6 +12,7 @@ is withheld when fewer than the process's privacy threshold of its members voted
 from __future__ import annotations
 
 import functools
+import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from parley.db.engine import SessionFactory
 from parley.db.types import utc_now
-from parley.errors import NotFoundError
+from parley.errors import NotFoundError, RateLimitError
 
 from .agenda import read_agenda
 from .agenda_document import (
@@ -329,17 +330,35 @@ def render_brief_pdf(html: str) -> bytes:
 
     The PDFs of the last ``PDF_CACHE_SIZE`` HTML texts are kept in this process: the same HTML
     makes the same PDF, and the HTML changes with anything the brief shows (a closed round's
-    never), so a repeated download costs no second rendering (1.5 to 3 s of CPU).
+    never), so a repeated download costs no second rendering (1.5 to 3 s of CPU) and does not
+    wait. New PDFs are rendered ``MAX_CONCURRENT_PDFS`` at a time, so that they cannot take
+    every worker thread; one that waits more than ``PDF_WAIT`` seconds raises RateLimitError.
     """
     return _pdf_of(html)
 
 
 #: briefs whose PDF each process keeps (tens of kB each)
 PDF_CACHE_SIZE = 32
+#: PDF briefs rendered at a time in a process (each takes seconds of CPU)
+MAX_CONCURRENT_PDFS = 1
+#: seconds a new PDF waits for its turn before the request is refused
+PDF_WAIT = 20.0
+_PDF_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_PDFS)
 
 
-@functools.lru_cache(maxsize=PDF_CACHE_SIZE)
+@functools.lru_cache(maxsize=PDF_CACHE_SIZE)  # a kept PDF is returned before any wait
 def _pdf_of(html: str) -> bytes:
+    if not _PDF_SLOTS.acquire(timeout=PDF_WAIT):  # a refusal is not cached
+        raise RateLimitError(
+            "other briefs are being rendered as PDF; try again in a minute", retry_after=60
+        )
+    try:
+        return _render_pdf(html)
+    finally:
+        _PDF_SLOTS.release()
+
+
+def _render_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported here: it loads pango, which only the brief needs
 
     def no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, Any]:

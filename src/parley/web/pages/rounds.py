@@ -10,14 +10,13 @@ area again; the version is one small read, nothing is computed per viewer.
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from parley.errors import InputError, RateLimitError
+from parley.errors import InputError
 from parley.services import agenda, rounds
 from parley.services.brief import brief_of, render_brief_html, render_brief_pdf
 from parley.services.round_changes import item_history, what_moved
@@ -37,10 +36,6 @@ __all__ = ["brief_response", "router"]
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 BRIEF_FORMATS = ("html", "pdf")
-#: PDF briefs rendered at a time (each takes seconds of CPU); others wait up to PDF_WAIT s
-MAX_CONCURRENT_PDFS = 1
-PDF_WAIT = 20.0
-_PDF_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_PDFS)
 #: the brief's own policy: its styles are inline (a self-contained file), no script at all
 BRIEF_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -55,8 +50,7 @@ def brief_response(
 ) -> Response:
     """Return the brief of a round (or of now) as an HTML or PDF download.
 
-    PDFs are rendered ``MAX_CONCURRENT_PDFS`` at a time, so that they cannot take every
-    worker thread; a request that waits more than ``PDF_WAIT`` seconds gets 429.
+    A PDF waits its turn in ``brief.render_brief_pdf``; refused after a long wait, it is a 429.
     """
     if kind not in BRIEF_FORMATS:
         raise InputError(f"format={kind!r} should be one of {', '.join(BRIEF_FORMATS)}")
@@ -69,15 +63,7 @@ def brief_response(
     name = f"brief-{process_id}-{'now' if round_number is None else f'round-{round_number}'}"
     response: Response
     if kind == "pdf":
-        if not _PDF_SLOTS.acquire(timeout=PDF_WAIT):
-            raise RateLimitError(
-                "other briefs are being rendered as PDF; try again in a minute", retry_after=60
-            )
-        try:
-            pdf = render_brief_pdf(page)
-        finally:
-            _PDF_SLOTS.release()
-        response = Response(pdf, media_type="application/pdf")
+        response = Response(render_brief_pdf(page), media_type="application/pdf")
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     else:
         response = HTMLResponse(page)
