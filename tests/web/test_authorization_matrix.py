@@ -291,6 +291,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     first, second = (f.conversation_id for f in info.formats)
     _, format_member_token = participants.join_conversation(sf, first)
     kept = statements.add_statement(sf, first, "Keep this one", is_seed=True).id
+    translation_store.add_translation(sf, first, kept, "de", "Behalte diese", actor="owner-a")
     dropped = statements.add_statement(sf, second, "Drop this one", is_seed=True).id
     with sf.begin() as session:
         item = AgendaItem(process_id=process, label="item", is_custom=False)
@@ -532,7 +533,11 @@ def _conversation_reads(world: World) -> list[tuple[str, str]]:
 
 def _on_format(world: World) -> World:
     """The same world, aimed at A's members-only format (its member as the member control)."""
-    params = {**world.params, "conversation_id": str(world.format_id)}
+    params = {
+        **world.params,
+        "conversation_id": str(world.format_id),
+        "statement_id": str(world.process_statement_ids[0]),  # one of the format's own
+    }
     credentials = {
         **world.credentials,
         "member-token": {"authorization": f"Bearer {world.format_member_token}"},
@@ -552,6 +557,8 @@ def test_a_members_only_format_is_read_by_nobody_else(world: World) -> None:
             status, location = _call(on_format, method, path, caller)
             if not _is_denied(status, location, path):
                 wrong.append(f"WRONG GRANT {caller}: {method} {path} -> {status}")
+            elif caller == "anonymous" and status != 404:  # as if it did not exist
+                wrong.append(f"existence told {caller}: {method} {path} -> {status}")
         for caller in ("owner-key", "owner-cookie", "member-token"):
             if is_page and caller != "owner-cookie":
                 continue  # pages take no bearer credentials
@@ -561,6 +568,22 @@ def test_a_members_only_format_is_read_by_nobody_else(world: World) -> None:
             if (_is_denied(status, location, path) and status != 404) or status >= 500:
                 wrong.append(f"wrong denial {caller}: {method} {path} -> {status}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_no_participation_page_of_a_members_only_format_tells_a_stranger_it_exists(
+    world: World,
+) -> None:
+    """Every /c/ page (voting, votes, a member's standing and agenda) answers 404 to strangers."""
+    on_format = _on_format(world)
+    pages = [(m, p) for m, p in _app_routes(world) if m == "GET" and p.startswith("/c/{")]
+    assert len(pages) >= 6
+    told = []
+    for method, path in pages:
+        for caller in ("anonymous", "participant-cookie"):
+            status, _ = _call(on_format, method, path, caller)
+            if status != 404:
+                told.append(f"{caller}: {method} {path} -> {status}")
+    assert not told, "\n".join(told)
 
 
 def test_a_members_only_format_answers_a_stranger_as_if_it_did_not_exist(world: World) -> None:

@@ -34,6 +34,7 @@ LIVE_EVERY = "5s"
 def _context(
     request: Request, sf: SessionFactory, conversation_id: int, *, whole: bool
 ) -> dict[str, Any]:
+    ensure_page_reader(request, conversation_id, None)  # a stranger: 404, as if none existed
     participant_id = page_participant(request, conversation_id, join=False)
     progress = participants.participant_progress(sf, conversation_id, participant_id)
     view = check_may_see(
@@ -49,7 +50,9 @@ def _context(
     labels = document.format_labels()  # formats named in the reader's language
     page = "agenda" if whole else "standing"
     return {
-        "conversation": conversations.conversation_summary(sf, conversation_id),
+        "conversation": conversations.conversation_summary(
+            sf, conversation_id, (page_language(request),)
+        ),
         "base": f"/c/{conversation_id}",
         "view": view,
         "whole": whole,
@@ -81,6 +84,7 @@ def joint_agenda_page(request: Request, conversation_id: int, sf: SessionFactory
 def _live(
     request: Request, sf: SessionFactory, conversation_id: int, since: str | None, *, whole: bool
 ) -> Response:
+    ensure_page_reader(request, conversation_id, None)
     view = format_view(sf, conversation_id)
     if (
         since is not None

@@ -43,6 +43,7 @@ from ..deps import (
     ManagedConversationDep,
     ManagedProcessDep,
     OptionalFacilitatorDep,
+    ReadableConversationDep,
     SessionFactoryDep,
     SettingsDep,
 )
@@ -142,12 +143,15 @@ async def create(
 
 @router.get(_ONE, response_model=list[TranslationOut])
 async def list_all(
-    conversation_id: int,
+    conversation_id: ReadableConversationDep,
     statement_id: int,
     facilitator_id: OptionalFacilitatorDep,
     sf: SessionFactoryDep,
 ) -> list[TranslationOut]:
-    """List a statement's translations: those shown, or all of them for its facilitator."""
+    """List a statement's translations: those shown, or all of them for its facilitator.
+
+    Only whoever may read the conversation may (``rules.may_read``; else 404).
+    """
 
     def read() -> list[TranslationInfo]:
         everything = False
