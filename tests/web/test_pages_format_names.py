@@ -93,3 +93,40 @@ def test_format_names_are_translated_on_the_agenda_and_in_the_brief(pages_env: A
     for english, german in GERMAN.items():
         assert english not in html, english
         assert german in html, german
+
+
+def test_the_process_name_and_description_are_read_in_the_reader_language(
+    pages_env: Any,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    env = pages_env
+    sf = env.session_factory
+    pid, formats = new_process(sf, GERMAN, facilitator_id=env.facilitator_id)
+    set_text_translation(sf, pid, "name", 0, "de", "Gespräche")
+    set_text_translation(sf, pid, "description", 0, "de", "Fassen Sie sich kurz.")
+    set_text_translation(sf, pid, "format", formats[0].id, "de", "Nordgruppe")
+    refresh_agenda(sf, pid)
+    close_round(sf, pid)
+    north = formats[0].conversation_id
+    env.log_in()
+    for tab in ("", "/statements", "/agenda", "/rounds"):
+        page = env.client.get(f"/f/p/{pid}{tab}?lang=de").text
+        assert "<h1>Gespräche</h1>" in page, tab
+        assert "<h1>Talks</h1>" in env.client.get(f"/f/p/{pid}{tab}?lang=en").text, tab
+    results = env.client.get(f"/f/c/{north}/results?lang=de").text
+    assert "<h1>Gespräche: Nordgruppe</h1>" in results
+    member = TestClient(env.client.app)
+    join = process_info(sf, pid).formats[0].join_path
+    voting = member.get(f"{join}&lang=de").text
+    assert "Gespräche: Nordgruppe" in voting and "Fassen Sie sich kurz." in voting
+    assert "Talks" not in voting
+    assert "Gespräche: Nordgruppe" in env.client.get(f"/c/{north}/votes?lang=de").text
+    english = env.client.get(f"/c/{north}/votes?lang=en").text
+    assert "Talks: Northern group" in english and "Gespräche" not in english
+    shared = statements.add_statement(sf, north, "Open the crossings", is_seed=True)
+    share_statement(sf, shared.id)
+    south = process_info(sf, pid).formats[1].join_path
+    card = TestClient(env.client.app).get(f"{south}&lang=de").text
+    from_north = translator("de")("card.from_format", format="Nordgruppe")
+    assert "Open the crossings" in card and html_module.escape(from_north) in card

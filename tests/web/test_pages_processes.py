@@ -331,6 +331,7 @@ def _statements_page(pairs: list[dict[str, Any]]) -> str:
         "csrf_token": "token",
         "facilitator": "ada",
         "process": ProcessInfo(7, "Syria talks", "", "key", None, 5, None),
+        "process_name": "Syria talks",
         "tab": "statements",
         "flash": None,
         "by_format": {name: [] for name in FORMATS},

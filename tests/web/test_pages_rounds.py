@@ -116,7 +116,7 @@ def test_members_see_their_format_and_the_joint_agenda_when_allowed(pages_env: A
     env = pages_env
     pid, a, _, _ = _process(env)
     member = TestClient(env.client.app)
-    assert member.get(f"/c/{a}/standing").status_code == 403  # vote first
+    assert member.get(f"/c/{a}/standing").status_code == 404  # a stranger yet: nothing there
     key = join_key_of(env.session_factory, a)
     assert member.get(f"/c/{a}").status_code == 404  # a members-only format: the link is needed
     page = member.get(f"/c/{a}?key={key}").text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from parley.errors import InputError, NotFoundError
 from . import rules
 from .access import join_path, new_join_key, set_visibility
 from .inputs import MAX_DESCRIPTION_LENGTH, MAX_TOPIC_LENGTH, clean_text, language_tag
+from .process_texts import format_heading
 from .rules import ModerationMode, Visibility, check_can_manage
 from .sessions import read_session
 from .shown import min_group_size_of
@@ -159,13 +160,23 @@ def _infos(session: Session, conversations: list[Conversation]) -> list[Conversa
     ]
 
 
-def conversation_summary(session_factory: SessionFactory, conversation_id: int) -> ConversationInfo:
-    """Return a conversation with its numbers of participants, statements and votes."""
+def conversation_summary(
+    session_factory: SessionFactory, conversation_id: int, languages: Sequence[str] = ()
+) -> ConversationInfo:
+    """Return a conversation with its numbers of participants, statements and votes.
+
+    With ``languages`` (the reader's), a process format's topic and description come in the
+    first of them that the process has translations in (``process_texts.format_heading``).
+    """
     with read_session(session_factory) as session:
         conversation = session.get(Conversation, conversation_id)
         if conversation is None:
             raise NotFoundError(f"conversation {conversation_id} does not exist")
-        return _infos(session, [conversation])[0]
+        info = _infos(session, [conversation])[0]
+        heading = format_heading(session, conversation_id, languages)
+    if heading is None:
+        return info
+    return replace(info, topic=heading[0], description=heading[1])
 
 
 def list_conversations(

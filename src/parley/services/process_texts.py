@@ -32,7 +32,9 @@ __all__ = [
     "TextKind",
     "TextTranslationInfo",
     "Texts",
+    "format_heading",
     "list_text_translations",
+    "name_in",
     "process_texts",
     "set_text_translation",
 ]
@@ -142,16 +144,56 @@ def list_text_translations(
 def process_texts(session_factory: SessionFactory, process_id: int) -> Texts:
     """Return a process's text translations for lookups (one query)."""
     with read_session(session_factory) as session:
-        rows = session.execute(
-            select(
-                TextTranslation.kind,
-                TextTranslation.ref_id,
-                TextTranslation.language,
-                TextTranslation.text,
-            )
-            .where(TextTranslation.process_id == process_id)
-            .order_by(TextTranslation.kind, TextTranslation.ref_id, TextTranslation.language)
-        ).all()
+        return _texts(session, process_id)
+
+
+def _texts(session: Session, process_id: int) -> Texts:
+    rows = session.execute(
+        select(
+            TextTranslation.kind,
+            TextTranslation.ref_id,
+            TextTranslation.language,
+            TextTranslation.text,
+        )
+        .where(TextTranslation.process_id == process_id)
+        .order_by(TextTranslation.kind, TextTranslation.ref_id, TextTranslation.language)
+    ).all()
     return Texts(
         tuple(TextTranslationInfo(str(k), int(r), str(lang), str(t)) for k, r, lang, t in rows)
     )
+
+
+def name_in(
+    session_factory: SessionFactory, process_id: int, name: str, languages: Sequence[str]
+) -> str:
+    """Return a process's name (``name`` as written) in the first of ``languages`` it has."""
+    if not languages:
+        return name
+    return process_texts(session_factory, process_id).get("name", 0, name, languages)
+
+
+def format_heading(
+    session: Session, conversation_id: int, languages: Sequence[str]
+) -> tuple[str, str] | None:
+    """Return a format's heading ("process: format") and description in the reader's language.
+
+    None when the conversation is no format, or none of its texts has a translation in
+    ``languages``: the conversation's own topic and description are then what to show.
+    """
+    row = session.execute(
+        select(Process.id, Process.name, Process.description, ProcessFormat.id, ProcessFormat.name)
+        .join(ProcessFormat, ProcessFormat.process_id == Process.id)
+        .where(ProcessFormat.conversation_id == conversation_id)
+    ).first()
+    if row is None or not languages:
+        return None
+    process_id, name, description, format_id, format_name = row
+    texts = _texts(session, int(process_id))
+    if not texts.entries:
+        return None
+    name_in = texts.get("name", 0, str(name), languages)
+    format_in = texts.get("format", int(format_id), str(format_name), languages)
+    description_in = texts.get("description", 0, str(description), languages)
+    if (name_in, format_in, description_in) == (name, format_name, description):
+        return None
+    return f"{name_in}: {format_in}", description_in

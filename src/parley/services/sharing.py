@@ -24,6 +24,7 @@ from parley.db.types import utc_now
 from parley.errors import ConflictError, NotFoundError
 
 from .formats import format_rows, statement_in_process
+from .process_texts import process_texts
 from .rules import (
     ModerationState,
     ProcessSettings,
@@ -261,17 +262,30 @@ def auto_share(
 
 
 def origins_of(
-    session_factory: SessionFactory, statement_ids: Sequence[int]
+    session_factory: SessionFactory, statement_ids: Sequence[int], languages: Sequence[str] = ()
 ) -> dict[int, tuple[str, str | None]]:
-    """Return, for shared copies among the ids, (origin format name, origin language)."""
+    """Return, for shared copies among the ids, (origin format name, origin language).
+
+    The format's name is in the first of ``languages`` the process has it in, else as written.
+    """
     if not statement_ids:
         return {}
     origin = Statement.__table__.alias("origin")
     with read_session(session_factory) as session:
         rows = session.execute(
-            select(Statement.id, ProcessFormat.name, origin.c.language)
+            select(
+                Statement.id,
+                ProcessFormat.process_id,
+                ProcessFormat.id,
+                ProcessFormat.name,
+                origin.c.language,
+            )
             .join(origin, origin.c.id == Statement.origin_id)
             .join(ProcessFormat, ProcessFormat.conversation_id == origin.c.conversation_id)
             .where(Statement.id.in_(list(statement_ids)))
         ).all()
-    return {int(sid): (str(name), lang) for sid, name, lang in rows}
+    texts = {int(pid): process_texts(session_factory, int(pid)) for pid in {r[1] for r in rows}}
+    return {
+        int(sid): (texts[int(pid)].get("format", int(fid), str(name), languages), lang)
+        for sid, pid, fid, name, lang in rows
+    }

@@ -11,14 +11,14 @@ from typing import Annotated, overload
 from fastapi import Depends, Request
 
 from parley.errors import NotFoundError
-from parley.services import access, accounts, conversations, participants, processes
+from parley.services import access, accounts, conversations, participants, process_texts, processes
 from parley.services.accounts import FacilitatorInfo
 from parley.services.processes import ProcessInfo
 from parley.services.rules import Reader
 from parley.web import sessions
 from parley.web.costly import limit_join
 from parley.web.pages.error_messages import TranslatedConflictError
-from parley.web.pages.rendering import page_translator
+from parley.web.pages.rendering import page_language, page_translator
 from parley.web.pages.security import LoginRequired
 from parley.web.runtime import runtime_of
 
@@ -28,6 +28,7 @@ __all__ = [
     "PageProcessDep",
     "ensure_page_reader",
     "page_participant",
+    "process_heading",
 ]
 
 
@@ -61,6 +62,13 @@ def _page_process(process_id: int, request: Request, me: PageFacilitatorDep) -> 
 
 #: the process of the path's ``process_id``, once the logged-in facilitator may manage it
 PageProcessDep = Annotated[ProcessInfo, Depends(_page_process)]
+
+
+def process_heading(request: Request, info: ProcessInfo) -> dict[str, object]:
+    """Return what every process page shows above its tabs: the process, its name as read."""
+    sf = runtime_of(request).session_factory
+    name = process_texts.name_in(sf, info.id, info.name, (page_language(request),))
+    return {"process": info, "process_name": name}
 
 
 def ensure_page_reader(request: Request, conversation_id: int, key: str | None) -> None:

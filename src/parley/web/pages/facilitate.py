@@ -141,7 +141,9 @@ def conversation(
         flash = t("seed.added", n=seeded)
     own, shown = conversation_service.group_size_settings(sf, conversation_id)
     context: dict[str, Any] = {
-        "conversation": conversation_service.conversation_summary(sf, conversation_id),
+        "conversation": conversation_service.conversation_summary(
+            sf, conversation_id, (page_language(request),)
+        ),
         "own_min_group_size": own,
         "shown_min_group_size": shown,
         "tab": "overview",
@@ -224,7 +226,9 @@ def moderation_page(
     offered = translation_store.offered_translations(sf, conversation_id)
     shown = [s.id for s in statements] + [o.translation.statement_id for o in offered]
     context = {
-        "conversation": conversation_service.conversation_summary(sf, conversation_id),
+        "conversation": conversation_service.conversation_summary(
+            sf, conversation_id, (page_language(request),)
+        ),
         "tab": "moderation",
         "state": state,
         "offset": offset,

@@ -76,7 +76,7 @@ def card_context(
 ) -> dict[str, Any]:
     """Return the context of the voting card: the next statement (None: all voted) and more."""
     statement = participants.next_statement(sf, conversation_id, participant_id)
-    origins = sharing.origins_of(sf, [statement.id]) if statement is not None else {}
+    origins = sharing.origins_of(sf, [statement.id], (language,)) if statement else {}
     found = translations.readings(sf, [statement.id], (language,)) if statement else {}
     reading = found.get(statement.id) if statement is not None else None
     return {
@@ -113,21 +113,18 @@ def participate_page(
     comes by its join link (``key``); to anybody else it does not exist.
     """
     ensure_page_reader(request, conversation_id, key)
-    conversation = conversations.conversation_summary(sf, conversation_id)
-    participant_id = page_participant(request, conversation_id, join=False)
     language = page_language(request)
+    conversation = conversations.conversation_summary(sf, conversation_id, (language,))
+    participant_id = page_participant(request, conversation_id, join=False)
     context = card_context(sf, conversation_id, participant_id, language, key)
     found = processes.format_of_conversation(sf, conversation_id)
-    format_name, topic = None, conversation.topic
-    if found is not None:  # a format: its process's and its own name in the reader's language
+    format_name = None
+    if found is not None:  # a format: its own name in the reader's language
         texts = process_texts.process_texts(sf, found[0])
         format_name = texts.get("format", found[1], found[2], (language,))
-        process_name = texts.get("name", 0, "", (language,))
-        if process_name:
-            topic = f"{process_name}: {format_name}"
     context.update(
         conversation=conversation,
-        topic=topic,
+        topic=conversation.topic,
         format_name=format_name,
         translated=translated if translated in ("held", "shown") else None,
         added=added if added in ("held", "shown") else None,
@@ -182,7 +179,9 @@ async def vote(
 def my_votes(request: Request, conversation_id: int, sf: SessionFactoryDep) -> Response:
     """List the participant's votes, each with buttons to change it."""
     ensure_page_reader(request, conversation_id, None)
-    conversation = conversations.conversation_summary(sf, conversation_id)
+    conversation = conversations.conversation_summary(
+        sf, conversation_id, (page_language(request),)
+    )
     participant_id = page_participant(request, conversation_id, join=False)
     context = {
         "conversation": conversation,

@@ -39,7 +39,7 @@ from parley.web.costly import limit_facilitator_work
 from parley.web.deps import SessionFactoryDep
 from parley.web.i18n import Translator
 from parley.web.links import site_url
-from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
+from parley.web.pages.access import PageFacilitatorDep, PageProcessDep, process_heading
 from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
@@ -172,7 +172,7 @@ def process_page(
 ) -> Response:
     """Show a process: its formats with their join links, the observer link, its settings."""
     context = {
-        "process": info,
+        **process_heading(request, info),
         "tab": "overview",
         "flash": flash_message(page_translator(request), done, n),
         "join_urls": {f.id: site_url(request, f.join_path) for f in info.formats},
@@ -276,7 +276,7 @@ def statements_page(
     context = {
         "actions": actions,
         "undo_id": undo,
-        "process": info,
+        **process_heading(request, info),
         "tab": "statements",
         "flash": flash_message(page_translator(request), done, n),
         "by_format": {f.name: [s for s in placed if s.format_name == f.name] for f in info.formats},

@@ -116,7 +116,7 @@ def results_context(
     sf: SessionFactoryDep, conversation_id: int, t: Translator, language: str
 ) -> dict[str, Any]:
     """Return the template context of the results area, statements in ``language``."""
-    summary = conversations.conversation_summary(sf, conversation_id)
+    summary = conversations.conversation_summary(sf, conversation_id, (language,))
     data = results.latest_analysis(sf, conversation_id)
     now = datetime.now(UTC)
     bucket: Literal["hour", "day"] = "hour" if now - summary.created_at < YOUNG else "day"
@@ -161,7 +161,7 @@ def results_live(
     since: str | None = None,
 ) -> Response:
     """Return the results area when it changed since ``since``, else 204 No Content."""
-    summary = conversations.conversation_summary(sf, conversation_id)
+    summary = conversations.conversation_summary(sf, conversation_id, (page_language(request),))
     data = results.latest_analysis(sf, conversation_id)
     if since is not None and since == _version(summary, data):
         return Response(status_code=204)

@@ -24,7 +24,7 @@ from parley.web import charts
 from parley.web.costly import limit_facilitator_work
 from parley.web.deps import ObservedProcessDep, SessionFactoryDep
 from parley.web.i18n import SUPPORTED_LANGUAGES, text_direction, translator
-from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
+from parley.web.pages.access import PageFacilitatorDep, PageProcessDep, process_heading
 from parley.web.pages.agenda import agenda_context
 from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
@@ -163,7 +163,7 @@ def rounds_page(
     columns = [_round_label(r.number, t) for r in closed] + [_round_label(None, t)]
     history = item_history(documents)
     context = {
-        "process": info,
+        **process_heading(request, info),
         "tab": "agenda",
         "flash": None,
         "rounds": closed,

@@ -15,7 +15,7 @@ from parley.services import conversations as conversation_service
 from parley.services import translation_store, translations
 from parley.web.deps import SessionFactoryDep
 from parley.web.pages.access import PageConversationDep, PageFacilitatorDep
-from parley.web.pages.rendering import page_translator, render
+from parley.web.pages.rendering import page_language, page_translator, render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
 
@@ -50,7 +50,9 @@ def translations_page(
     )
     flash = _DONE.get(done or "")
     context = {
-        "conversation": conversation_service.conversation_summary(sf, conversation_id),
+        "conversation": conversation_service.conversation_summary(
+            sf, conversation_id, (page_language(request),)
+        ),
         "tab": "translations",
         "statements": found[:PAGE_SIZE],
         "offset": offset,

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from parley.errors import NotFoundError
 from parley.services import joint, numbers, undo
 from parley.web.deps import SessionFactoryDep
-from parley.web.pages.access import PageFacilitatorDep, PageProcessDep
+from parley.web.pages.access import PageFacilitatorDep, PageProcessDep, process_heading
 from parley.web.pages.rendering import render
 from parley.web.pages.route import PageRoute
 from parley.web.pages.security import PageCsrfDep
@@ -39,7 +39,7 @@ def confirm_merge(
         if sid not in placed:
             raise NotFoundError(f"statement {sid} is not a joint statement of process {info.id}")
     context = {
-        "process": info,
+        **process_heading(request, info),
         "tab": "statements",
         "flash": None,
         "keep": placed[keep_id],
@@ -57,7 +57,12 @@ def confirm_share_all(
     placed = joint.joint_statements(sf, info.id)
     n_formats = len(info.formats)
     n_copies = sum(n_formats - len(s.format_names) for s in placed)
-    context = {"process": info, "tab": "statements", "flash": None, "n_copies": n_copies}
+    context = {
+        **process_heading(request, info),
+        "tab": "statements",
+        "flash": None,
+        "n_copies": n_copies,
+    }
     return render(request, "pages/confirm_share_all.html", context, facilitator=me.name)
 
 
