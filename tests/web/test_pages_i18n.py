@@ -113,6 +113,15 @@ def test_plural_messages_count_n_and_format_it_per_language() -> None:
     )
     assert translator("de")("report.of_n", n=29802) == "von 29.802 Stimmen"
     assert translator("zh")("process.shared", n=3) == "陈述已与 3 个形式共享。"
+    hidden = [en("results.small_groups", n=n, size=3).split(" of fewer")[0] for n in (1, 4)]
+    assert hidden == [
+        "1 participant is in an opinion group",
+        "4 participants are in opinion groups",
+    ]
+    assert [ru("results.small_groups", n=n, size=3).split(" входят")[0] for n in (3, 5)] == [
+        "3 участника",
+        "5 участников",
+    ]
 
 
 def test_numbers_percentages_and_dates_per_language() -> None:

@@ -58,11 +58,10 @@ def print_summary(
     )
     hidden = data.get("hidden_groups", {})
     if hidden.get("n_groups"):
-        console.print(
-            f"{hidden['n_participants']} participants are in opinion groups of fewer than "
-            f"{hidden['min_group_size']} people; such groups are not shown.",
-            markup=False,
-        )
+        from parley.web.i18n import translator  # the interface's sentence, its plurals
+
+        n, size = hidden["n_participants"], hidden["min_group_size"]
+        console.print(translator("en")("results.small_groups", n=n, size=size), markup=False)
     for group in data["groups"]:
         table = Table(
             title=f"Group {group_letter(group['id'])} ({group['size']} participants)",
