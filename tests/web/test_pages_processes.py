@@ -80,7 +80,7 @@ def test_create_a_process_through_the_form(pages_env: Any) -> None:
     page = pages_env.client.get(location).text
     assert "Process created" in page
     listing = pages_env.client.get("/f/processes").text
-    assert f'href="/f/p/{pid}"' in listing and "Astana group, Small Group" in listing
+    assert f'href="/f/p/{pid}"' in listing and "Astana group and Small Group" in listing
     assert 'href="/f/processes"' in pages_env.client.get("/f").text  # from the home page
     empty = _post(pages_env, "/f/processes", {"name": "x", "formats": ""}, page="/f/processes")
     assert empty.status_code == 400 and "at least one format" in empty.text

@@ -121,6 +121,23 @@ def test_back_arrows_point_the_reading_way(pages_env: Any) -> None:
     assert "← " in pages_env.client.get(f"/c/{cid}/votes?lang=en").text.split("<main", 1)[1]
 
 
+def test_what_moved_between_rounds_points_the_reading_way(pages_env: Any) -> None:
+    from tests.support.processes import new_process
+
+    from parley.services.agenda import refresh_agenda
+    from parley.services.rounds import close_round
+
+    env = pages_env
+    pid, _ = new_process(env.session_factory, ["North", "South"], facilitator_id=env.facilitator_id)
+    refresh_agenda(env.session_factory, pid)
+    close_round(env.session_factory, pid)
+    env.log_in()
+    for lang, arrow in (("ar", "←"), ("fa", "←"), ("en", "→")):
+        t = translator(lang)
+        page = env.client.get(f"/f/p/{pid}/rounds?lang={lang}").text
+        assert f"{t('rounds.round_n', n=1)} {arrow} {t('rounds.now')}" in page, lang
+
+
 def test_persian_pages_are_right_to_left_with_persian_text(pages_env: Any) -> None:
     html = pages_env.client.get(f"/c/{pages_env.open_id}?lang=fa").text
     assert '<html lang="fa" dir="rtl">' in html

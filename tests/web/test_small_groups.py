@@ -72,3 +72,9 @@ def test_the_same_camps_show_both_groups_with_the_default_minimum(pages_env: Any
     assert "Group B (4)" in answers[f"owner page /f/c/{cid}/results"]
     assert '"name":"B"' in answers[f"anybody {V1}/{cid}/analysis"]
     assert "groups of fewer than" not in answers[f"owner page /f/c/{cid}/results"]
+    summary = answers[f"owner page /f/c/{cid}/results"].split('id="map-summary"', 1)[1]
+    assert "Group A (7) and Group B (4)." in summary.split("</p>", 1)[0]  # the language's list
+    arabic = pages_env.client.get(f"/f/c/{cid}/results?lang=ar").text
+    summary = arabic.split('id="map-summary"', 1)[1].split("</p>", 1)[0]
+    assert "في مجموعتَي رأي" in summary and ";" not in summary and summary.count(":") == 1
+    assert "B\u200f (4)" in summary  # the letter, then the count, in reading order

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import threading
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -60,6 +60,10 @@ class Translate(Protocol):
 
     def __call__(self, key: str, /, **values: object) -> str:
         """Return the message for ``key`` with its placeholders filled in."""
+        ...
+
+    def join(self, items: Iterable[object]) -> str:
+        """Return items as the language lists them (``A, B, and C``)."""
         ...
 
 

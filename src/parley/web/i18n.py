@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -26,6 +26,7 @@ from typing import Final, Literal
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
+from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -165,6 +166,10 @@ class Translator:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return value
         return self.number(value)
+
+    def join(self, items: Iterable[object]) -> str:
+        """Return items as the language lists them (``A, B, and C``; ``A، B و C``)."""
+        return str(format_list([str(i) for i in items], locale=self.locale))
 
     def number(self, value: float, places: int | None = None) -> str:
         """Return a number as the language writes it (``1,234.5``, ``1.234,5``)."""
