@@ -104,6 +104,14 @@ def test_two_formats_vote_on_a_shared_statement_and_the_agenda_shows_both(
         facilitator.screenshot(path=artifacts / f"process-agenda-phone-{lang}.png", full_page=True)
         width = facilitator.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the {lang} agenda scrolls sideways at phone width"
+    # the process page at phone width: a format per block, its join link on a line of its own
+    facilitator.goto(f"{live_server.url}/f/p/{process.id}?lang=ru")
+    links = facilitator.locator("table.formats code.link")
+    expect(links).to_have_count(2)
+    for i in range(2):
+        box = links.nth(i).bounding_box()
+        assert box is not None and box["width"] > 250, box  # not a column 3 letters wide
+    assert facilitator.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def _agreed_by_both(page: Any, url: str, process_id: int, text: str) -> bool:

@@ -14,6 +14,9 @@ from parley.web.i18n import Translator
 __all__ = ["common_ground_over_rounds"]
 
 MAX_LINES = 20  # the best items; the table below the chart lists every item
+#: past the palette's colours, lines differ by dash and marker too: no two lines look alike
+DASHES = ("solid", "dash", "dot", "dashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up")
 LABEL_CHARS = 40
 
 
@@ -33,7 +36,11 @@ def common_ground_over_rounds(
                 y=item.scores,
                 mode="lines+markers",
                 name=html.escape(label),
-                line={"color": PALETTE[n % len(PALETTE)]},
+                line={
+                    "color": PALETTE[n % len(PALETTE)],
+                    "dash": DASHES[n // len(PALETTE) % len(DASHES)],
+                },
+                marker={"symbol": SYMBOLS[n // len(PALETTE) % len(SYMBOLS)]},
                 connectgaps=False,
                 hovertemplate="%{x}: %{y:.2f}<extra>" + html.escape(label) + "</extra>",
             )
