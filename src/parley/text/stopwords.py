@@ -31,12 +31,14 @@ _WORDS = {
         мы на над не него нее нет ни них но ну о об однако он она они оно от по под после при с
         со так также такой там те тем то того тоже той только том ты у уже чем что чтобы эта эти
         это этот я должен должна должно должны следует нужно нужна можно никогда
-        любых любой всем""",
+        любых любой всем необходимо будет будут будем""",
     "tr": """ve veya ile bir bu şu o da de için gibi ama fakat her hiç daha çok en mi mı mu mü
         ne olarak olan olmalı olmalıdır edilmelidir gerekir gerek tüm bütün kadar sonra önce
-        asla ise ki ya diye""",
+        asla ise ki ya diye hiçbir""",
     "ar": """في من إلى على عن مع أن إن أو و ثم هذا هذه ذلك تلك التي الذي الذين كل قد لا لم لن ما
-        هو هي هم كان يجب ينبغي يمكن أي بعد قبل حتى عند بين دون خلال جميع أبدا""",
+        هو هي هم كان يجب ينبغي يمكن أي بعد قبل حتى عند بين دون خلال جميع أبدا ألا يكون تكون
+        يكونوا يتمكن تتمكن يتم تتم ليشمل لتشمل يبقى تبقى وأن بأن لأن لكي كي ليس ليست غير سوى
+        أيضا فقط عليه عليها فيه فيها منه منها أنه أنها إنه إنها""",
     "es": """a al algo algún alguna algunas alguno algunos ante antes como con contra cual cuando
         de del desde donde durante e el ella ellas ello ellos en entre era es esa esas ese eso
         esos esta estas este esto estos fue ha han hasta hay la las le les lo los más mas me mi
@@ -46,7 +48,8 @@ _WORDS = {
         nunca siempre cada mismo misma según tras ya""",
     "fa": """و در به از که این آن با برای را تا یا هم نیز اما بر هر همه باید نباید می نمی است
         هست نیست شود نشود شوند کند کنند کرد کرده بود باشد باشند دارد دارند خواهد یک هیچ
-        پس پیش بین توسط طبق تواند توانند بتوانند ها های ای اند""",
+        پس پیش بین توسط طبق تواند توانند بتوانند ها های ای اند یابد یابند گردد گردند شده
+        شدن گیرد گیرند دهد دهند او ما شما آنها خود""",
 }
 
 STOP_WORDS: dict[str, frozenset[str]] = {

@@ -21,6 +21,7 @@ from parley.text.stopwords import stop_words
 __all__ = [
     "DISTANCE_THRESHOLD",
     "Topic",
+    "as_written",
     "candidate_phrases",
     "cluster_topics",
     "label_for",
@@ -34,6 +35,11 @@ _CONNECTORS = frozenset(
 SPREAD_PENALTY = 0.15
 """Score taken off a label candidate found in every other item (pro rata for fewer)."""
 _WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
+
+
+def _lower(word: str) -> str:
+    """Lower-case a word; Turkish "İ" becomes "i" (``str.lower`` adds a combining dot)."""
+    return word.replace("İ", "i").lower()
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,7 @@ def cluster_topics(
 
 def candidate_phrases(text: str, language: str, *, max_words: int = 3) -> set[str]:
     """Return the word n-grams of ``text`` without stop-words, but for connectors inside."""
-    words = [word.lower() for word in _WORD.findall(text)]
+    words = [_lower(word) for word in _WORD.findall(text)]
     stops = stop_words(language)
     phrases: set[str] = set()
     for size in range(1, max_words + 1):
@@ -186,10 +192,35 @@ def label_topics(
             # ... and a phrase found in most other items ("Syria" in talks on Syria) names none.
             shared = np.asarray([spread.get(c, 0.0) for c in candidates], dtype=np.float32)
             best = int(np.argmax(scores + 0.1 * support - SPREAD_PENALTY * shared))
-            labels[tag] = candidates[best]
+            labels[tag] = as_written(candidates[best], [texts[i] for i in rows])
         main = prefer if prefer in labels else order_of[item][0]
         topics.append(Topic(int(item), labels[main], tuple(members), labels))
     return topics
+
+
+def as_written(phrase: str, texts: Sequence[str]) -> str:
+    """Return a lower-cased ``phrase`` as the texts most often write it ("Idlib", "UN").
+
+    A text's first word is capitalised by the sentence, so it counts as lower case (unless it
+    is all capitals); a form found inside a sentence counts twice. Unfound: ``phrase``.
+    """
+    target = phrase.split(" ")
+    size = len(target)
+    forms: Counter[str] = Counter()
+    for text in texts:
+        words = _WORD.findall(text)
+        lowered = [_lower(w) for w in words]
+        for start in range(len(words) - size + 1):
+            if lowered[start : start + size] != target:
+                continue
+            form = words[start : start + size]
+            first = form[0]
+            if start == 0 and not (first.isupper() and len(first) > 1):
+                form = [target[0], *form[1:]]
+            forms[" ".join(form)] += 1 if start == 0 else 2
+    if not forms:
+        return phrase
+    return min(forms, key=lambda form: (-forms[form], form))
 
 
 def label_for(labels: Mapping[str, str], language: str | None, *, default: str = "") -> str:
