@@ -114,6 +114,8 @@ def test_the_process_name_and_description_are_read_in_the_reader_language(
         page = env.client.get(f"/f/p/{pid}{tab}?lang=de").text
         assert "<h1>Gespräche</h1>" in page, tab
         assert "<h1>Talks</h1>" in env.client.get(f"/f/p/{pid}{tab}?lang=en").text, tab
+    overview = env.client.get(f"/f/p/{pid}?lang=de").text.split('<section id="texts"', 1)[0]
+    assert "Fassen Sie sich kurz." in overview and ">Nordgruppe</a>" in overview
     results = env.client.get(f"/f/c/{north}/results?lang=de").text
     assert "<h1>Gespräche: Nordgruppe</h1>" in results
     member = TestClient(env.client.app)

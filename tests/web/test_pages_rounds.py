@@ -187,7 +187,10 @@ def test_what_moved_keeps_heading_order_and_reads_its_numbers_left_to_right(
         for row in rows:  # votes, agree share and shift: each isolated left to right
             cells = re.findall(r"<td>(.*?)</td>", row, flags=re.S)
             assert len(cells) == 3 and all(c.startswith('<bdi dir="ltr">') for c in cells), row
-    assert re.search(r'<bdi dir="ltr">\d+% → \d+%</bdi>', html)
+    # right to left: the figures still read left to right, the arrow points the reading way
+    assert re.search(r'<bdi dir="ltr">\d+% ← \d+%</bdi>', html)
+    english = env.client.get(f"/f/p/{pid}/rounds?lang=en").text
+    assert re.search(r'<bdi dir="ltr">\d+% → \d+%</bdi>', english)
 
 
 def test_a_kept_pdf_never_waits_and_a_new_one_waits_its_turn(

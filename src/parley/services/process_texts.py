@@ -34,7 +34,6 @@ __all__ = [
     "Texts",
     "format_heading",
     "list_text_translations",
-    "name_in",
     "process_texts",
     "set_text_translation",
 ]
@@ -161,15 +160,6 @@ def _texts(session: Session, process_id: int) -> Texts:
     return Texts(
         tuple(TextTranslationInfo(str(k), int(r), str(lang), str(t)) for k, r, lang, t in rows)
     )
-
-
-def name_in(
-    session_factory: SessionFactory, process_id: int, name: str, languages: Sequence[str]
-) -> str:
-    """Return a process's name (``name`` as written) in the first of ``languages`` it has."""
-    if not languages:
-        return name
-    return process_texts(session_factory, process_id).get("name", 0, name, languages)
 
 
 def format_heading(

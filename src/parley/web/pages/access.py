@@ -65,10 +65,19 @@ PageProcessDep = Annotated[ProcessInfo, Depends(_page_process)]
 
 
 def process_heading(request: Request, info: ProcessInfo) -> dict[str, object]:
-    """Return what every process page shows above its tabs: the process, its name as read."""
-    sf = runtime_of(request).session_factory
-    name = process_texts.name_in(sf, info.id, info.name, (page_language(request),))
-    return {"process": info, "process_name": name}
+    """Return the process and its texts as the reader reads them, for every process page.
+
+    ``process_name``, ``process_description`` and ``format_names`` (format id -> name) are
+    in the page's language where the process has them translated, else as written.
+    """
+    texts = process_texts.process_texts(runtime_of(request).session_factory, info.id)
+    read = (page_language(request),)
+    return {
+        "process": info,
+        "process_name": texts.get("name", 0, info.name, read),
+        "process_description": texts.get("description", 0, info.description, read),
+        "format_names": {f.id: texts.get("format", f.id, f.name, read) for f in info.formats},
+    }
 
 
 def ensure_page_reader(request: Request, conversation_id: int, key: str | None) -> None:
