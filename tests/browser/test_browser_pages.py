@@ -138,6 +138,15 @@ def test_facilitator_accepts_the_statement_and_sees_the_opinion_map(
     ticks = " ".join(chart.locator(".xtick text").all_text_contents())
     month = GERMAN_MONTHS[datetime.now(UTC).month - 1]
     assert month in ticks, ticks  # the month in German (December is "Dez")
+    # four chart tools, named in German; none offers to upload the chart to plotly's cloud
+    tools = page.locator("#opinion-map .modebar-btn")
+    titles = tools.evaluate_all("els => els.map(e => e.getAttribute('data-title'))")
+    assert titles == [
+        "Diagramm als PNG herunterladen",
+        "Zoomen",
+        "Verschieben",
+        "Achsen zurücksetzen",
+    ], titles
     page.screenshot(path=artifacts / "facilitator-results-phone-de.png", full_page=True)
     page.screenshot(path=artifacts / "facilitator-results-phone-de-top.png")
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -122,7 +122,11 @@ def render_report(result: ExportAnalysis, data: dict[str, Any]) -> str:
         opinion_map(result, frozenset(range(result.analysis.k)) - shown_ids),
         include_plotlyjs=True,
         full_html=False,
-        config={"displaylogo": False, "responsive": True},
+        config={
+            "displaylogo": False,
+            "responsive": True,
+            "modeBarButtonsToRemove": ["sendChartToCloud"],
+        },
     )
     return env.get_template("report.html.j2").render(
         title=result.export.summary.get("topic") or str(result.export.source),

@@ -4,10 +4,24 @@
 (function () {
   "use strict";
 
-  var config = { displaylogo: false, responsive: true };
+  // four chart tools (download, zoom, pan, reset), their tooltips in the page's language
+  var config = {
+    displaylogo: false,
+    responsive: true,
+    modeBarButtonsToRemove: [
+      "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d",
+      "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian",
+      "sendChartToCloud"  // plotly 3 offers to upload the chart to its cloud: never
+    ]
+  };
   // plotly's locale of the page's language (registered by its vendored locale file)
   var pageLang = (document.documentElement.lang || "en").toLowerCase();
   config.locale = pageLang === "zh" ? "zh-CN" : pageLang;
+  var tools = document.querySelector('meta[name="parley-plotly-dictionary"]');
+  if (tools) {
+    config.locales = {};
+    config.locales[config.locale] = { dictionary: JSON.parse(tools.content) };
+  }
 
   function drawFigures(root) {
     if (!window.Plotly) { return; }
