@@ -53,6 +53,8 @@ class ConversationInfo:
     n_votes: int
     closed_at: datetime | None = None
     visibility: str = "public"  # ``rules.Visibility``
+    #: a process format's name (in the reader's language, from ``conversation_summary``)
+    format_name: str | None = None
 
 
 def new_conversation(
@@ -165,8 +167,8 @@ def conversation_summary(
 ) -> ConversationInfo:
     """Return a conversation with its numbers of participants, statements and votes.
 
-    With ``languages`` (the reader's), a process format's topic and description come in the
-    first of them that the process has translations in (``process_texts.format_heading``).
+    With ``languages`` (the reader's), a process format's name, topic and description come in
+    the first of them that the process has translations in (``process_texts.format_heading``).
     """
     with read_session(session_factory) as session:
         conversation = session.get(Conversation, conversation_id)
@@ -176,7 +178,14 @@ def conversation_summary(
         heading = format_heading(session, conversation_id, languages)
     if heading is None:
         return info
-    return replace(info, topic=heading[0], description=heading[1])
+    if heading.topic is None or heading.description is None:
+        return replace(info, format_name=heading.format_name)
+    return replace(
+        info,
+        format_name=heading.format_name,
+        topic=heading.topic,
+        description=heading.description,
+    )
 
 
 def list_conversations(

@@ -29,6 +29,7 @@ from .translations import language_matches, match_levels
 __all__ = [
     "ITEM_LABELS_MOVED",
     "TEXT_KINDS",
+    "FormatHeading",
     "TextKind",
     "TextTranslationInfo",
     "Texts",
@@ -162,28 +163,35 @@ def _texts(session: Session, process_id: int) -> Texts:
     )
 
 
+@dataclass(frozen=True)
+class FormatHeading:
+    """A format's texts in a reader's language (``topic`` None: its stored topic stands)."""
+
+    format_name: str
+    topic: str | None
+    description: str | None
+
+
 def format_heading(
     session: Session, conversation_id: int, languages: Sequence[str]
-) -> tuple[str, str] | None:
-    """Return a format's heading ("process: format") and description in the reader's language.
+) -> FormatHeading | None:
+    """Return a format's name, heading ("process: format") and description as read, or None.
 
-    None when the conversation is no format, or none of its texts has a translation in
-    ``languages``: the conversation's own topic and description are then what to show.
+    None when the conversation is no format. The heading and description are None when
+    none of the process's texts has a translation in ``languages``.
     """
     row = session.execute(
         select(Process.id, Process.name, Process.description, ProcessFormat.id, ProcessFormat.name)
         .join(ProcessFormat, ProcessFormat.process_id == Process.id)
         .where(ProcessFormat.conversation_id == conversation_id)
     ).first()
-    if row is None or not languages:
+    if row is None:
         return None
     process_id, name, description, format_id, format_name = row
-    texts = _texts(session, int(process_id))
-    if not texts.entries:
-        return None
-    name_in = texts.get("name", 0, str(name), languages)
-    format_in = texts.get("format", int(format_id), str(format_name), languages)
-    description_in = texts.get("description", 0, str(description), languages)
-    if (name_in, format_in, description_in) == (name, format_name, description):
-        return None
-    return f"{name_in}: {format_in}", description_in
+    texts = _texts(session, int(process_id)) if languages else Texts()
+    name_read = texts.get("name", 0, str(name), languages)
+    format_read = texts.get("format", int(format_id), str(format_name), languages)
+    description_read = texts.get("description", 0, str(description), languages)
+    if (name_read, format_read, description_read) == (name, format_name, description):
+        return FormatHeading(format_read, None, None)
+    return FormatHeading(format_read, f"{name_read}: {format_read}", description_read)

@@ -50,9 +50,7 @@ def _context(
     labels = document.format_labels()  # formats named in the reader's language
     page = "agenda" if whole else "standing"
     return {
-        "conversation": conversations.conversation_summary(
-            sf, conversation_id, (page_language(request),)
-        ),
+        "conversation": conversations.conversation_summary(sf, conversation_id, (language,)),
         "base": f"/c/{conversation_id}",
         "view": view,
         "whole": whole,

@@ -22,8 +22,6 @@ from parley.services import (
     conversations,
     look_alikes,
     participants,
-    process_texts,
-    processes,
     rules,
     sharing,
     statements,
@@ -117,15 +115,10 @@ def participate_page(
     conversation = conversations.conversation_summary(sf, conversation_id, (language,))
     participant_id = page_participant(request, conversation_id, join=False)
     context = card_context(sf, conversation_id, participant_id, language, key)
-    found = processes.format_of_conversation(sf, conversation_id)
-    format_name = None
-    if found is not None:  # a format: its own name in the reader's language
-        texts = process_texts.process_texts(sf, found[0])
-        format_name = texts.get("format", found[1], found[2], (language,))
     context.update(
         conversation=conversation,
         topic=conversation.topic,
-        format_name=format_name,
+        format_name=conversation.format_name,
         translated=translated if translated in ("held", "shown") else None,
         added=added if added in ("held", "shown") else None,
         voted=voted is not None,
